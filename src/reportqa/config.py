@@ -1,0 +1,114 @@
+"""One Config, loaded by the entry points and passed down.
+
+Precedence: explicit overrides (CLI flags) > environment (REPORTQA_..., nested with __)
+> a TOML file (reportqa.toml, or REPORTQA_CONFIG) > defaults. Secrets come only from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+MODEL_MAX_TOKENS = 256  # word-pieces the model reads, special tokens included
+
+
+class ChunkConfig(BaseModel):
+    max_tokens: int = 200  # word-pieces of passage text; the header added for embedding fits in the rest
+    overlap_sentences: int = 0
+    version: str = "chunk-v1"
+
+
+class RetrievalConfig(BaseModel):
+    k: int = 5
+    candidates: int = 40  # per retriever, before fusion
+    rrf_k: int = 60
+    dense_weight: float = 0.4
+    bm25_weight: float = 1.0
+    reranker: str = "none"  # "none" | "lexical" | a path to a local cross-encoder directory
+
+
+class LLMConfig(BaseModel):
+    url: str | None = None  # OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1
+    model: str = "default"
+    api_key: SecretStr | None = None
+    timeout: float = 30.0
+    max_tokens: int = 400
+    temperature: float = 0.0
+
+
+class APIConfig(BaseModel):
+    public_enabled: bool = True
+    rate_limit: int = 20  # requests per client per window
+    rate_window: float = 60.0
+    max_question_chars: int = 2000
+    max_body_bytes: int = 16_384
+    cors_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1", "http://localhost"])
+    store_public_questions: bool = False
+    feedback_db: Path = Path("feedback.sqlite3")
+
+
+class Config(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="REPORTQA_",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    corpus_dir: Path = Path("corpus")
+    index_dir: Path = Path("index")
+    chroma_url: str | None = None  # e.g. http://127.0.0.1:8000 for a `chroma run` server
+    collection: str = "reportqa"
+    backend: str = "extractive"  # "extractive" | "llm"
+    embed_batch_size: int = 32
+    chunk: ChunkConfig = ChunkConfig()
+    retrieval: RetrievalConfig = RetrievalConfig()
+    llm: LLMConfig = LLMConfig()
+    api: APIConfig = APIConfig()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = Path(os.environ.get("REPORTQA_CONFIG", "reportqa.toml"))
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_file.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        return tuple(sources)
+
+    @classmethod
+    def load(cls, **overrides: Any) -> Config:
+        return cls(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def offline_environment() -> None:
+    """Close the hidden network calls of the libraries we use. Call before importing them."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    if "TIKTOKEN_CACHE_DIR" not in os.environ:
+        import importlib.util
+
+        spec = importlib.util.find_spec("llama_index.core")
+        if spec and spec.submodule_search_locations:
+            cache = Path(next(iter(spec.submodule_search_locations))) / "_static" / "tiktoken_cache"
+            if cache.is_dir():
+                os.environ["TIKTOKEN_CACHE_DIR"] = str(cache)

@@ -1,0 +1,146 @@
+"""Typed values that flow one way: Report -> Section -> Passage -> Hit -> Answer."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Status = Literal["answered", "not_found", "refused"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Report(_Frozen):
+    """One document of the corpus, as the manifest describes it."""
+
+    id: str
+    file: str
+    title: str
+    kind: str  # "annual report" | "report summary" | "plan page"
+    shape: str  # "pdf" | "web" | "markdown"
+    year: str  # financial year "2022-23", or a plan period "2013-16" for plan pages
+    plan: str  # "2013-16" | "2022-25"
+    published: str | None = None
+    source_url: str | None = None
+    notes: str | None = None
+    sha256: str
+
+    @property
+    def start_year(self) -> int:
+        return int(self.year[:4])
+
+
+class Span(_Frozen):
+    """Cleaned text with the source offsets of its first and last kept characters."""
+
+    text: str
+    start: int
+    end: int
+
+
+class Block(_Frozen):
+    """A paragraph, bullet or sub-bullet: the unit a chunk never splits except between sentences."""
+
+    kind: Literal["paragraph", "bullet", "subbullet", "item", "quote"]
+    text: str  # cleaned: lines rejoined, glyphs and footnote marks removed
+    offsets: tuple[int, ...]  # source offset of every character of `text`
+
+    @property
+    def start(self) -> int:
+        return self.offsets[0]
+
+    @property
+    def end(self) -> int:
+        return self.offsets[-1] + 1
+
+
+class Section(_Frozen):
+    report_id: str
+    index: int
+    heading: str
+    path: tuple[str, ...]  # headings from the top, e.g. ("Mayoral Strategies", "Gangs")
+    start: int
+    end: int
+    blocks: tuple[Block, ...]
+    priority: str = "general"
+    priority_source: Literal["heading", "content", "default"] = "default"
+
+
+class Sentence(_Frozen):
+    text: str  # cleaned sentence
+    start: int  # offsets into the source file
+    end: int
+    block: int  # index of the block inside the passage, so bullets stay recognisable
+
+
+class Passage(_Frozen):
+    id: str  # stable and readable: mopac-2022-23-s05-p003-<hash>
+    report_id: str
+    title: str
+    year: str
+    plan: str
+    kind: str
+    priority: str
+    section: str  # " > ".join(path)
+    text: str  # source[start:end], exact
+    clean: str  # the cleaned text that is embedded, indexed and shown
+    start: int
+    end: int
+    sentences: tuple[Sentence, ...]
+    tokens: int = 0  # word-pieces of the embedded text
+
+
+class Filters(_Frozen):
+    years: tuple[str, ...] = ()
+    plan: str | None = None
+    priority: str | None = None
+    report_id: str | None = None
+
+    def is_empty(self) -> bool:
+        return not (self.years or self.plan or self.priority or self.report_id)
+
+
+class Hit(_Frozen):
+    passage: Passage
+    rank: int
+    score: float
+    scores: dict[str, float] = Field(default_factory=dict)
+
+
+class Citation(_Frozen):
+    marker: int
+    passage_id: str
+    report_id: str
+    title: str
+    year: str
+    section: str
+    priority: str
+    quote: str  # exact report text: source[start:end]
+    start: int
+    end: int
+    passage: str = ""  # the whole cleaned passage, for context
+
+
+class Turn(_Frozen):
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class Answer(_Frozen):
+    status: Status
+    text: str
+    citations: tuple[Citation, ...] = ()
+    question: str = ""
+    rewritten_question: str = ""
+    filters: Filters = Filters()
+    backend: str = "extractive"
+    related: tuple[Citation, ...] = ()
+    notes: tuple[str, ...] = ()
+    dropped_markers: int = 0
+    timings: dict[str, float] = Field(default_factory=dict)
+
+    def to_json(self) -> dict[str, object]:
+        return self.model_dump(mode="json")
