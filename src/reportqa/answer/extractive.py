@@ -1,0 +1,249 @@
+"""The offline, deterministic default answerer: sentences taken from the retrieved passages.
+
+It chooses the sentences that answer the question, orders them (asked year first, else the most recent
+report), marks each with [n], names the report year of every figure, and says plainly when the
+evidence does not answer the question.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from reportqa.text import content_words, numbers_in, tokenize
+from reportqa.types import Answer, Citation, Hit, Passage, Sentence
+
+MONEY_WORDS = {"cost", "budget", "fund", "spend", "invest", "money", "price", "paid", "pay", "worth", "valu", "save", "rais"}
+COUNT_CUES = re.compile(r"\b(how many|how much|number of|what (percentage|proportion|share|fraction)|how far|by how|what was the (rate|figure|level))\b", re.I)
+MONEY_CUES = re.compile(r"\b(how much (money|funding|did .{0,40} (cost|get|receive|spend|invest|raise|save))|budget|cost|funding|invest)", re.I)
+GENERIC = {"mopac", "london", "mayor", "report", "met", "mps", "polic", "year", "annual", "crime", "say", "said", "many", "much", "number", "total", "what", "happen", "work", "did", "do", "new", "use", "includ"}
+
+
+@dataclass(frozen=True)
+class Scored:
+    hit: Hit
+    sentence: Sentence
+    score: float
+    coverage: float  # idf-weighted share of the question's words found in the sentence or its passage
+    missing: tuple[str, ...]  # question words found in neither
+    own: float = 0.0  # share found in the sentence itself
+
+
+class Stats:
+    """Document frequencies over the collection, for weighting question words."""
+
+    def __init__(self, passages: Sequence[Passage]) -> None:
+        self.n = len(passages)
+        df: dict[str, int] = {}
+        for p in passages:
+            for w in set(tokenize(p.section + " " + p.clean)):
+                df[w] = df.get(w, 0) + 1
+        self.df = df
+
+    def idf_at_share(self, share: float) -> float:
+        """The idf of a word found in `share` of the passages."""
+        return math.log(1 + (self.n + 1) / (share * self.n + 0.5))
+
+    def idf(self, word: str) -> float:
+        return math.log(1 + (self.n + 1) / (self.df.get(word, 0) + 0.5))
+
+
+def label(p: Passage) -> str:
+    return f"the {p.year} report" if p.kind != "plan page" else f"the Police and Crime Plan {p.year} page"
+
+
+def citation(marker: int, p: Passage, s: Sentence) -> Citation:
+    return Citation(
+        marker=marker,
+        passage_id=p.id,
+        report_id=p.report_id,
+        title=p.title,
+        year=p.year,
+        section=p.section,
+        priority=p.priority,
+        quote=p.text[s.start - p.start : s.end - p.start],
+        start=s.start,
+        end=s.end,
+        passage=p.clean,
+    )
+
+
+class ExtractiveAnswerer:
+    name = "extractive"
+
+    def __init__(self, stats: Stats, threshold: float = 0.55, max_sentences: int = 3) -> None:
+        self.stats = stats
+        self.threshold = threshold
+        self.max_sentences = max_sentences
+
+    # -- scoring -----------------------------------------------------------------------
+    def _weights(self, question: str) -> dict[str, float]:
+        words = [w for w in tokenize(question) if not w[0].isdigit() and not w.startswith("£")]
+        return {w: self.stats.idf(w) * (0.3 if w in GENERIC else 1.0) for w in words}
+
+    def score(self, question: str, hits: Sequence[Hit]) -> list[Scored]:
+        weights = self._weights(question)
+        total = sum(weights.values()) or 1.0
+        qnums = {n for n in numbers_in(question) if not re.fullmatch(r"(19|20)\d\d|\d\d", n)}
+        wants_figure = bool(COUNT_CUES.search(question))
+        wants_money = bool(MONEY_CUES.search(question))
+        out: list[Scored] = []
+        for h in hits:
+            p = h.passage
+            context = content_words(p.section + " " + p.clean)
+            for s in p.sentences:
+                words = content_words(s.text)
+                have = words | context
+                got = sum(w for t, w in weights.items() if t in words)
+                got += 0.6 * sum(w for t, w in weights.items() if t in context and t not in words)
+                missing = [t for t in weights if t not in have]
+                nums = numbers_in(s.text)
+                if wants_money and "£" in s.text:
+                    for t in list(missing):
+                        if t in MONEY_WORDS:
+                            got += weights[t]
+                            missing.remove(t)
+                cov = min(got / total, 1.0)
+                own = sum(w for t, w in weights.items() if t in words) / total
+                sc = cov
+                if wants_figure and nums:
+                    sc += 0.15
+                if wants_figure and not nums:
+                    sc -= 0.2
+                if qnums and qnums & nums:
+                    sc += 0.1
+                sc += 0.1 / h.rank
+                if len(s.text) < 25:
+                    sc -= 0.2
+                out.append(Scored(h, s, sc, cov, tuple(missing), own))
+        out.sort(key=lambda x: (-x.score, x.hit.rank, x.sentence.start))
+        return out
+
+    # -- answering ---------------------------------------------------------------------
+    def answer(
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        asked_years: Sequence[str] = (),
+        coverage_text: str = "",
+    ) -> Answer:
+        if not hits:
+            return self.not_found(question, hits, coverage_text)
+        scored = self.score(question, hits)
+        weights = self._weights(question)
+        attribute = self._attribute_words(question, weights)
+        best = scored[0] if scored else None
+        if best is None or not self._answers(best, attribute):
+            return self.not_found(question, hits, coverage_text)
+        chosen = [best]
+        for s in scored[1:]:
+            if len(chosen) >= self.max_sentences:
+                break
+            if s.score < 0.85 * best.score or s.own < 0.5 or not self._answers(s, attribute):
+                continue
+            if any(_same(s.sentence.text, c.sentence.text) for c in chosen):
+                continue
+            if any(c.hit.passage.id == s.hit.passage.id and _antecedent(c.hit.passage, c.sentence) == s.sentence for c in chosen):
+                continue
+            chosen.append(s)
+        return self.compose(question, chosen, asked_years)
+
+    def _attribute_words(self, question: str, weights: dict[str, float]) -> set[str]:
+        """Specific words of what is asked: not part of a named thing, and not common in the collection.
+
+        "What was the London Victim and Witness Service's annual budget?" -> {"budget"}: a passage about
+        the service that never mentions a budget does not answer it.
+        """
+        from reportqa.conversation import entities
+
+        named = set()
+        for e in entities(question):
+            named |= content_words(e)
+        rare_idf = self.stats.idf_at_share(0.06)
+        return {t for t in weights if t not in named and t not in GENERIC and self.stats.idf(t) >= rare_idf}
+
+    def _answers(self, s: Scored, attribute: set[str]) -> bool:
+        if s.coverage < self.threshold:
+            return False
+        return not (attribute & set(s.missing))
+
+    def compose(self, question: str, chosen: list[Scored], asked_years: Sequence[str]) -> Answer:
+        years = {c.hit.passage.year for c in chosen}
+        if not asked_years and len(years) > 1:
+            # no year asked: lead with the most recent report, then what other years say
+            chosen = sorted(chosen, key=lambda c: (-int(c.hit.passage.year[:4]), -c.score))
+        parts: list[str] = []
+        cits: list[Citation] = []
+        markers: dict[str, int] = {}
+        lead_year = chosen[0].hit.passage.year
+        for i, c in enumerate(chosen):
+            p = c.hit.passage
+            m = markers.setdefault(p.id + str(c.sentence.start), len(markers) + 1)
+            sent = c.sentence
+            lead = _antecedent(p, sent)
+            if lead is not None:
+                sent = Sentence(text=lead.text + " " + sent.text, start=lead.start, end=sent.end, block=sent.block)
+            cits.append(citation(m, p, sent))
+            text = sent.text.rstrip()
+            if i == 0:
+                intro = f"According to {label(p)} ({p.title}):"
+            elif p.year != lead_year:
+                intro = f"In {label(p)}:"
+            else:
+                intro = ""
+            parts.append((intro + " " if intro else "") + f"{text} [{m}]")
+        notes = []
+        if not asked_years and len(years) > 1:
+            notes.append("No year was asked: the answer leads with the most recent report; other years are marked.")
+        return Answer(
+            status="answered",
+            text="\n".join(parts),
+            citations=tuple(cits),
+            question=question,
+            backend=self.name,
+            notes=tuple(notes),
+        )
+
+    def not_found(self, question: str, hits: Sequence[Hit], coverage_text: str, reason: str = "") -> Answer:
+        related: list[Citation] = []
+        if hits:
+            scored = self.score(question, hits)
+            seen: set[str] = set()
+            for s in scored:
+                if s.hit.passage.id in seen:
+                    continue
+                seen.add(s.hit.passage.id)
+                related.append(citation(len(related) + 1, s.hit.passage, s.sentence))
+                if len(related) == 3:
+                    break
+        text = "The reports don't say. " + (reason + " " if reason else "")
+        text += "I could not find this in the MOPAC reports I have"
+        text += f" ({coverage_text})." if coverage_text else "."
+        if related:
+            text += " The closest passages are listed as related, in case they help."
+        return Answer(status="not_found", text=text, related=tuple(related), question=question, backend=self.name)
+
+
+_PRONOUN_START = re.compile(r"^(It|Its|This|These|They|Their|That|Those|He|She|The (service|scheme|programme|project|fund|partnership|pilot|board|panel|commission|campaign))\b")
+
+
+def _antecedent(p: Passage, s: Sentence) -> Sentence | None:
+    """The sentence before a sentence that opens with a pronoun, in the same block."""
+    if not _PRONOUN_START.match(s.text):
+        return None
+    idx = p.sentences.index(s)
+    if idx > 0 and p.sentences[idx - 1].block == s.block:
+        return p.sentences[idx - 1]
+    return None
+
+
+def _same(a: str, b: str) -> bool:
+    wa, wb = content_words(a), content_words(b)
+    return bool(wa) and len(wa & wb) / len(wa | wb) > 0.7
+
+
+def _shares_measure(a: Scored, b: Scored) -> bool:
+    wa, wb = content_words(a.sentence.text), content_words(b.sentence.text)
+    return len(wa & wb) >= 3

@@ -1,0 +1,319 @@
+"""reportqa: ingest, corpus, search, ask, chat, draft, eval, serve.
+
+Thin commands: load config, open the service, one call, render. Expected failures are printed as
+`error: ...` / `hint: ...` with a non-zero exit code; REPORTQA_DEBUG=1 shows the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import os
+import shutil
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from reportqa.config import Config, offline_environment
+from reportqa.errors import InputError, ReportQAError
+from reportqa.types import Answer
+
+FEATURES = ("reportqa.mq", "reportqa.evaluation.command", "reportqa.web")
+
+
+def _config(args: argparse.Namespace) -> Config:
+    overrides: dict[str, Any] = {}
+    if getattr(args, "index", None):
+        overrides["index_dir"] = Path(args.index)
+    if getattr(args, "corpus", None):
+        overrides["corpus_dir"] = Path(args.corpus)
+    if getattr(args, "backend", None):
+        overrides["backend"] = args.backend
+    return Config.load(**overrides)
+
+
+# -- ingest and corpus ----------------------------------------------------------------------
+
+
+def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
+    from reportqa.corpus import Corpus, load_corpus, normalise_year, plan_for_year, read_new_file, save_manifest, sha256_text
+    from reportqa.index import ingest
+    from reportqa.types import Report
+
+    say = (lambda m: None) if args.quiet else (lambda m: print(m, file=sys.stderr))
+    corpus = load_corpus(config.corpus_dir)
+    if args.file is None:
+        result = ingest(config, corpus, progress=say)
+    else:
+        path = Path(args.file)
+        if not args.title or not args.year:
+            raise InputError("a new report needs --title and --year", 'e.g. --title "MOPAC Annual Report 2024-25" --year 2024-25')
+        year = normalise_year(args.year)
+        text, shape = read_new_file(path)
+        rid = args.id or f"mopac-{year}"
+        if any(r.id == rid for r in corpus.reports):
+            raise InputError(f"{path}: a report with id {rid!r} is already in the corpus", "give it another --id, or remove the old entry first")
+        digest = sha256_text(text)
+        if any(r.sha256 == digest for r in corpus.reports):
+            raise InputError(f"{path}: this text is already in the corpus", "nothing to do")
+        target = config.corpus_dir / f"{rid}.txt"
+        report = Report(
+            id=rid, file=target.name, title=args.title, kind=args.kind, shape=shape if shape != "auto" else "auto",
+            year=year, plan=args.plan or plan_for_year(year), published=args.published, source_url=args.url,
+            notes=f"ingested from {path.name}", sha256=digest,
+        )
+        # the text goes in under a temporary name; the manifest changes only after the index swapped
+        tmp = target.with_suffix(".txt.partial")
+        tmp.write_text(text, encoding="utf-8")
+        try:
+            os.replace(tmp, target)
+            new = Corpus(corpus.root, corpus.reports + (report,))
+            result = ingest(config, new, progress=say)
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+        save_manifest(new)
+    out = {
+        "status": result.status, "passages": result.passages, "embedded": result.embedded,
+        "reused": result.reused, "build": str(result.build), "reason": result.reason,
+        "seconds": round(result.seconds, 2),
+    }
+    if args.json:
+        print(json.dumps(out, indent=2))
+    else:
+        print(f"{result.status}: {result.passages} passages, {result.embedded} embedded, {result.reused} reused "
+              f"({result.seconds:.1f}s) -> {result.build}")
+    return 0
+
+
+def cmd_corpus(args: argparse.Namespace, config: Config) -> int:
+    from reportqa.corpus import load_corpus, save_manifest, sha256_file
+    from reportqa.index import passages_for
+    from reportqa.embed import Tokens
+    from reportqa.parse import parse_report
+    from reportqa.priorities import assign, load_taxonomy
+
+    corpus = load_corpus(config.corpus_dir)
+    if args.action == "list":
+        for r in corpus.reports:
+            print(f"{r.id:20} {r.year:8} {r.plan:8} {r.kind:15} {r.title}")
+        return 0
+    if args.action == "rehash":
+        if not args.id:
+            raise InputError("which report?", "reportqa corpus rehash REPORT_ID")
+        report = corpus.get(args.id)
+        new = [r.model_copy(update={"sha256": sha256_file(corpus.path(r))}) if r.id == report.id else r for r in corpus.reports]
+        save_manifest(type(corpus)(corpus.root, tuple(new)))
+        print(f"{report.id}: checksum updated; run `reportqa ingest` to re-index it")
+        return 0
+    if not args.id:
+        raise InputError("which report?", "reportqa corpus show REPORT_ID (see `reportqa corpus list`)")
+    report = corpus.get(args.id)
+    source = corpus.read(report)
+    taxonomy = load_taxonomy()
+    sections = [assign(s, report.plan, taxonomy) for s in parse_report(source, report.id, report.title, report.shape)]
+    passages = passages_for(report, source, config, Tokens())
+    if args.json:
+        print(json.dumps([{"index": s.index, "path": list(s.path), "priority": s.priority, "from": s.priority_source,
+                           "start": s.start, "end": s.end, "blocks": len(s.blocks)} for s in sections], indent=2))
+        return 0
+    print(f"{report.title} ({report.year}, plan {report.plan}): {len(sections)} sections, {len(passages)} passages")
+    for s in sections:
+        print(f"  [{s.index:02d}] {taxonomy.label(s.priority)[:40]:40} ({s.priority_source:7}) {' > '.join(s.path)}")
+        if args.verbose:
+            for b in s.blocks:
+                print(textwrap.indent(textwrap.shorten(b.text, 150), f"        {b.kind[:4]} "))
+    return 0
+
+
+# -- search, ask, chat -------------------------------------------------------------------------
+
+
+def cmd_search(args: argparse.Namespace, config: Config) -> int:
+    from reportqa.service import Assistant, clean_question
+    from reportqa.temporal import infer
+    from reportqa.types import Filters
+
+    a = Assistant.open(config)
+    q = clean_question(args.query)
+    base = Filters(years=(a.resolve_year(args.year),) if args.year else (), priority=a.resolve_priority(args.priority),
+                   report_id=args.report)
+    scope = infer(q, a.reports, base) if not args.no_infer else None
+    filters = scope.filters if scope else base
+    hits = a.retrieve(q, filters, args.k)
+    if args.json:
+        print(json.dumps({"query": q, "filters": filters.model_dump(mode="json"),
+                          "hits": [{"rank": h.rank, "score": h.score, "scores": h.scores,
+                                    **h.passage.model_dump(mode="json", exclude={"sentences", "text"})} for h in hits]}, indent=2))
+        return 0
+    print(f"query: {q}   filters: {_filters_text(filters)}")
+    width = shutil.get_terminal_size((100, 20)).columns
+    for h in hits:
+        p = h.passage
+        stages = " ".join(f"{k}={v:.3g}" for k, v in h.scores.items())
+        print(f"\n#{h.rank}  {p.report_id} ({p.year}, {p.priority})  score={h.score:.4f}  [{stages}]")
+        print(f"    {p.section}   offsets {p.start}-{p.end}   id {p.id}")
+        print(textwrap.indent(textwrap.fill(textwrap.shorten(p.clean, 400), width - 6), "    "))
+    if not hits:
+        print("no passages match")
+    return 0
+
+
+def _filters_text(f: Any) -> str:
+    parts = [f"year={','.join(f.years)}" if f.years else "", f"plan={f.plan}" if f.plan else "",
+             f"priority={f.priority}" if f.priority else "", f"report={f.report_id}" if f.report_id else ""]
+    return " ".join(p for p in parts if p) or "none"
+
+
+def render_answer(ans: Answer, debug: bool = False) -> str:
+    lines = [ans.text]
+    if ans.citations:
+        lines.append("\nSources:")
+        for c in ans.citations:
+            lines.append(f"  [{c.marker}] {c.title} ({c.year}), {c.section} — \"{textwrap.shorten(' '.join(c.quote.split()), 200)}\" (chars {c.start}-{c.end})")
+    if ans.related:
+        lines.append("\nRelated passages:")
+        for c in ans.related:
+            lines.append(f"  - {c.title} ({c.year}), {c.section} — \"{textwrap.shorten(' '.join(c.quote.split()), 160)}\"")
+    if debug:
+        lines.append(f"\n[status={ans.status} backend={ans.backend} rewritten={ans.rewritten_question!r} "
+                     f"filters={_filters_text(ans.filters)} notes={list(ans.notes)}]")
+    return "\n".join(lines)
+
+
+def cmd_ask(args: argparse.Namespace, config: Config) -> int:
+    from reportqa.service import Assistant
+
+    a = Assistant.open(config)
+    ans = a.ask(args.question, year=args.year, priority=args.priority, report_id=args.report, backend=args.backend)
+    if args.json:
+        print(json.dumps(ans.to_json(), indent=2, ensure_ascii=False))
+    else:
+        print(render_answer(ans, args.debug))
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, config: Config) -> int:
+    from reportqa.service import Assistant
+
+    a = Assistant.open(config)
+    history: list[dict[str, str]] = []
+    print(f"reportqa chat — MOPAC reports: {a.coverage_text()}.\nAsk a question; 'new' starts over, 'quit' ends.")
+    while True:
+        try:
+            q = input("\nyou> ").strip()
+        except EOFError:
+            print()
+            return 0
+        if q.lower() in ("quit", "exit", ":q"):
+            return 0
+        if q.lower() in ("new", "reset"):
+            history = []
+            print("(new conversation)")
+            continue
+        if not q:
+            continue
+        try:
+            ans = a.ask(q, history=history, year=args.year, priority=args.priority, backend=args.backend)
+        except ReportQAError as exc:
+            print(f"error: {exc.message}" + (f"\nhint: {exc.hint}" if exc.hint else ""))
+            continue
+        if ans.rewritten_question and ans.rewritten_question != q:
+            print(f"(understood as: {ans.rewritten_question})")
+        print("\nreportqa> " + render_answer(ans, args.debug))
+        history += [{"role": "user", "content": q}, {"role": "assistant", "content": ans.text}]
+
+
+# -- parser ---------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="reportqa", description="Answers with verified citations from MOPAC's reports.")
+    p.add_argument("--index", help="index directory (default: ./index or REPORTQA_INDEX_DIR)")
+    p.add_argument("--corpus", help="corpus directory (default: ./corpus or REPORTQA_CORPUS_DIR)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("ingest", help="index the corpus, or add a new report file")
+    s.add_argument("file", nargs="?", help="a new report (.txt, .md, .html or .pdf)")
+    s.add_argument("--title")
+    s.add_argument("--year", help="financial year, e.g. 2024-25")
+    s.add_argument("--id", help="report id (default mopac-YEAR)")
+    s.add_argument("--kind", default="annual report", choices=["annual report", "report summary", "plan page", "quarterly report"])
+    s.add_argument("--plan", help="the Police and Crime Plan it reports against (default: from the year)")
+    s.add_argument("--published", help="publication date, YYYY-MM-DD")
+    s.add_argument("--url", help="source URL")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("-q", "--quiet", action="store_true")
+    s.set_defaults(func=cmd_ingest)
+
+    s = sub.add_parser("corpus", help="list reports, show a report's sections and priorities, rehash")
+    s.add_argument("action", choices=["list", "show", "rehash"])
+    s.add_argument("id", nargs="?")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("-v", "--verbose", action="store_true", help="show the blocks of each section")
+    s.set_defaults(func=cmd_corpus)
+
+    s = sub.add_parser("search", help="ranked passages for a query: the debugging view of retrieval")
+    s.add_argument("query")
+    s.add_argument("--year")
+    s.add_argument("--priority")
+    s.add_argument("--report")
+    s.add_argument("-k", type=int, default=5)
+    s.add_argument("--no-infer", action="store_true", help="do not infer filters from the query")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_search)
+
+    for name, func, help_ in (("ask", cmd_ask, "answer one question"), ("chat", cmd_chat, "an interactive session")):
+        s = sub.add_parser(name, help=help_)
+        if name == "ask":
+            s.add_argument("question")
+            s.add_argument("--report")
+            s.add_argument("--json", action="store_true")
+        s.add_argument("--year")
+        s.add_argument("--priority")
+        s.add_argument("--backend", choices=["extractive", "llm"])
+        s.add_argument("--debug", action="store_true", help="show status, rewritten question, filters")
+        s.set_defaults(func=func)
+
+    for mod in FEATURES:
+        try:
+            importlib.import_module(mod).register(sub)
+        except ModuleNotFoundError as exc:  # a feature not installed in this build
+            logging.getLogger(__name__).debug("feature %s unavailable: %s", mod, exc)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    offline_environment()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "chromadb", "sentence_transformers", "bm25s", "transformers"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        config = _config(args)
+        return int(args.func(args, config) or 0)
+    except ReportQAError as exc:
+        if os.environ.get("REPORTQA_DEBUG"):
+            raise
+        print(f"error: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"hint: {exc.hint}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # an unexpected failure still gets one line, not a traceback
+        if os.environ.get("REPORTQA_DEBUG"):
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", file=sys.stderr)
+        print("hint: run again with REPORTQA_DEBUG=1 for the traceback, and report it", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""Follow-up questions rewritten into standalone ones, carrying the topic, names and year in play."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from reportqa.temporal import _FY_RE, fy, previous_year, strip_time
+from reportqa.text import content_words
+from reportqa.types import Turn
+
+_PRONOUN_RE = re.compile(r"\b(it|its|it's|they|them|their|this|that|these|those|he|she|his|her|the (scheme|service|programme|project|fund|partnership|initiative|pilot|unit|board|centre|campaign|team|strategy|operation))\b", re.I)
+_ELLIPSIS_RE = re.compile(r"^\s*(and|what about|how about|and what about|same for|and for|what of|and in|and across|and at|and the)\b", re.I)
+_YEAR_BEFORE_RE = re.compile(r"\b(the )?(year|one) before\b|\bprevious year\b|\bprior year\b|\ba year earlier\b", re.I)
+_YEAR_AFTER_RE = re.compile(r"\b(the )?(year|one) after\b|\bnext year\b|\bfollowing year\b|\ba year later\b", re.I)
+_ENTITY_RE = re.compile(
+    r"(?:\b[Tt]he\s+)?(?:[A-Z][\w’'&-]*|[A-Z]{2,})(?:\s+(?:(?:of|and|for|to|the|&)\s+)?(?:[A-Z][\w’'&-]*|\d+|[A-Z]{2,}))*"
+)
+_NOT_ENTITY = {"How", "What", "Which", "Who", "When", "Where", "Why", "Did", "Does", "Do", "Is", "Are", "Was", "Were", "Can", "Could", "And", "In", "The", "Tell", "Please", "Give", "Under", "Since", "According", "I", "MOPAC", "Mayor", "The Mayor", "London", "Met", "MPS"}
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    question: str
+    standalone: str
+    changed: bool
+    year: str | None
+
+
+def entities(text: str) -> list[str]:
+    """Named things in a question: 'The Lighthouse', 'London Victim and Witness Service', 'Project ADDER'."""
+    out = []
+    for m in _ENTITY_RE.finditer(text):
+        e = m.group(0).strip()
+        words = e.split()
+        while words and words[0] in _NOT_ENTITY and len(words) > 0:
+            words = words[1:]
+        e = " ".join(words)
+        if not e or e in _NOT_ENTITY or re.fullmatch(r"[\d/-]+", e) or len(e) < 3:
+            continue
+        out.append(e)
+    return out
+
+
+def year_of(text: str) -> str | None:
+    m = _FY_RE.search(text)
+    if m and (int(m.group(1)) + 1) % 100 == int(m.group(2)[-2:]):
+        return fy(m.group(1), m.group(2))
+    return None
+
+
+def is_followup(question: str) -> bool:
+    words = content_words(question)
+    if _ELLIPSIS_RE.search(question) or _YEAR_BEFORE_RE.search(question) or _YEAR_AFTER_RE.search(question):
+        return True
+    if _PRONOUN_RE.search(question) and not entities(question):
+        return True
+    return len(words) <= 2 and len(question.split()) <= 6
+
+
+def rewrite(question: str, history: Sequence[Turn]) -> Rewrite:
+    """Rules on the default path: resolve the year in play, pronouns and elliptical follow-ups."""
+    users = [t.content for t in history if t.role == "user"]
+    if not users:
+        return Rewrite(question, question, False, year_of(question))
+    # rewrite the earlier turns first, so the topic carries over several turns
+    prev = users[0]
+    for later in users[1:]:
+        prev = rewrite(later, [Turn(role="user", content=prev)]).standalone
+    prev_year = year_of(prev)
+    if prev_year is None:
+        # the year in play is the one the last answer led with
+        said = [t.content for t in history if t.role == "assistant"]
+        m = re.search(r"\bthe (\d{4}-\d\d) report\b", said[-1]) if said else None
+        prev_year = m.group(1) if m else None
+    if not is_followup(question):
+        return Rewrite(question, question, False, year_of(question))
+    q = question.strip()
+    year = year_of(q)
+    if year is None and prev_year is not None:
+        if _YEAR_BEFORE_RE.search(q):
+            year = previous_year(prev_year, [])
+            q = _YEAR_BEFORE_RE.sub("", q)
+        elif _YEAR_AFTER_RE.search(q):
+            start = int(prev_year[:4]) + 1
+            year = f"{start}-{(start + 1) % 100:02d}"
+            q = _YEAR_AFTER_RE.sub("", q)
+        else:
+            year = prev_year
+    prev_entities = entities(prev)
+    topic = prev_entities[-1] if prev_entities else ""
+    base = strip_time(prev).rstrip("?. ")
+    if _ELLIPSIS_RE.search(q):
+        tail = _ELLIPSIS_RE.sub("", q).strip(" ?.,")
+        tail = re.sub(r"^(in|for|the)\s*$", "", tail, flags=re.I).strip()
+        if not tail:
+            standalone = base
+        elif topic and entities(tail) and topic in base and not re.match(r"(?i)(across|in|at|for|by|from|among|within|over|under|with)\b", tail):
+            standalone = re.sub(r"(?i)\b(the\s+)?" + re.escape(topic), tail.strip(), base, count=1)
+        else:
+            standalone = f"{base} {tail}".strip()
+    elif _PRONOUN_RE.search(q) and topic:
+        standalone = _PRONOUN_RE.sub(lambda m: topic + ("'s" if m.group(0).lower() in ("its", "their", "his", "her") else ""), q, count=1)
+    else:
+        standalone = f"{q.rstrip('?. ')} ({base})" if content_words(q) else base
+    standalone = re.sub(r"\s+", " ", standalone).strip(" ?.")
+    if year and not year_of(standalone):
+        standalone += f" in {year}"
+    return Rewrite(question, standalone + "?", True, year)

@@ -1,0 +1,322 @@
+"""Chroma (through llama-index) + a BM25 sidecar + a manifest; build into a new place, swap on success.
+
+Layout under `index_dir`:
+    CURRENT                 the name of the build that serves (replaced atomically)
+    builds/<name>/
+        manifest.json       fingerprint (corpus checksums, model, chunker, taxonomy) and counts
+        passages.jsonl      every passage with its metadata, sentences and offsets
+        bm25/               the keyword index (bm25s), over the same tokens the queries use
+        chroma/             the persistent Chroma collection (unless a Chroma server is configured)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from reportqa.chunk import CHUNKER_VERSION, chunk_report, header
+from reportqa.config import Config
+from reportqa.corpus import Corpus, load_corpus
+from reportqa.embed import Embedder, Tokens, model_fingerprint
+from reportqa.errors import IndexMissing, ReportQAError
+from reportqa.parse import parse_report
+from reportqa.priorities import DEFAULT_TAXONOMY, assign, load_taxonomy
+from reportqa.text import tokenize
+from reportqa.types import Passage, Report
+
+log = logging.getLogger(__name__)
+PARSER_VERSION = "parse-v1"
+Progress = Callable[[str], None]
+
+
+# -- passages -------------------------------------------------------------------------------
+
+
+def build_passages(corpus: Corpus, config: Config, tokens: Tokens | None = None) -> list[Passage]:
+    tokens = tokens or Tokens()
+    taxonomy = load_taxonomy()
+    out: list[Passage] = []
+    for report in corpus.reports:
+        out.extend(passages_for(report, corpus.read(report), config, tokens))
+    del taxonomy
+    return out
+
+
+def passages_for(report: Report, source: str, config: Config, tokens: Tokens) -> list[Passage]:
+    taxonomy = load_taxonomy()
+    sections = [assign(s, report.plan, taxonomy) for s in parse_report(source, report.id, report.title, report.shape)]
+    return chunk_report(report, source, sections, tokens.count, config.chunk, taxonomy)
+
+
+def embed_text(p: Passage) -> str:
+    return header_for(p) + "\n" + p.clean
+
+
+def header_for(p: Passage) -> str:
+    return f"{p.title} ({p.year}). {p.section}."
+
+
+def fingerprint(corpus: Corpus, config: Config) -> dict[str, Any]:
+    return {
+        "corpus": {r.id: r.sha256 for r in corpus.reports},
+        "reports": {r.id: r.model_dump() for r in corpus.reports},
+        "model": model_fingerprint(),
+        "chunker": {**config.chunk.model_dump(), "chunker": CHUNKER_VERSION, "parser": PARSER_VERSION},
+        "taxonomy": hashlib.sha256(DEFAULT_TAXONOMY.read_bytes()).hexdigest()[:16],
+    }
+
+
+# -- layout and Chroma ------------------------------------------------------------------------
+
+
+@dataclass
+class Layout:
+    root: Path
+
+    @property
+    def current_file(self) -> Path:
+        return self.root / "CURRENT"
+
+    @property
+    def builds(self) -> Path:
+        return self.root / "builds"
+
+    def current(self) -> Path | None:
+        if not self.current_file.is_file():
+            return None
+        name = self.current_file.read_text(encoding="utf-8").strip()
+        path = self.builds / name
+        return path if (path / "manifest.json").is_file() else None
+
+    def swap(self, build: Path) -> None:
+        tmp = self.root / "CURRENT.tmp"
+        tmp.write_text(build.name + "\n", encoding="utf-8")
+        os.replace(tmp, self.current_file)
+
+
+def chroma_client(config: Config, build: Path) -> Any:
+    import chromadb
+    from chromadb.config import Settings
+
+    settings = Settings(anonymized_telemetry=False, allow_reset=False)
+    if config.chroma_url:
+        u = urlparse(config.chroma_url)
+        return chromadb.HttpClient(
+            host=u.hostname or "127.0.0.1", port=u.port or 8000, ssl=u.scheme == "https", settings=settings
+        )
+    return chromadb.PersistentClient(path=str(build / "chroma"), settings=settings)
+
+
+def collection_name(config: Config, build: Path) -> str:
+    return f"{config.collection}-{build.name}" if config.chroma_url else config.collection
+
+
+def _metadata(p: Passage) -> dict[str, Any]:
+    return {
+        "report_id": p.report_id,
+        "year": p.year,
+        "plan": p.plan,
+        "priority": p.priority,
+        "section": p.section,
+        "title": p.title,
+        "kind": p.kind,
+        "start": p.start,
+        "end": p.end,
+    }
+
+
+# -- ingest -------------------------------------------------------------------------------------
+
+
+@dataclass
+class IngestResult:
+    status: str  # "unchanged" | "built"
+    passages: int
+    embedded: int
+    reused: int
+    build: Path
+    reason: str = ""
+    seconds: float = 0.0
+    reports: list[str] = field(default_factory=list)
+
+
+def ingest(
+    config: Config,
+    corpus: Corpus | None = None,
+    progress: Progress | None = None,
+    embedder: Embedder | None = None,
+    _fail_after_embedding: bool = False,
+) -> IngestResult:
+    """Bring the index up to date with the corpus. Builds into a new place; swaps only on success."""
+    t0 = time.perf_counter()
+    say = progress or (lambda msg: log.info(msg))
+    corpus = corpus or load_corpus(config.corpus_dir)
+    corpus.verify()
+    layout = Layout(config.index_dir)
+    fp = fingerprint(corpus, config)
+    current = layout.current()
+    old_fp: dict[str, Any] = {}
+    if current is not None:
+        old_fp = json.loads((current / "manifest.json").read_text(encoding="utf-8"))["fingerprint"]
+        if old_fp == fp:
+            n = json.loads((current / "manifest.json").read_text(encoding="utf-8"))["passages"]
+            say("index is up to date: nothing to embed")
+            return IngestResult("unchanged", n, 0, 0, current, "fingerprint unchanged", time.perf_counter() - t0)
+
+    say(f"parsing and chunking {len(corpus.reports)} reports")
+    tokens = Tokens()
+    passages = build_passages(corpus, config, tokens)
+    reuse: dict[str, list[float]] = {}
+    reason = "new index"
+    if current is not None:
+        same_space = old_fp.get("model") == fp["model"] and old_fp.get("chunker") == fp["chunker"]
+        if same_space:
+            reuse = _old_vectors(config, current, [p.id for p in passages])
+            reason = "corpus changed"
+        else:
+            reason = "model or chunker changed: rebuilding every vector"
+    todo = [p for p in passages if p.id not in reuse]
+    say(f"{len(passages)} passages: {len(reuse)} reused, {len(todo)} to embed ({reason})")
+    vectors = dict(reuse)
+    if todo:
+        embedder = embedder or Embedder(config.embed_batch_size)
+        arr = embedder.embed([embed_text(p) for p in todo])
+        for p, v in zip(todo, arr, strict=True):
+            vectors[p.id] = [float(x) for x in v]
+    if _fail_after_embedding:  # used by the crash test: the process dies here
+        raise ReportQAError("ingest interrupted (test hook)")
+
+    layout.builds.mkdir(parents=True, exist_ok=True)
+    build = layout.builds / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    tmp = build.with_name(build.name + ".partial")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    try:
+        _write_build(config, tmp, build, passages, vectors, fp)
+        os.replace(tmp, build)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    layout.swap(build)
+    _cleanup(config, layout, keep={build.name, current.name if current else ""})
+    say(f"index ready: {build}")
+    return IngestResult(
+        "built", len(passages), len(todo), len(reuse), build, reason, time.perf_counter() - t0,
+        [r.id for r in corpus.reports],
+    )
+
+
+def _old_vectors(config: Config, build: Path, ids: list[str]) -> dict[str, list[float]]:
+    try:
+        client = chroma_client(config, build)
+        col = client.get_collection(collection_name(config, build), embedding_function=None)
+        got = col.get(ids=ids, include=["embeddings"])
+    except Exception as exc:  # a broken old build only costs a full re-embed
+        log.warning("could not reuse vectors from %s: %s", build, exc)
+        return {}
+    return {i: [float(x) for x in e] for i, e in zip(got["ids"], got["embeddings"], strict=True)}
+
+
+def _write_build(
+    config: Config, tmp: Path, final: Path, passages: list[Passage], vectors: dict[str, list[float]], fp: dict[str, Any]
+) -> None:
+    from llama_index.core.schema import TextNode
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    # Chroma writes under the final name's parent: a persistent client is opened on the temp dir
+    client = chroma_client(config, tmp)
+    name = collection_name(config, final)
+    if config.chroma_url:
+        try:
+            client.delete_collection(name)
+        except Exception:  # noqa: S110 - absent is fine
+            pass
+    col = client.create_collection(name, embedding_function=None, metadata={"hnsw:space": "cosine"})
+    store = ChromaVectorStore(chroma_collection=col)
+    nodes = [TextNode(id_=p.id, text=p.clean, metadata=_metadata(p), embedding=vectors[p.id]) for p in passages]
+    for i in range(0, len(nodes), 500):
+        store.add(nodes[i : i + 500])
+    del store, col, client
+    with (tmp / "passages.jsonl").open("w", encoding="utf-8") as fh:
+        for p in passages:
+            fh.write(json.dumps(p.model_dump(mode="json"), ensure_ascii=False) + "\n")
+    import bm25s
+
+    bm = bm25s.BM25()
+    bm.index([tokenize(header_for(p) + " " + p.clean) or ["_"] for p in passages], show_progress=False)
+    bm.save(str(tmp / "bm25"), show_progress=False)
+    manifest = {
+        "fingerprint": fp,
+        "passages": len(passages),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "chroma": config.chroma_url or "local",
+        "collection": name,
+    }
+    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def _cleanup(config: Config, layout: Layout, keep: set[str]) -> None:
+    for d in layout.builds.iterdir():
+        if d.name in keep:
+            continue
+        if config.chroma_url and not d.name.endswith(".partial"):
+            try:
+                chroma_client(config, d).delete_collection(collection_name(config, d))
+            except Exception:  # noqa: S110 - already gone
+                pass
+        shutil.rmtree(d, ignore_errors=True)
+
+
+# -- serving ------------------------------------------------------------------------------------
+
+
+class OpenIndex:
+    """A built index opened for queries: passages, BM25 and the Chroma store."""
+
+    def __init__(self, config: Config, build: Path) -> None:
+        self.config = config
+        self.build = build
+        self.manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+        with (build / "passages.jsonl").open(encoding="utf-8") as fh:
+            self.passages = [Passage.model_validate_json(line) for line in fh if line.strip()]
+        self.by_id = {p.id: p for p in self.passages}
+        self.reports = [Report(**r) for r in self.manifest["fingerprint"]["reports"].values()]
+
+    @classmethod
+    def open(cls, config: Config) -> OpenIndex:
+        build = Layout(config.index_dir).current()
+        if build is None:
+            raise IndexMissing(f"no index at {config.index_dir}", "run `reportqa ingest` first")
+        return cls(config, build)
+
+    @cached_property
+    def bm25(self) -> Any:
+        import bm25s
+
+        return bm25s.BM25.load(str(self.build / "bm25"), show_progress=False, verbosity=0)
+
+    @cached_property
+    def store(self) -> Any:
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        client = chroma_client(self.config, self.build)
+        try:
+            col = client.get_collection(self.manifest["collection"], embedding_function=None)
+        except Exception as exc:
+            raise IndexMissing(
+                f"the Chroma collection {self.manifest['collection']} is missing",
+                "run `reportqa ingest` again",
+            ) from exc
+        return ChromaVectorStore(chroma_collection=col)

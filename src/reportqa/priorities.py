@@ -1,0 +1,113 @@
+"""The Police and Crime Plan taxonomy and the section -> priority assignment."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from reportqa.types import Section
+
+GENERAL = "general"
+DEFAULT_TAXONOMY = Path(__file__).resolve().parents[2] / "corpus" / "priorities.toml"
+
+
+@dataclass(frozen=True)
+class Priority:
+    id: str
+    label: str
+    plan: str
+    group: str
+    heading_terms: tuple[str, ...]
+    terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    priorities: tuple[Priority, ...]
+    general_headings: tuple[str, ...] = ()
+
+    def for_plan(self, plan: str) -> tuple[Priority, ...]:
+        return tuple(p for p in self.priorities if p.plan == plan)
+
+    def ids(self) -> tuple[str, ...]:
+        return tuple(p.id for p in self.priorities) + (GENERAL,)
+
+    def label(self, pid: str) -> str:
+        for p in self.priorities:
+            if p.id == pid:
+                return p.label
+        return "General"
+
+    def resolve(self, name: str) -> str | None:
+        """A priority id from an id, a label or a loose phrase ('victims', 'trust and confidence')."""
+        key = name.strip().lower()
+        for p in self.priorities:
+            if key in (p.id, p.label.lower()):
+                return p.id
+        if key == GENERAL:
+            return GENERAL
+        for p in self.priorities:
+            if key and (key in p.label.lower() or p.id.replace("-", " ") in key):
+                return p.id
+        return None
+
+
+@lru_cache(maxsize=4)
+def load_taxonomy(path: Path | None = None) -> Taxonomy:
+    data = tomllib.loads((path or DEFAULT_TAXONOMY).read_text(encoding="utf-8"))
+    out = []
+    for plan, spec in data["plans"].items():
+        for p in spec["priorities"]:
+            out.append(
+                Priority(
+                    id=p["id"],
+                    label=p["label"],
+                    plan=plan,
+                    group=p.get("group", ""),
+                    heading_terms=tuple(p.get("heading_terms", ())),
+                    terms=tuple(p.get("terms", ())),
+                )
+            )
+    return Taxonomy(tuple(out), tuple(data.get("general", {}).get("heading_terms", ())))
+
+
+def _count(text: str, term: str) -> int:
+    return len(re.findall(r"(?<![a-z])" + re.escape(term), text))
+
+
+def classify_text(text: str, plan: str, taxonomy: Taxonomy) -> str:
+    """The clearly dominant priority of a text, or 'general' when none stands out."""
+    low = text.lower()
+    scores = sorted(
+        ((sum(_count(low, t) for t in p.terms), p.id) for p in taxonomy.for_plan(plan)), reverse=True
+    )
+    if not scores or scores[0][0] < 3:
+        return GENERAL
+    if len(scores) > 1 and scores[0][0] < 1.5 * scores[1][0]:
+        return GENERAL
+    return scores[0][1]
+
+
+def assign(section: Section, plan: str, taxonomy: Taxonomy) -> Section:
+    """From the heading path first (deepest heading wins), from the content otherwise."""
+    candidates = taxonomy.for_plan(plan)
+    for depth, heading in enumerate(reversed(section.path)):
+        low = heading.lower()
+        if depth == 0 and any(t in low for t in taxonomy.general_headings):
+            # a report's own title section holds everything: its passages are classified one by one
+            source = "default" if len(section.path) == 1 and "annual report" in low else "heading"
+            return section.model_copy(update={"priority": GENERAL, "priority_source": source})
+        best = max(
+            ((max((len(t) for t in p.heading_terms if t in low), default=0), p.id) for p in candidates),
+            default=(0, GENERAL),
+        )
+        if best[0]:
+            return section.model_copy(update={"priority": best[1], "priority_source": "heading"})
+    text = " ".join(b.text for b in section.blocks)
+    pid = classify_text(text, plan, taxonomy)
+    if pid != GENERAL:
+        return section.model_copy(update={"priority": pid, "priority_source": "content"})
+    return section.model_copy(update={"priority": GENERAL, "priority_source": "default"})

@@ -1,0 +1,174 @@
+"""Dense + BM25 -> fusion -> filters -> (rerank) -> hits. Each stage returns new hits."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from reportqa.config import RetrievalConfig
+from reportqa.embed import Embedder
+from reportqa.index import OpenIndex
+from reportqa.text import content_words, numbers_in, tokenize
+from reportqa.types import Filters, Hit, Passage
+
+log = logging.getLogger(__name__)
+
+
+def matches(p: Passage, f: Filters) -> bool:
+    if f.years and p.year not in f.years:
+        return False
+    if f.plan and p.plan != f.plan:
+        return False
+    if f.priority and p.priority != f.priority:
+        return False
+    return not (f.report_id and p.report_id != f.report_id)
+
+
+def chroma_where(f: Filters) -> Any:
+    from llama_index.core.vector_stores.types import FilterOperator, MetadataFilter, MetadataFilters
+
+    conds = []
+    if f.years:
+        conds.append(MetadataFilter(key="year", value=list(f.years), operator=FilterOperator.IN))
+    if f.plan:
+        conds.append(MetadataFilter(key="plan", value=f.plan, operator=FilterOperator.EQ))
+    if f.priority:
+        conds.append(MetadataFilter(key="priority", value=f.priority, operator=FilterOperator.EQ))
+    if f.report_id:
+        conds.append(MetadataFilter(key="report_id", value=f.report_id, operator=FilterOperator.EQ))
+    return MetadataFilters(filters=conds) if conds else None
+
+
+class Reranker(Protocol):
+    name: str
+
+    def rerank(self, query: str, hits: Sequence[Hit]) -> list[Hit]: ...
+
+
+class NoReranker:
+    name = "none"
+
+    def rerank(self, query: str, hits: Sequence[Hit]) -> list[Hit]:
+        return list(hits)
+
+
+class LexicalReranker:
+    """Offline default: nudges hits that contain the query's figures and rarer words together."""
+
+    name = "lexical"
+
+    def __init__(self, weight: float = 0.2) -> None:
+        self.weight = weight
+
+    def rerank(self, query: str, hits: Sequence[Hit]) -> list[Hit]:
+        qwords = content_words(query)
+        qnums = numbers_in(query)
+        if not hits or not (qwords or qnums):
+            return list(hits)
+        top = max(h.score for h in hits) or 1.0
+        out = []
+        for h in hits:
+            words = content_words(h.passage.clean)
+            cover = len(qwords & words) / max(len(qwords), 1)
+            nums = len(qnums & numbers_in(h.passage.clean)) / max(len(qnums), 1) if qnums else 0.0
+            bonus = self.weight * top * (cover + 0.5 * nums)
+            out.append(h.model_copy(update={"score": h.score + bonus, "scores": {**h.scores, "lexical": cover}}))
+        return _ranked(out)
+
+
+class CrossEncoderReranker:
+    """For a user with a local cross-encoder directory (no hub access): config retrieval.reranker = PATH."""
+
+    name = "cross-encoder"
+
+    def __init__(self, path: str) -> None:
+        from sentence_transformers import CrossEncoder
+
+        self.model = CrossEncoder(path, device="cpu", local_files_only=True)
+
+    def rerank(self, query: str, hits: Sequence[Hit]) -> list[Hit]:
+        if not hits:
+            return []
+        scores = self.model.predict([(query, h.passage.clean) for h in hits])
+        out = [
+            h.model_copy(update={"score": float(s), "scores": {**h.scores, "cross": float(s)}})
+            for h, s in zip(hits, scores, strict=True)
+        ]
+        return _ranked(out)
+
+
+def make_reranker(spec: str) -> Reranker:
+    if spec in ("", "none"):
+        return NoReranker()
+    if spec == "lexical":
+        return LexicalReranker()
+    return CrossEncoderReranker(spec)
+
+
+def _ranked(hits: list[Hit]) -> list[Hit]:
+    hits = sorted(hits, key=lambda h: (-h.score, h.passage.id))
+    return [h.model_copy(update={"rank": i + 1}) for i, h in enumerate(hits)]
+
+
+class Retriever:
+    def __init__(
+        self, index: OpenIndex, embedder: Embedder, config: RetrievalConfig, reranker: Reranker | None = None
+    ) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.config = config
+        self.reranker = reranker or make_reranker(config.reranker)
+
+    def bm25(self, query: str, f: Filters, n: int) -> list[tuple[str, float]]:
+        toks = tokenize(query)
+        if not toks:
+            return []
+        scores = self.index.bm25.get_scores(toks)
+        ranked = sorted(
+            ((float(s), p.id) for s, p in zip(scores, self.index.passages, strict=True) if s > 0 and matches(p, f)),
+            key=lambda x: (-x[0], x[1]),
+        )
+        return [(pid, s) for s, pid in ranked[:n]]
+
+    def dense(self, query: str, f: Filters, n: int) -> list[tuple[str, float]]:
+        from llama_index.core.vector_stores.types import VectorStoreQuery
+
+        vec = self.embedder.embed_query(query)
+        q = VectorStoreQuery(query_embedding=vec, similarity_top_k=n, filters=chroma_where(f))
+        res = self.index.store.query(q)
+        out = []
+        for pid, sim in zip(res.ids or [], res.similarities or [], strict=False):
+            if pid in self.index.by_id:
+                out.append((pid, float(sim)))
+        return out
+
+    def search(self, query: str, filters: Filters | None = None, k: int | None = None) -> list[Hit]:
+        f = filters or Filters()
+        k = k or self.config.k
+        n = max(self.config.candidates, k)
+        sparse = self.bm25(query, f, n)
+        dense = self.dense(query, f, n) if self.config.dense_weight > 0 else []
+        fused = fuse(sparse, dense, self.config)
+        hits = [
+            Hit(passage=self.index.by_id[pid], rank=0, score=score, scores=parts)
+            for pid, (score, parts) in fused.items()
+        ]
+        hits = _ranked(hits)[: max(k * 3, 15)]
+        hits = self.reranker.rerank(query, hits)
+        return hits[:k]
+
+
+def fuse(
+    sparse: list[tuple[str, float]], dense: list[tuple[str, float]], cfg: RetrievalConfig
+) -> dict[str, tuple[float, dict[str, float]]]:
+    """Weighted reciprocal-rank fusion; every stage's score is kept for debugging."""
+    out: dict[str, tuple[float, dict[str, float]]] = {}
+    for weight, name, ranked in ((cfg.bm25_weight, "bm25", sparse), (cfg.dense_weight, "dense", dense)):
+        for rank, (pid, score) in enumerate(ranked, start=1):
+            total, parts = out.get(pid, (0.0, {}))
+            rrf = weight / (cfg.rrf_k + rank)
+            parts = {**parts, name: round(score, 6), f"{name}_rank": float(rank)}
+            out[pid] = (total + rrf, parts)
+    return {pid: (s, {**parts, "rrf": round(s, 6)}) for pid, (s, parts) in out.items() if not math.isnan(s)}

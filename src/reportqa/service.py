@@ -1,0 +1,187 @@
+"""Composition root: Assistant.open() wires index, retriever and answerers; ask() runs one question."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import unicodedata
+from collections.abc import Sequence
+from functools import cached_property
+from typing import Any
+
+from reportqa.answer.extractive import ExtractiveAnswerer, Stats
+from reportqa.config import Config, offline_environment
+from reportqa.conversation import rewrite
+from reportqa.embed import Embedder
+from reportqa.errors import InputError
+from reportqa.index import OpenIndex
+from reportqa.priorities import load_taxonomy
+from reportqa.retrieve import Retriever
+from reportqa.safety import check
+from reportqa.temporal import infer, report_years
+from reportqa.types import Answer, Filters, Hit, Report, Turn
+
+log = logging.getLogger(__name__)
+MAX_QUESTION_CHARS = 2000
+
+
+def clean_question(question: str, limit: int = MAX_QUESTION_CHARS) -> str:
+    if not isinstance(question, str):
+        raise InputError("the question must be text", "pass a string")
+    q = "".join(" " if unicodedata.category(c) in ("Cc", "Cf") and c not in "\n\t" else c for c in question)
+    q = re.sub(r"\s+", " ", q).strip()
+    if not q:
+        raise InputError("the question is empty", "type a question about MOPAC's reports")
+    if len(q) > limit:
+        raise InputError(
+            f"the question is too long ({len(q)} characters; the limit is {limit})",
+            "shorten it, or use `reportqa draft` for a long Mayor's Question",
+        )
+    return q
+
+
+def _turns(history: Sequence[dict[str, str] | Turn] | None) -> list[Turn]:
+    out = []
+    for t in history or []:
+        if isinstance(t, Turn):
+            out.append(t)
+            continue
+        try:
+            out.append(Turn(role=t["role"], content=str(t["content"])))  # type: ignore[arg-type]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(
+                "history must be a list of {'role': 'user'|'assistant', 'content': ...}", str(exc).splitlines()[0]
+            ) from exc
+    return out
+
+
+class Assistant:
+    def __init__(self, config: Config, index: OpenIndex) -> None:
+        self.config = config
+        self.index = index
+        self.reports: list[Report] = sorted(index.reports, key=lambda r: r.year)
+        self.taxonomy = load_taxonomy()
+
+    @classmethod
+    def open(cls, config: Config | None = None) -> Assistant:
+        offline_environment()
+        config = config or Config()
+        return cls(config, OpenIndex.open(config))
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return Embedder(self.config.embed_batch_size)
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        return Retriever(self.index, self.embedder, self.config.retrieval)
+
+    @cached_property
+    def extractive(self) -> ExtractiveAnswerer:
+        return ExtractiveAnswerer(Stats(self.index.passages))
+
+    @cached_property
+    def llm(self) -> Any:
+        from reportqa.answer.llm import LLMAnswerer
+
+        return LLMAnswerer(self.config.llm)
+
+    def warm(self) -> None:
+        """Load the model and indexes now rather than on the first question."""
+        self.retriever.search("warm up", Filters(), 1)
+        _ = self.extractive
+
+    def coverage_text(self) -> str:
+        annual = [r.year for r in self.reports if r.kind != "plan page"]
+        pages = [r.title for r in self.reports if r.kind == "plan page"]
+        text = "annual reports for " + _and(annual) if annual else "no annual reports"
+        if pages:
+            text += ", and the " + _and(pages) + " page"
+        return text
+
+    def resolve_priority(self, priority: str | None) -> str | None:
+        if not priority:
+            return None
+        pid = self.taxonomy.resolve(priority)
+        if pid is None:
+            raise InputError(f"unknown priority {priority!r}", "one of: " + ", ".join(self.taxonomy.ids()))
+        return pid
+
+    def resolve_year(self, year: str | None) -> str | None:
+        if not year:
+            return None
+        m = re.fullmatch(r"\s*(\d{4})\s*[-/–]\s*(\d{2}|\d{4})\s*", year)
+        if not m:
+            raise InputError(f"year {year!r} is not a financial year", "write it like 2022-23")
+        return f"{m.group(1)}-{m.group(2)[-2:]}"
+
+    def retrieve(self, question: str, filters: Filters | None = None, k: int = 5) -> list[Hit]:
+        return self.retriever.search(question, filters or Filters(), k)
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[dict[str, str] | Turn] | None = None,
+        year: str | None = None,
+        priority: str | None = None,
+        report_id: str | None = None,
+        backend: str | None = None,
+        k: int | None = None,
+    ) -> Answer:
+        t0 = time.perf_counter()
+        q = clean_question(question)
+        turns = _turns(history)
+        refusal = check(q)
+        if refusal is not None:
+            return Answer(status="refused", text=refusal.message, question=q, rewritten_question=q,
+                          notes=(f"refused: {refusal.category}",), backend="policy")
+        rw = rewrite(q, turns)
+        standalone = rw.standalone
+        base = Filters(
+            years=(self.resolve_year(year),) if year else (),
+            priority=self.resolve_priority(priority),
+            report_id=report_id,
+        )
+        scope = infer(standalone, self.reports, base)
+        t1 = time.perf_counter()
+        notes = list(scope.notes)
+        if scope.uncovered:
+            ans = self.extractive.not_found(
+                standalone, [], self.coverage_text(),
+                reason=f"No report in the collection covers {_and(scope.uncovered)}; "
+                f"the reports cover {_and(report_years(self.reports))}.",
+            )
+            return ans.model_copy(update={"rewritten_question": standalone, "question": q, "filters": scope.filters,
+                                          "notes": tuple(notes)})
+        hits = self.retriever.search(standalone, scope.filters, k or max(self.config.retrieval.k, 6))
+        t2 = time.perf_counter()
+        answer = self.extractive.answer(standalone, hits, scope.filters.years, self.coverage_text())
+        chosen = (backend or self.config.backend).lower()
+        if chosen == "llm" and hits:
+            from reportqa.answer.llm import answer_with_llm
+
+            extractive = answer
+            answer = answer_with_llm(standalone, hits, turns, self.llm, lambda: extractive)
+        t3 = time.perf_counter()
+        return answer.model_copy(
+            update={
+                "question": q,
+                "rewritten_question": standalone,
+                "filters": scope.filters,
+                "notes": tuple(notes) + answer.notes,
+                "timings": {"parse": t1 - t0, "retrieve": t2 - t1, "answer": t3 - t2, "total": t3 - t0},
+            }
+        )
+
+    def draft_mq(self, text: str, **kwargs: Any) -> Any:
+        from reportqa.mq import draft_mq
+
+        return draft_mq(self, text, **kwargs)
+
+
+def _and(items: Sequence[str]) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
