@@ -128,6 +128,7 @@ def clean_pieces(source: str, pieces: list[tuple[int, int]], notes: set[str]) ->
     """Join raw line pieces into cleaned text, keeping the source offset of every character."""
     chars: list[str] = []
     offs: list[int] = []
+    prev_end = 0
     for start, end in pieces:
         seg = source[start:end]
         drop = [False] * len(seg)
@@ -162,10 +163,11 @@ def clean_pieces(source: str, pieces: list[tuple[int, int]], notes: set[str]) ->
             hyphen_join = prev == "-" and len(chars) > 1 and chars[-2].isalpha() and first.islower()
             if not hyphen_join and prev != " ":
                 chars.append(" ")
-                offs.append(offs[-1] + 1)
+                offs.append(prev_end if prev_end < len(source) and source[prev_end].isspace() else offs[-1] + 1)
         for c, o in line_chars:
             chars.append(c)
             offs.append(o)
+        prev_end = end
     return "".join(chars), tuple(offs)
 
 
@@ -249,6 +251,7 @@ class _Parser:
                 i += 1
                 continue
             page_start = self.shape == "pdf" and re.match(r"^ \S", line.text) is not None and (i == 0 or not prev_blank)
+            had_blank = prev_blank
             prev_blank = False
             if _BOILERPLATE_RE.match(line.text) or _LINK_ONLY_RE.match(line.text) and self._in_link_list(i):
                 i += 1
@@ -268,14 +271,14 @@ class _Parser:
             bullet = _BULLET_RE.match(line.text)
             if bullet is None and self.shape == "pdf" and re.match(r"^ \S", line.text) and not page_start:
                 prev = self._last_draft()
-                if prev is not None and (prev.kind == "bullet" or self._text(prev).endswith(":")):
+                if prev is not None and (prev.kind in ("bullet", "subbullet") or self._text(prev).endswith(":")):
                     bullet = re.match(r"^ ", line.text)
             if bullet is not None:
                 indent = len(bullet.group(0)) - len(bullet.group(0).lstrip(" \t\xa0"))
                 glyph = bullet.group("glyph") if "glyph" in bullet.groupdict() else ""
                 last_bullet = self._last_draft()
                 nested = last_bullet is not None and last_bullet.kind in ("bullet", "subbullet") and indent > self.bullet_indent
-                kind = "subbullet" if nested or glyph in "○◦▫□" else "bullet"
+                kind = "subbullet" if nested or (glyph and glyph in "○◦▫□") else "bullet"
                 if kind == "bullet":
                     self.bullet_indent = indent
                 cont = self._last_open_paragraph()
@@ -310,10 +313,12 @@ class _Parser:
                 starts_lower
                 or (self.shape == "pdf" and cont.kind in ("paragraph", "bullet", "subbullet"))
             )
-            if cont is not None and cont.kind in ("bullet", "subbullet") and not starts_lower and self.shape != "pdf":
+            if cont is not None and cont.kind in ("bullet", "subbullet") and not starts_lower and (self.shape != "pdf" or had_blank):
                 join = False
             if join and cont is not None and self._starts_new_figure(cont, s):
                 join = False
+            if join and cont is not None and page_start and not starts_lower and re.match(r"^[£]?\d", self._text(cont)):
+                join = False  # an infographic line does not run on into the next page
             if join and cont is not None:
                 cont.pieces.append(self._piece(line))
                 self._close(cont)
