@@ -55,7 +55,7 @@ _RULES: list[tuple[str, str, str]] = [
     ),
     (
         "off_topic",
-        r"\b(weather|forecast|temperature|rain(ing)?|sunny)\b|\b(football|premier league|match|score)\b.{0,20}\b(result|score|won|lost|tonight|yesterday|last night)\b"
+        r"\bweather\b|\b(forecast|temperature|rain(ing)?|sunny)\b.{0,20}\b(today|tomorrow|tonight|this week|weekend)\b|\b(football|premier league|match|score)\b.{0,20}\b(result|score|won|lost|tonight|yesterday|last night)\b"
         r"|\b(recipe|cook|bake)\b|\bstock (price|market)\b|\bbitcoin\b|\blottery\b|\bhoroscope\b"
         r"|\b(election|general election|mayoral election)\b.{0,30}\b(result|win|won|poll|when is|date)\b"
         r"|\bwrite (me )?(a )?(poem|song|story|essay|joke)\b|\btell me a joke\b|\btranslate\b",

@@ -67,9 +67,17 @@ def infer(question: str, reports: list[Report], base: Filters | None = None) -> 
         if plan is None:
             plan = p
             notes.append(f"plan {p} from the question")
+    since_fy: str | None = None
     for m in _FY_RE.finditer(question):
         if any(s <= m.start() < e for s, e in plan_spans):
             continue
+        before = question[max(0, m.start() - 30) : m.start()].lower()
+        prep = re.search(r"\b(by|until|till|to|from|since|before|after|than|with|against|baseline|of)\s+(the\s+)?(financial year\s+|end of\s+)?$", before)
+        if prep and prep.group(1) in ("since", "after", "from"):
+            since_fy = since_fy or m.group(1)
+            continue
+        if prep and prep.group(1) in ("by", "until", "till", "to", "before", "than", "with", "against", "baseline"):
+            continue  # a target date or a baseline, not the report asked for
         a, b = m.group(1), m.group(2)
         end = int(b[-2:])
         if (int(a) + 1) % 100 != end:
@@ -87,8 +95,8 @@ def infer(question: str, reports: list[Report], base: Filters | None = None) -> 
         notes.append("year " + ", ".join(mentioned) + " from the question")
     else:
         since = _SINCE_RE.search(question)
-        if since:
-            first = int(since.group(1))
+        if since or since_fy:
+            first = int(since.group(1)) if since else int(since_fy or 0)
             years = [y for y in report_years(reports) if int(y[:4]) >= first]
             notes.append(f"reports since {first}")
         elif _LAST_YEAR_RE.search(question):

@@ -19,6 +19,12 @@ MONEY_WORDS = {"cost", "budget", "fund", "spend", "invest", "money", "price", "p
 COUNT_CUES = re.compile(r"\b(how many|how much|number of|what (percentage|proportion|share|fraction)|how far|by how|what was the (rate|figure|level))\b", re.I)
 MONEY_CUES = re.compile(r"\b(how much (money|funding|did .{0,40} (cost|get|receive|spend|invest|raise|save))|budget|cost|funding|invest)", re.I)
 GENERIC = {"mopac", "london", "mayor", "report", "met", "mps", "polic", "year", "annual", "crime", "say", "said", "many", "much", "number", "total", "what", "happen", "work", "did", "do", "new", "use", "includ"}
+# Words about the question itself rather than its subject: never required of an answer.
+META = {"accord", "report", "annual", "summari", "per", "state", "mention", "describ", "compar", "figur", "give",
+        "differ", "chang", "show", "find", "look", "want", "know", "call", "stand", "mean", "acronym", "name",
+        "put", "pick", "choos", "see", "set", "start", "run", "come", "hold", "overal", "main", "key", "kind",
+        "type", "way", "exact", "actual", "latest", "recent", "current", "part", "explain", "detail", "inform",
+        "provid", "plan", "mayor", "doc", "document", "public", "publish", "publ"}
 
 
 @dataclass(frozen=True)
@@ -80,7 +86,7 @@ class ExtractiveAnswerer:
 
     # -- scoring -----------------------------------------------------------------------
     def _weights(self, question: str) -> dict[str, float]:
-        words = [w for w in tokenize(question) if not w[0].isdigit() and not w.startswith("£")]
+        words = [w for w in tokenize(question) if not w[0].isdigit() and not w.startswith("£") and w not in META]
         return {w: self.stats.idf(w) * (0.3 if w in GENERIC else 1.0) for w in words}
 
     def score(self, question: str, hits: Sequence[Hit]) -> list[Scored]:
@@ -92,13 +98,13 @@ class ExtractiveAnswerer:
         out: list[Scored] = []
         for h in hits:
             p = h.passage
-            context = content_words(p.section + " " + p.clean)
+            context = _with_prefixes(content_words(p.section + " " + p.clean))
             for s in p.sentences:
-                words = content_words(s.text)
+                words = _with_prefixes(content_words(s.text))
                 have = words | context
-                got = sum(w for t, w in weights.items() if t in words)
-                got += 0.6 * sum(w for t, w in weights.items() if t in context and t not in words)
-                missing = [t for t in weights if t not in have]
+                got = sum(w for t, w in weights.items() if _has(words, t))
+                got += 0.6 * sum(w for t, w in weights.items() if _has(context, t) and not _has(words, t))
+                missing = [t for t in weights if not _has(have, t)]
                 nums = numbers_in(s.text)
                 if wants_money and "£" in s.text:
                     for t in list(missing):
@@ -106,7 +112,7 @@ class ExtractiveAnswerer:
                             got += weights[t]
                             missing.remove(t)
                 cov = min(got / total, 1.0)
-                own = sum(w for t, w in weights.items() if t in words) / total
+                own = sum(w for t, w in weights.items() if _has(words, t)) / total
                 sc = cov
                 if wants_figure and nums:
                     sc += 0.15
@@ -138,6 +144,14 @@ class ExtractiveAnswerer:
         if best is None or not self._answers(best, attribute):
             return self.not_found(question, hits, coverage_text)
         chosen = [best]
+        if len(asked_years) > 1:
+            for year in asked_years:
+                if any(c.hit.passage.year == year for c in chosen):
+                    continue
+                for s in scored:
+                    if s.hit.passage.year == year and self._answers(s, attribute) and s.score >= 0.5 * best.score:
+                        chosen.append(s)
+                        break
         for s in scored[1:]:
             if len(chosen) >= self.max_sentences:
                 break
@@ -237,6 +251,15 @@ def _antecedent(p: Passage, s: Sentence) -> Sentence | None:
     if idx > 0 and p.sentences[idx - 1].block == s.block:
         return p.sentences[idx - 1]
     return None
+
+
+def _with_prefixes(words: set[str]) -> set[str]:
+    """Words plus their five-letter prefixes marked with '~', so 'visitor' meets 'visit' and 'visiting'."""
+    return words | {"~" + w[:5] for w in words if len(w) >= 5}
+
+
+def _has(have: set[str], word: str) -> bool:
+    return word in have or (len(word) >= 5 and "~" + word[:5] in have)
 
 
 def _same(a: str, b: str) -> bool:
