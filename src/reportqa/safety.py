@@ -37,7 +37,7 @@ _RULES: list[tuple[str, str, str]] = [
     (
         "crime",
         r"\bhow (do|can|could|would|should) (i|we|you|someone|one)\b.{0,40}\b(steal|burgle|break into|pick a lock|"
-        r"hotwire|launder|smuggle|stab|shoot|make a (bomb|weapon|gun|knife)|buy (drugs|a gun|a knife|weapons?)|sell drugs|"
+        r"hotwire|launder|smuggle|stab|shoot|make a (bomb|weapon|gun|knife)|pick (a |the |this |that |my |someone's )?lock|buy (drugs|a gun|a knife|weapons?)|sell drugs|"
         r"avoid (being|getting) (caught|arrested|stopped|searched)|evade|remove (a|an|my|the) (gps )?tag|cut off (a|an|my|the) tag|"
         r"get away with|hack|defraud|scam|groom|recruit .{0,20}(gang|county lines))"
         r"|\b(make|build) (a )?(bomb|explosive|pipe bomb)|\bwhere (can|do) i (buy|get) (drugs|cocaine|a gun|a knife)"
@@ -55,7 +55,7 @@ _RULES: list[tuple[str, str, str]] = [
     ),
     (
         "off_topic",
-        r"\bweather\b|\b(forecast|temperature|rain(ing)?|sunny)\b.{0,20}\b(today|tomorrow|tonight|this week|weekend)\b|\b(football|premier league|match|score)\b.{0,20}\b(result|score|won|lost|tonight|yesterday|last night)\b"
+        r"\bweather\b|\bwho won\b|\b(arsenal|chelsea|spurs|tottenham|west ham|fulham|crystal palace|brentford|millwall)\b.{0,40}\b(game|match|score|result|won|lost|draw)\b|\b(forecast|temperature|rain(ing)?|sunny)\b.{0,20}\b(today|tomorrow|tonight|this week|weekend)\b|\b(football|premier league|match|score)\b.{0,20}\b(result|score|won|lost|tonight|yesterday|last night)\b"
         r"|\b(recipe|cook|bake)\b|\bstock (price|market)\b|\bbitcoin\b|\blottery\b|\bhoroscope\b"
         r"|\b(election|general election|mayoral election)\b.{0,30}\b(result|win|won|poll|when is|date)\b"
         r"|\bwrite (me )?(a )?(poem|song|story|essay|joke)\b|\btell me a joke\b|\btranslate\b",

@@ -76,8 +76,10 @@ def infer(question: str, reports: list[Report], base: Filters | None = None) -> 
         if prep and prep.group(1) in ("since", "after", "from"):
             since_fy = since_fy or m.group(1)
             continue
-        if prep and prep.group(1) in ("by", "until", "till", "to", "before", "than", "with", "against", "baseline"):
-            continue  # a target date or a baseline, not the report asked for
+        covered_years = {r.year for r in reports}
+        if prep and prep.group(1) in ("by", "until", "till", "to", "before", "than", "with", "against", "baseline", "of") \
+                and fy(m.group(1), m.group(2)) not in covered_years:
+            continue  # a target date or a baseline no report covers, not the report asked for
         a, b = m.group(1), m.group(2)
         end = int(b[-2:])
         if (int(a) + 1) % 100 != end:

@@ -27,6 +27,52 @@ META = {"accord", "report", "annual", "summari", "per", "state", "mention", "des
         "provid", "plan", "mayor", "doc", "document", "public", "publish", "publ"}
 
 
+_NUMBER_WORDS = re.compile(
+    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|thousand|million|half|"
+    r"quarter|third|double|twice|once|dozens?|hundreds|thousands)\b",
+    re.I,
+)
+_MONEY_Q = re.compile(
+    r"\bhow much (money|funding|cash|did (it|they|this|that|the .{1,40}) (cost|get|receive|raise|save|spend|invest|pay|take))"
+    r"|\bhow much (has|have|had|was|were|is|did) .{0,60}\b(invested|spent|paid|raised|saved|allocated|funded|cost|worth)"
+    r"|\b(budget|salary|salaries|remuneration|cost|costs|price|value|spend|spending|paid)\b.{0,40}\?\s*$"
+    r"|\bhow much\b.{0,60}\b(cost|costs|budget|funding|money|paid|spent|invest(ed|ment)?|raised|saved)\b",
+    re.I,
+)
+_PERCENT_Q = re.compile(r"\bwhat (percentage|proportion|share|per ?cent|fraction)\b|\bwhat (was|is) the .{0,30}\brate\b", re.I)
+_COUNT_Q = re.compile(r"\bhow many\b|\bnumber of\b|\bhow often\b", re.I)
+_COUNTED = re.compile(r"\bhow many (?:of (?:the|those|these) )?((?:[a-z-]+ ){0,2}?[a-z-]+?)(?= (?:did|do|does|were|was|are|is|has|have|had|will|would|could|can|went|in|of|across|at|on|for|from|by|to)\b|\?|$)", re.I)
+
+
+@dataclass(frozen=True)
+class Requirements:
+    """What kind of answer the question asks for, read from its wording."""
+
+    entities: tuple[str, ...] = ()
+    money: bool = False
+    percent: bool = False
+    count: bool = False
+    counted: tuple[str, ...] = ()
+
+
+def requirements(question: str) -> Requirements:
+    from reportqa.conversation import entities
+
+    ents = tuple(e for e in entities(question) if content_words(e) - GENERIC - META)
+    counted: tuple[str, ...] = ()
+    m = _COUNTED.search(question)
+    if m:
+        words = [w for w in content_words(m.group(1)) if w not in GENERIC and w not in META]
+        counted = tuple(words[-1:])  # the head noun: "how many written submissions" -> "submiss"
+    return Requirements(
+        entities=ents,
+        money=bool(_MONEY_Q.search(question)),
+        percent=bool(_PERCENT_Q.search(question)),
+        count=bool(_COUNT_Q.search(question)),
+        counted=counted,
+    )
+
+
 @dataclass(frozen=True)
 class Scored:
     hit: Hit
@@ -164,24 +210,29 @@ class ExtractiveAnswerer:
             chosen.append(s)
         return self.compose(question, chosen, asked_years)
 
-    def _attribute_words(self, question: str, weights: dict[str, float]) -> set[str]:
-        """Specific words of what is asked: not part of a named thing, and not common in the collection.
+    def _attribute_words(self, question: str, weights: dict[str, float]) -> Requirements:
+        return requirements(question)
 
-        "What was the London Victim and Witness Service's annual budget?" -> {"budget"}: a passage about
-        the service that never mentions a budget does not answer it.
-        """
-        from reportqa.conversation import entities
-
-        named = set()
-        for e in entities(question):
-            named |= content_words(e)
-        rare_idf = self.stats.idf_at_share(0.06)
-        return {t for t in weights if t not in named and t not in GENERIC and self.stats.idf(t) >= rare_idf}
-
-    def _answers(self, s: Scored, attribute: set[str]) -> bool:
+    def _answers(self, s: Scored, req: Requirements) -> bool:
+        """Does this sentence answer the question? Coverage, then the answer type the question asks for."""
         if s.coverage < self.threshold:
             return False
-        return not (attribute & set(s.missing))
+        p = s.hit.passage
+        text = s.sentence.text
+        lead = _antecedent(p, s.sentence)
+        near = (lead.text + " " + text) if lead is not None else text
+        context = _with_prefixes(content_words(p.section + " " + p.clean))
+        for entity in req.entities:
+            if not all(_has(context, w) for w in content_words(entity)):
+                return False  # a named place, body or programme the passage never mentions
+        if req.money and "£" not in text:
+            return False
+        if req.percent and not re.search(r"\d\s?(%|per cent|percent)|percentage point", text):
+            return False
+        if req.count and not (re.search(r"\d", text) or _NUMBER_WORDS.search(text)):
+            return False
+        near_words = _with_prefixes(content_words(near))
+        return all(_has(near_words, w) for w in req.counted)
 
     def compose(self, question: str, chosen: list[Scored], asked_years: Sequence[str]) -> Answer:
         years = {c.hit.passage.year for c in chosen}
