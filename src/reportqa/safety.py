@@ -27,6 +27,13 @@ _RULES: list[tuple[str, str, str]] = [
         "I can't change how I work or share my instructions. " + SCOPE,
     ),
     (
+        "fabrication",
+        r"\bpretend (that )?(the )?(report|reports|mopac|met|mayor)\b|\b(make up|invent|fabricate|fake)\b.{0,30}\b(figure|number|quote|statistic|report|letter)"
+        r"|\b(on|using) (mopac|met|police|city hall|gla)('s)? letterhead\b|\bimpersonat|\bwrite (me )?(a |an )?(fake |realistic |official )?(press release|letter|statement) (from|as|on behalf of|telling|saying)",
+        "I can only report what MOPAC's published reports actually say, and I can't write material that "
+        "pretends to come from MOPAC, the police or anyone else. " + SCOPE,
+    ),
+    (
         "personal_data",
         r"\b(home|private|personal|residential)\s+(address|phone|number|email|details)\b"
         r"|\b(phone|mobile|telephone)\s+number\s+(of|for)\b|\bdate of birth\b|\bwhere does .{1,40}\blive\b"

@@ -138,6 +138,9 @@ class Assistant:
                           notes=(f"refused: {refusal.category}",), backend="policy")
         rw = rewrite(q, turns)
         standalone = rw.standalone
+        asks = split_asks(standalone)
+        if len(asks) > 1 and not report_id:
+            return self._ask_parts(q, asks, year, priority, backend, k, t0)
         base = Filters(
             years=(self.resolve_year(year),) if year else (),
             priority=self.resolve_priority(priority),
@@ -174,10 +177,67 @@ class Assistant:
             }
         )
 
+    def _ask_parts(
+        self, q: str, asks: list[str], year: str | None, priority: str | None, backend: str | None, k: int | None, t0: float
+    ) -> Answer:
+        """A question with several asks: each answered on its own, then joined with markers renumbered."""
+        answers: list[Answer] = []
+        history: list[Turn] = []
+        for part in asks:
+            ans = self.ask(part, history=history, year=year, priority=priority, backend=backend, k=k)
+            answers.append(ans)
+            history = [Turn(role="user", content=ans.rewritten_question or part)]
+        return combine(q, answers, time.perf_counter() - t0)
+
     def draft_mq(self, text: str, **kwargs: Any) -> Any:
         from reportqa.mq import draft_mq
 
         return draft_mq(self, text, **kwargs)
+
+
+_ASK_SPLIT = re.compile(
+    r"(?<=\?)\s+(?=[A-Z])|[,;]?\s+and\s+(?=(?:how|what|which|who|when|where|why|whether|did|does|has|have)\b)", re.I
+)
+
+
+def split_asks(question: str) -> list[str]:
+    """'What did X get in 2022-23 and how many projects did it fund?' -> two asks."""
+    parts = [p.strip(" ,;") for p in _ASK_SPLIT.split(question) if p and p.strip(" ,;")]
+    if len(parts) < 2 or any(len(p.split()) < 3 for p in parts):
+        return [question]
+    return [p if p.endswith("?") else p + "?" for p in parts]
+
+
+def combine(question: str, answers: Sequence[Answer], elapsed: float) -> Answer:
+    texts: list[str] = []
+    cits = []
+    related = []
+    offset = 0
+    for ans in answers:
+        if ans.status == "answered":
+            text = re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", ans.text)
+            texts.append(text)
+            cits.extend(c.model_copy(update={"marker": c.marker + offset}) for c in ans.citations)
+            offset += max((c.marker for c in ans.citations), default=0)
+        elif ans.status == "refused":
+            texts.append(ans.text)
+        else:
+            texts.append(f"The reports don't say: {ans.rewritten_question}")
+            related.extend(ans.related)
+    status = "answered" if any(a.status == "answered" for a in answers) else answers[0].status
+    years = tuple(dict.fromkeys(y for a in answers for y in a.filters.years))
+    return Answer(
+        status=status,  # type: ignore[arg-type]
+        text="\n".join(texts),
+        citations=tuple(cits),
+        related=tuple(related[:3]),
+        question=question,
+        rewritten_question=" | ".join(a.rewritten_question for a in answers),
+        filters=Filters(years=years),
+        backend=answers[0].backend,
+        notes=(f"answered as {len(answers)} separate asks",) + tuple(n for a in answers for n in a.notes),
+        timings={"total": elapsed},
+    )
 
 
 def _and(items: Sequence[str]) -> str:

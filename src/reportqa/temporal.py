@@ -92,6 +92,13 @@ def infer(question: str, reports: list[Report], base: Filters | None = None) -> 
         y = fy(a, b)
         if y not in mentioned:
             mentioned.append(y)
+    rel = re.search(r"\b(the )?(following|next|subsequent) year\b|\ba year later\b|\b(the )?(previous|preceding|prior) year\b|\ba year earlier\b|\bthe year before\b", question, re.I)
+    if rel and len(mentioned) == 1:
+        start = int(mentioned[0][:4]) + (1 if re.search(r"following|next|subsequent|later", rel.group(0), re.I) else -1)
+        other = f"{start}-{(start + 1) % 100:02d}"
+        if other not in mentioned:
+            mentioned.append(other)
+            notes.append(f"'{rel.group(0)}' read as {other}")
     if mentioned:
         years = mentioned
         notes.append("year " + ", ".join(mentioned) + " from the question")

@@ -62,7 +62,7 @@ def requirements(question: str) -> Requirements:
     counted: tuple[str, ...] = ()
     m = _COUNTED.search(question)
     if m:
-        words = [w for w in content_words(m.group(1)) if w not in GENERIC and w not in META]
+        words = [w for w in tokenize(m.group(1)) if w not in GENERIC and w not in META and not w[0].isdigit()]
         counted = tuple(words[-1:])  # the head noun: "how many written submissions" -> "submiss"
     return Requirements(
         entities=ents,
@@ -223,7 +223,7 @@ class ExtractiveAnswerer:
         near = (lead.text + " " + text) if lead is not None else text
         context = _with_prefixes(content_words(p.section + " " + p.clean))
         for entity in req.entities:
-            if not all(_has(context, w) for w in content_words(entity)):
+            if not all(_has(context, w) for w in content_words(entity) - GENERIC - META):
                 return False  # a named place, body or programme the passage never mentions
         if req.money and "£" not in text:
             return False
