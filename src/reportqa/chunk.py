@@ -123,7 +123,7 @@ def chunk_report(
             if section.priority_source in ("default", "content"):
                 own = classify_text(clean, report.plan, taxonomy)
                 priority = own if own != GENERAL else priority
-            start, end = g[0].start, g[-1].end
+            start, end = min(x.start for x in g), max(x.end for x in g)
             passages.append(
                 Passage(
                     id=passage_id(report.id, sec_name, clean),

@@ -11,7 +11,7 @@ import html
 import logging
 import re
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -109,9 +109,9 @@ def sources_html(answer: Answer, number: int, label: Callable[[str], str] = str)
         return (f"<div class='rq-sources'><h3>Sources for answer {number}</h3>"
                 "<p>This answer cites no passage.</p></div>")
     parts = [f"<div class='rq-sources'><h3>Sources for answer {number}</h3>",
-             f"<p class='rq-meta'>Question: {esc(answer.question)}</p>"]
+             f"<div class='rq-meta'>Question: {esc(answer.question)}</div>"]
     if answer.rewritten_question and answer.rewritten_question != answer.question:
-        parts.append(f"<p class='rq-meta'>Understood as: {esc(answer.rewritten_question)}</p>")
+        parts.append(f"<div class='rq-meta'>Understood as: {esc(answer.rewritten_question)}</div>")
     if answer.citations:
         parts.append("<ol>")
         parts += [_citation_item(c, label) for c in answer.citations]
@@ -127,8 +127,9 @@ def sources_html(answer: Answer, number: int, label: Callable[[str], str] = str)
 def _citation_item(c: Citation, label: Callable[[str], str], marker: bool = True) -> str:
     head = f"[{c.marker}] " if marker else ""
     return (
-        f"<li><p class='rq-src-head'><strong>{esc(head + c.title)}</strong></p>"
-        f"<p class='rq-meta'>Year {esc(c.year)} · Section: {esc(c.section)} · Priority: {esc(label(c.priority))}</p>"
+        f"<li><div class='rq-src-head'><strong>{esc(head + c.title)}</strong></div>"
+        f"<div class='rq-meta'>Year {esc(c.year)} · Section: {esc(c.section)} · "
+        f"Priority: {esc(label(c.priority))}</div>"
         f"<blockquote class='rq-passage'>{passage_html(c.passage, c.quote)}</blockquote></li>"
     )
 
@@ -192,20 +193,32 @@ def write_draft_files(session: Session, text: str) -> tuple[Path, Path]:
 
 
 def docx_from_text(text: str, path: Path) -> None:
-    """An officer's edited draft as a plain .docx: headings, numbered lines and paragraphs kept."""
+    """An officer's edited draft (Markdown as written by mq.to_markdown) as a .docx."""
     from docx import Document
 
     doc = Document()
-    if DRAFT_BANNER not in text:
+    if "DRAFT" not in text.upper():
         doc.add_paragraph().add_run(DRAFT_BANNER).bold = True
-    for block in re.split(r"\n\s*\n", text.strip()):
-        for line in block.splitlines():
-            m = re.match(r"^(#{1,3})\s+(.*)$", line)
-            if m:
-                doc.add_heading(m.group(2).strip(), level=len(m.group(1)))
-            elif line.strip():
-                doc.add_paragraph(line.strip().strip("*").strip() if line.strip().startswith("**") else line.strip())
+    for line in text.splitlines():
+        line = line.rstrip()
+        if not line.strip():
+            continue
+        if m := re.match(r"^(#{1,3})\s+(.*)$", line):
+            doc.add_heading(_plain(m.group(2)), level=len(m.group(1)))
+        elif m := re.match(r"^\s*[-*•]\s+(.*)$", line):
+            doc.add_paragraph(_plain(m.group(1)), style="List Bullet")
+        elif m := re.match(r"^\s*\d+[.)]\s+(.*)$", line):
+            doc.add_paragraph(_plain(m.group(1)), style="List Number")
+        elif line.lstrip().startswith(">"):
+            doc.add_paragraph().add_run(_plain(line.lstrip()[1:])).bold = True
+        else:
+            doc.add_paragraph(_plain(line))
     doc.save(str(path))
+
+
+def _plain(text: str) -> str:
+    """Markdown emphasis markers dropped: the Word file shows the words, not the asterisks."""
+    return re.sub(r"(\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w))", "", text).strip()
 
 
 def theme() -> Any:
@@ -280,7 +293,7 @@ def build_ui(config: Config, get_assistant: Callable[[], Assistant], store: Feed
             raise gr.Error(exc.message) from None
         return "", esc(f"Thank you: feedback on answer {int(index) + 1} saved.")
 
-    def like(data: gr.LikeData, comment: str, session: Session) -> str:
+    def like(data: Any, comment: str, session: Session) -> str:
         idx = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
         turn = int(idx) // 2
         if not (0 <= turn < len(session.turns)):
@@ -289,14 +302,20 @@ def build_ui(config: Config, get_assistant: Callable[[], Assistant], store: Feed
         store.record(q, ans, bool(data.liked), comment or "", source="workspace")
         return esc(f"Thank you: feedback on answer {turn + 1} saved.")
 
+    like.__annotations__["data"] = gr.LikeData  # Gradio finds the event data by this annotation
+
     def draft(title: str, session: Session) -> tuple[Any, ...]:
         from reportqa import mq
 
-        pairs = [(q, a) for q, a in session.turns if a.status == "answered"]
-        if not pairs:
-            gr.Warning("Ask at least one question with an answer before drafting.")
+        if not any(a.status == "answered" for _, a in session.turns):
+            gr.Warning("Ask at least one question the reports answer before drafting.")
             return (gr.update(), gr.update(), gr.update(), "")
-        session.draft = mq.draft_from_answers(pairs, title=(title or "").strip() or None)
+        pairs = [(q, a) for q, a in session.turns if a.status != "refused"]
+        try:
+            session.draft = mq.draft_from_answers(pairs, title=(title or "").strip() or None,
+                                                  coverage=get_assistant().coverage_text())
+        except ReportQAError as exc:
+            raise gr.Error(exc.message) from None
         text = mq.to_markdown(session.draft)
         md_path, docx_path = write_draft_files(session, text)
         return (text, gr.update(value=str(md_path), interactive=True),
@@ -371,6 +390,3 @@ def build_ui(config: Config, get_assistant: Callable[[], Assistant], store: Feed
         export_btn.click(export_feedback, [session], export_file)
     return demo
 
-
-def labels(values: Sequence[str]) -> list[str]:  # pragma: no cover - kept tiny on purpose
-    return list(values)

@@ -1,0 +1,301 @@
+"""Pure metric functions: retrieval against gold spans, key facts, citation support, rates, percentiles.
+
+No I/O and no model: every function takes plain values and is unit-tested on hand-made data.
+
+The sentence/marker reading in `cited_sentences` is deliberately written here rather than imported
+from the answerer's verifier, so the evaluation does not grade the answerer with its own code.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from reportqa.text import numbers_in, split_sentences, unsupported_numbers
+
+# -- retrieval -----------------------------------------------------------------------------------
+
+
+class GoldLike(Protocol):
+    @property
+    def report_id(self) -> str: ...
+
+    @property
+    def spans(self) -> tuple[tuple[int, int], ...]: ...
+
+
+@dataclass(frozen=True)
+class RankedSpan:
+    """A retrieved passage reduced to what matching needs: its report and [start, end) source offsets."""
+
+    report_id: str
+    start: int
+    end: int
+
+
+def overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
+    """Half-open intervals [a_start, a_end) and [b_start, b_end) share at least one character."""
+    return a_start < b_end and b_start < a_end
+
+
+def gold_covered(passage: RankedSpan, gold: Sequence[GoldLike]) -> set[int]:
+    """Indices of the gold quotes this passage overlaps (same report, overlapping offsets)."""
+    return {
+        i
+        for i, g in enumerate(gold)
+        if g.report_id == passage.report_id and any(overlaps(passage.start, passage.end, s, e) for s, e in g.spans)
+    }
+
+
+def first_hit_rank(ranked: Sequence[RankedSpan], gold: Sequence[GoldLike], cutoff: int = 10) -> int | None:
+    """1-based rank of the first passage that hits any gold quote, within `cutoff`; None if none does."""
+    for rank, p in enumerate(ranked[:cutoff], start=1):
+        if gold_covered(p, gold):
+            return rank
+    return None
+
+
+def hit_at(rank: int | None, k: int) -> float:
+    return 1.0 if rank is not None and rank <= k else 0.0
+
+
+def reciprocal_rank(rank: int | None, cutoff: int = 10) -> float:
+    return 1.0 / rank if rank is not None and rank <= cutoff else 0.0
+
+
+def ndcg_at(ranked: Sequence[RankedSpan], gold: Sequence[GoldLike], k: int = 5) -> float:
+    """Binary-gain nDCG@k where a passage gains only for gold quotes no higher passage already covered.
+
+    The ideal ranking puts one passage per gold quote first, so two passages covering the same quote
+    do not score above 1, and a multi-hop item needs both its quotes to reach 1.
+    """
+    if not gold:
+        return 0.0
+    seen: set[int] = set()
+    dcg = 0.0
+    for i, p in enumerate(ranked[:k]):
+        new = gold_covered(p, gold) - seen
+        if new:
+            dcg += 1.0 / math.log2(i + 2)
+            seen |= new
+    ideal = sum(1.0 / math.log2(i + 2) for i in range(min(len(gold), k)))
+    return dcg / ideal
+
+
+def recall_at(ranked: Sequence[RankedSpan], gold: Sequence[GoldLike], k: int = 5) -> float:
+    """Share of the gold quotes that some passage in the top k overlaps."""
+    if not gold:
+        return 0.0
+    covered: set[int] = set()
+    for p in ranked[:k]:
+        covered |= gold_covered(p, gold)
+    return len(covered) / len(gold)
+
+
+# -- key facts --------------------------------------------------------------------------------------
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "‛": "'", "′": "'", "`": "'", "“": '"', "”": '"', "„": '"', "″": '"',
+                         "–": "-", "—": "-", "‑": "-", "‒": "-", "−": "-"})
+_MARKER = re.compile(r"\s*\[\d+\]")
+
+
+def normalise_fact_text(text: str) -> str:
+    """Case, whitespace, quotes, dashes and number formats folded: '50,000' -> '50000', '19 per cent' -> '19%'."""
+    t = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
+    t = _MARKER.sub("", t)
+    t = re.sub(r"(\d),(?=\d{3}(?!\d))", r"\1", t)
+    t = re.sub(r"(\d)\s*(?:per\s*cent|percent)\b", r"\1%", t)
+    t = re.sub(r"(\d)\s+%", r"\1%", t)
+    t = re.sub(r"(\d)\s*million\b", r"\1m", t)
+    t = re.sub(r"(\d)\s*billion\b", r"\1bn", t)
+    return re.sub(r"\s+", " ", t).strip()
+
+
+def _bounded(text: str, i: int, alt: str) -> bool:
+    """An occurrence must not sit inside a larger number ('19%' in '119%') or start mid-word."""
+    before = text[i - 1] if i > 0 else " "
+    j = i + len(alt)
+    after = text[j] if j < len(text) else " "
+    after2 = text[j + 1] if j + 1 < len(text) else " "
+    if alt[0].isdigit() and (before.isdigit() or (before == "." and i > 1 and text[i - 2].isdigit())):
+        return False
+    if alt[0].isalpha() and before.isalnum():
+        return False
+    return not (alt[-1].isdigit() and (after.isdigit() or (after == "." and after2.isdigit())))
+
+
+def fact_present(alternative: str, normalised_text: str) -> bool:
+    alt = normalise_fact_text(alternative)
+    if not alt:
+        return False
+    i = normalised_text.find(alt)
+    while i >= 0:
+        if _bounded(normalised_text, i, alt):
+            return True
+        i = normalised_text.find(alt, i + 1)
+    return False
+
+
+def missing_fact_groups(groups: Sequence[Sequence[str]], text: str) -> list[tuple[str, ...]]:
+    """The key-fact groups no alternative of which appears in `text`."""
+    norm = normalise_fact_text(text)
+    return [tuple(g) for g in groups if not any(fact_present(a, norm) for a in g)]
+
+
+def facts_satisfied(groups: Sequence[Sequence[str]], text: str) -> bool:
+    return bool(groups) and not missing_fact_groups(groups, text)
+
+
+# -- citation support --------------------------------------------------------------------------------
+
+
+class CitationLike(Protocol):
+    @property
+    def marker(self) -> int: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def year(self) -> str: ...
+
+    @property
+    def section(self) -> str: ...
+
+    @property
+    def quote(self) -> str: ...
+
+    @property
+    def passage(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class CitedSentence:
+    text: str
+    markers: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Support:
+    ok: bool
+    facts_in_citations: bool
+    unsupported: tuple[tuple[str, tuple[str, ...]], ...]  # (sentence, figures missing from what it cites)
+    reason: str = ""
+
+
+_CITE = re.compile(r"\[(\d+)\]")
+
+
+def cited_sentences(text: str) -> list[CitedSentence]:
+    """Each sentence of an answer with the [n] markers it carries.
+
+    A marker right after a full stop belongs to the sentence before it. A marker-less line ending in
+    ':' (a lead-in) takes the markers of the lines below it, up to the next lead-in.
+    """
+    out: list[CitedSentence] = []
+    for line in text.split("\n"):
+        bare, positions, last = "", [], 0
+        for m in _CITE.finditer(line):
+            start = m.start()
+            while start > last and line[start - 1] in " \t":
+                start -= 1
+            bare += line[last:start]
+            positions.append((len(bare), int(m.group(1))))
+            last = m.end()
+        bare += line[last:]
+        spans = split_sentences(bare)
+        marks: list[list[int]] = [[] for _ in spans]
+        for pos, n in positions:
+            if not spans:
+                break
+            idx = next((i for i, (_, end) in enumerate(spans) if pos <= end), len(spans) - 1)
+            if n not in marks[idx]:
+                marks[idx].append(n)
+        out += [CitedSentence(bare[a:b].strip(), tuple(ms)) for (a, b), ms in zip(spans, marks, strict=True)
+                if bare[a:b].strip()]
+    for i, s in enumerate(out):
+        if s.markers or not s.text.endswith(":"):
+            continue
+        borrowed: list[int] = []
+        for t in out[i + 1 :]:
+            if t.text.endswith(":") and not t.markers:
+                break
+            borrowed += [n for n in t.markers if n not in borrowed]
+        out[i] = CitedSentence(s.text, tuple(borrowed))
+    return out
+
+
+def citation_evidence(c: CitationLike) -> str:
+    """What a citation vouches for: its report title and year, section, and the whole cited passage."""
+    return f"{c.title}\n{c.year}\n{c.section}\n{c.passage or c.quote}\n{c.quote}"
+
+
+def citation_support(text: str, citations: Sequence[CitationLike], key_facts: Sequence[Sequence[str]]) -> Support:
+    """The key facts are inside the cited passages, and every figure of every sentence is in what it cites."""
+    by_marker = {c.marker: c for c in citations}
+    if not citations:
+        return Support(False, False, (), "no citations")
+    cited_text = "\n".join(f"{c.passage}\n{c.quote}" for c in citations)
+    missing = missing_fact_groups(key_facts, cited_text) if key_facts else []
+    unsupported: list[tuple[str, tuple[str, ...]]] = []
+    for s in cited_sentences(text):
+        figures = numbers_in(s.text)
+        dangling = [n for n in s.markers if n not in by_marker]
+        if dangling:
+            unsupported.append((s.text, tuple(f"[{n}] cites nothing" for n in dangling)))
+            continue
+        if not figures:
+            continue
+        if not s.markers:
+            unsupported.append((s.text, tuple(sorted(figures))))
+            continue
+        evidence = "\n".join(citation_evidence(by_marker[n]) for n in s.markers)
+        lost = unsupported_numbers(s.text, evidence)
+        if lost:
+            unsupported.append((s.text, tuple(sorted(lost))))
+    reasons = []
+    if missing:
+        reasons.append("key facts not in the cited passages: " + "; ".join(" / ".join(g) for g in missing))
+    if unsupported:
+        sent, figs = unsupported[0]
+        short = sent if len(sent) <= 90 else sent[:87] + "..."
+        reasons.append(f"unsupported {', '.join(figs)} in {short!r}")
+    return Support(not missing and not unsupported, not missing, tuple(unsupported), "; ".join(reasons))
+
+
+def year_ok(citation_years: Iterable[str], year: str) -> bool:
+    years = list(citation_years)
+    return bool(years) and all(y == year for y in years)
+
+
+# -- rates and summaries ----------------------------------------------------------------------------
+
+
+def mean(values: Iterable[float | bool]) -> float | None:
+    vals = [float(v) for v in values]
+    return sum(vals) / len(vals) if vals else None
+
+
+def precision_recall(pairs: Iterable[tuple[bool, bool]]) -> tuple[float | None, float | None, int, int]:
+    """(predicted, actual) pairs -> precision, recall (None when undefined), predicted and actual counts."""
+    tp = fp = fn = 0
+    for predicted, actual in pairs:
+        tp += predicted and actual
+        fp += predicted and not actual
+        fn += actual and not predicted
+    precision = tp / (tp + fp) if tp + fp else None
+    recall = tp / (tp + fn) if tp + fn else None
+    return precision, recall, tp + fp, tp + fn
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """Nearest-rank percentile (q in 0..100) of a non-empty sequence."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[min(rank, len(ordered)) - 1]

@@ -1,0 +1,485 @@
+"""A Mayor's Question drafted part by part: one `Assistant.ask` per part, composed in the house style.
+
+The draft leads with a direct answer to each part, gives the supporting figures each with its report
+year, says plainly which parts the reports do not cover ("The reports do not give ..."), and ends with
+one numbered list of references (title, year, section, quote): the [n] markers of every part are
+renumbered across the whole draft. It is always marked as a draft to check against its sources.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import sys
+import textwrap
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from reportqa.errors import InputError, ReportQAError
+from reportqa.mq import MQPart, analyse, breakdown
+from reportqa.types import Answer, Citation
+
+log = logging.getLogger(__name__)
+
+PartStatus = Literal["answered", "not_found", "policy", "refused", "not_processed", "error"]
+DRAFT_NOTICE = (
+    "DRAFT — generated from MOPAC's published reports by reportqa. Check every figure and quote "
+    "against its source before use."
+)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DraftPart(_Frozen):
+    label: str
+    question: str  # the ask as tabled, without courtesies
+    standalone: str  # the question that was asked of the reports
+    status: PartStatus
+    text: str  # the drafted answer, [n] markers numbered across the whole draft
+    citations: tuple[Citation, ...] = ()  # markers are the draft's reference numbers
+    related: tuple[Citation, ...] = ()  # nearby passages for a part the reports do not answer
+    years: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def display_label(self) -> str:
+        return f"({self.label})" if self.label else ""
+
+
+class MQDraft(_Frozen):
+    title: str
+    question: str  # the question as received
+    summary: str  # which parts are answered, which are not covered, which were not processed
+    parts: tuple[DraftPart, ...]
+    references: tuple[Citation, ...] = ()  # marker = the reference number used in the text
+    nearby: tuple[Citation, ...] = ()  # when no part could be answered: what the reports cover nearby
+    earlier_questions: tuple[str, ...] = ()
+    coverage: str = ""
+    notice: str = DRAFT_NOTICE
+    notes: tuple[str, ...] = ()
+    timings: dict[str, float] = Field(default_factory=dict)
+
+    def parts_with(self, *statuses: str) -> list[DraftPart]:
+        return [p for p in self.parts if p.status in statuses]
+
+    def to_json(self) -> dict[str, object]:
+        return self.model_dump(mode="json")
+
+
+# -- composing -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Item:
+    part: MQPart
+    answer: Answer | None
+    reason: str = ""  # why a part was not processed, or the error it met
+
+
+class _References:
+    """One numbering for the whole draft: the same passage span keeps one number."""
+
+    def __init__(self) -> None:
+        self.items: list[Citation] = []
+        self._index: dict[tuple[str, int, int], int] = {}
+
+    def number(self, c: Citation) -> Citation:
+        key = (c.passage_id, c.start, c.end)
+        if key not in self._index:
+            for have in self.items:  # a span inside one already listed cites that reference
+                if have.passage_id == c.passage_id and have.start <= c.start and c.end <= have.end:
+                    self._index[key] = have.marker
+                    return have
+
+            self._index[key] = len(self.items) + 1
+            self.items.append(c.model_copy(update={"marker": len(self.items) + 1}))
+        return self.items[self._index[key] - 1]
+
+
+def _source_label(c: Citation) -> str:
+    return c.title if c.title.lower().startswith("police and crime plan") else f"{c.year} report"
+
+
+def _year_forms(year: str) -> tuple[str, ...]:
+    if not re.fullmatch(r"\d{4}-\d\d", year):
+        return (year,)
+    a, b = year[:4], year[5:]
+    return (year, f"{a}/{b}", f"{a}-{a[:2]}{b}", f"{a}/{a[:2]}{b}", f"{a}–{b}")
+
+
+def _renumber(text: str, mapping: dict[int, Citation]) -> str:
+    """Local [n] -> the draft's numbers; a marker that names no citation is dropped."""
+    def repl(m: re.Match[str]) -> str:
+        c = mapping.get(int(m.group(1)))
+        return f"[{c.marker}]" if c else ""
+
+    return re.sub(r"\[(\d+)\]", repl, text)
+
+
+def _with_years(text: str, by_number: dict[int, Citation]) -> str:
+    """Every line that cites a report names that report's year: '... (2022-23 report) [2]'."""
+    out = []
+    for line in text.split("\n"):
+        for n in dict.fromkeys(int(x) for x in re.findall(r"\[(\d+)\]", line)):
+            c = by_number.get(n)
+            if c and not any(y in line for y in _year_forms(c.year)):
+                line = re.sub(rf"\s*\[{n}\]", f" ({_source_label(c)}) [{n}]", line, count=1)
+        out.append(line)
+    return "\n".join(out)
+
+
+def _shorten(text: str, width: int) -> str:
+    return textwrap.shorten(" ".join(text.split()), width, placeholder=" …")
+
+
+def _missing(part: MQPart) -> str:
+    what = breakdown(part.standalone) or part.subject
+    if what:
+        what = what.rstrip(" ?.")
+        return f"The reports do not give {what}."
+    return "The reports do not give an answer to this part."
+
+
+def _nearby_text(related: Sequence[Citation]) -> str:
+    if not related:
+        return ""
+    bits = [f"“{_shorten(c.quote, 160)}” ({_source_label(c)}) [{c.marker}]" for c in related]
+    return "Nearby, the reports say: " + "; ".join(bits) + "."
+
+
+def _compose_part(item: _Item, refs: _References, max_related: int = 2) -> DraftPart:
+    part, ans = item.part, item.answer
+    base: dict[str, Any] = {"label": part.label, "question": part.question, "standalone": part.standalone,
+                            "years": part.years}
+    if ans is None:
+        status: PartStatus = "error" if item.reason.startswith("error") else "not_processed"
+        text = (f"Not answered: {item.reason.removeprefix('error: ')}." if status == "error"
+                else f"Not processed ({item.reason}). Ask it separately, or in a shorter question.")
+        return DraftPart(status=status, text=text, **base)
+    notes = list(ans.notes)
+    if ans.status == "answered":
+        mapping = {c.marker: refs.number(c) for c in ans.citations}
+        body = _with_years(_renumber(ans.text, mapping), {c.marker: c for c in mapping.values()})
+        cits = tuple(dict.fromkeys(mapping.values()))
+        dim = breakdown(part.standalone)
+        if dim and not part.policy and not any(dim.split()[1].lower() in c.quote.lower() for c in cits):
+            # asked by borough (or ward, month...), answered for London as a whole: not what was asked
+            text = f"The reports do not give {dim}. What they give is for London as a whole:\n{body}"
+            return DraftPart(status="not_found", text=text, related=cits, notes=tuple(notes), **base)
+        if part.policy:
+            body = ("This part asks for the Mayor's decision or view, which the reports cannot give; "
+                    "the Mayor's office should answer it. Background from the reports:\n" + body)
+            return DraftPart(status="policy", text=body, citations=cits, notes=tuple(notes), **base)
+        return DraftPart(status="answered", text=body, citations=cits, notes=tuple(notes), **base)
+    if ans.status == "refused":
+        category = next((n.split(":", 1)[1].strip() for n in ans.notes if n.startswith("refused:")), "")
+        return DraftPart(status="refused", text=_REFUSED.get(category, _REFUSED["off_topic"]), notes=tuple(notes), **base)
+    related = tuple(refs.number(c) for c in ans.related[:max_related])
+    lead = ("This part asks for the Mayor's decision or view, which the reports cannot give; the Mayor's "
+            "office should answer it." if part.policy else _missing(part))
+    uncovered = re.search(r"No report in the collection covers [^.]*\.", ans.text)
+    text = " ".join(x for x in (lead, uncovered.group(0) if uncovered else "", _nearby_text(related)) if x)
+    return DraftPart(status="policy" if part.policy else "not_found", text=text, related=related,
+                     notes=tuple(notes), **base)
+
+
+_REFUSED = {
+    "off_topic": "The reports do not cover this: it is outside the subject of MOPAC's reports.",
+    "politics": "This part asks for a political opinion, which the reports do not give; for the Mayor's office.",
+    "personal_data": "The reports do not give personal information about individuals, and this draft does not.",
+    "injection": "Not processed: this part reads as an instruction to the assistant rather than a question.",
+    "crime": "Not processed: this part asks for help with something harmful, not about the reports.",
+}
+
+
+def _labels(parts: Sequence[DraftPart]) -> str:
+    labels = [p.display_label() or "the question" for p in parts]
+    word = "part" if len(labels) == 1 else "parts"
+    if labels == ["the question"]:
+        return "the question"
+    joined = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    return f"{word} {joined}"
+
+
+def _summary(parts: Sequence[DraftPart], coverage: str, max_parts: int) -> str:
+    answered = [p for p in parts if p.status == "answered"]
+    missing = [p for p in parts if p.status in ("not_found", "refused", "error")]
+    policy = [p for p in parts if p.status == "policy"]
+    skipped = [p for p in parts if p.status == "not_processed"]
+    out: list[str] = []
+    if answered and not (missing or policy or skipped):
+        n = len(parts)
+        out.append("The reports answer " + ("the question." if n == 1 else "both parts." if n == 2 else f"all {n} parts."))
+    elif answered:
+        out.append(_cap(_labels(answered)) + (" is" if len(answered) == 1 and answered[0].label else " are")
+                   + " answered from the reports.")
+    if not answered and not policy:
+        out.append(("None of the parts can be answered from MOPAC's reports" if len(parts) - len(skipped) > 1
+                    else "The question cannot be answered from MOPAC's reports")
+                   + (f" ({coverage})." if coverage else "."))
+    elif missing:
+        out.append(f"The reports do not cover {_labels(missing)}.")
+    if policy:
+        out.append(_cap(_labels(policy)) + " asks for the Mayor's decision or view: for the Mayor's office to answer.")
+    if skipped:
+        out.append(f"{_cap(_labels(skipped))} {'was' if len(skipped) == 1 else 'were'} not processed "
+                   f"(the draft answers at most {max_parts} parts).")
+    return " ".join(out)
+
+
+def _cap(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
+def _compose(items: Sequence[_Item], title: str, question: str, coverage: str, max_parts: int,
+             earlier: Sequence[str] = (), notes: Sequence[str] = ()) -> MQDraft:
+    refs = _References()
+    parts = [_compose_part(it, refs) for it in items]
+    nearby: tuple[Citation, ...] = ()
+    if parts and not any(p.status in ("answered", "policy") for p in parts):
+        seen: dict[int, Citation] = {}
+        for it in items:
+            for c in (it.answer.related if it.answer else ())[:3]:
+                n = refs.number(c)
+                seen.setdefault(n.marker, n)
+        nearby = tuple(list(seen.values())[:5])
+    return MQDraft(
+        title=title, question=question, summary=_summary(parts, coverage, max_parts), parts=tuple(parts),
+        references=tuple(refs.items), nearby=nearby, earlier_questions=tuple(earlier), coverage=coverage,
+        notes=tuple(notes),
+    )
+
+
+# -- the entry points ----------------------------------------------------------------------------------
+
+
+def draft_mq(assistant: Any, text: str, max_parts: int = 8, max_chars: int = 12000,
+             backend: str | None = None, time_budget: float = 120.0) -> MQDraft:
+    """Analyse a tabled Mayor's Question, answer each part on its own, compose one draft.
+
+    Parts beyond `max_parts`, or left when `time_budget` seconds have gone, are listed as not processed.
+    """
+    t0 = time.perf_counter()
+    analysis = analyse(text, max_chars=max_chars)
+    t1 = time.perf_counter()
+    items: list[_Item] = []
+    for i, part in enumerate(analysis.parts):
+        if i >= max_parts:
+            items.append(_Item(part, None, f"the draft answers the first {max_parts} parts"))
+            continue
+        if time.perf_counter() - t0 > time_budget:
+            items.append(_Item(part, None, f"the {time_budget:.0f}-second time limit was reached"))
+            continue
+        year = part.years[0] if len(part.years) == 1 else None
+        try:
+            ans = assistant.ask(part.standalone, year=year, backend=backend)
+        except ReportQAError as exc:
+            log.warning("part %s failed: %s", part.label, exc.message)
+            items.append(_Item(part, None, f"error: {exc.message}"))
+            continue
+        items.append(_Item(part, ans))
+    t2 = time.perf_counter()
+    notes = list(analysis.notes)
+    if analysis.quotes:
+        notes.append(f"{len(analysis.quotes)} quotation(s) in the question were read as context, not as asks.")
+    title = "Draft answer: Mayor's Question" + (
+        f" (further to {', '.join(analysis.references)})" if analysis.references else "")
+    draft = _compose(items, title, analysis.text, assistant.coverage_text(), max_parts,
+                     analysis.references, notes)
+    t3 = time.perf_counter()
+    return draft.model_copy(update={"timings": {"analyse": t1 - t0, "answer": t2 - t1, "compose": t3 - t2,
+                                                "total": t3 - t0}})
+
+
+def draft_from_answers(pairs: Sequence[tuple[str, Answer]], title: str | None = None,
+                       coverage: str = "") -> MQDraft:
+    """A draft from questions already answered (the officer workspace's conversation)."""
+    if not pairs:
+        raise InputError("there are no answers to draft from", "ask at least one question first")
+    items: list[_Item] = []
+    for i, (q, ans) in enumerate(pairs):
+        standalone = ans.rewritten_question or q
+        subject = re.match(r"(?i)^what\s+(?:is|was|are|were)\s+(.+?)\??$", standalone)
+        part = MQPart(label=str(i + 1) if len(pairs) > 1 else "", text=q, question=q, standalone=standalone,
+                      years=ans.filters.years, subject=subject.group(1) if subject else None)
+        items.append(_Item(part, ans))
+    question = "\n".join(f"{i + 1}. {q}" if len(pairs) > 1 else q for i, (q, _) in enumerate(pairs))
+    return _compose(items, title or "Draft answer from the conversation", question, coverage, len(pairs))
+
+
+# -- rendering ---------------------------------------------------------------------------------------
+
+
+def _reference_line(c: Citation) -> str:
+    return f"{c.title} ({c.year}), section “{c.section}”: “{_shorten(c.quote, 400)}”"
+
+
+def _sections(draft: MQDraft) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The draft as (heading, [(kind, text)]) blocks shared by Markdown and Word output."""
+    answer: list[tuple[str, str]] = []
+    for p in draft.parts:
+        if p.status == "not_processed":
+            continue
+        answer.append(("part", f"{p.display_label()} {p.question}".strip()))
+        lines = [ln for ln in p.text.split("\n") if ln.strip()]
+        if lines:
+            answer.append(("para", lines[0]))
+            answer += [("bullet", ln) for ln in lines[1:]]
+        if p.standalone.rstrip("?") != p.question.rstrip("?"):
+            answer.append(("note", f"Searched as: {p.standalone}"))
+    out: list[tuple[str, list[tuple[str, str]]]] = [("Answer", answer)]
+    if draft.nearby:
+        items = [("bullet", f"“{_shorten(c.quote, 200)}” ({_source_label(c)}) [{c.marker}]") for c in draft.nearby]
+        out.append(("What the reports cover nearby", [("para", f"The reports cover {draft.coverage}.")] + items))
+    missing = draft.parts_with("not_found", "refused", "error", "policy")
+    if missing:
+        out.append(("Not covered by the reports",
+                    [("bullet", f"{p.display_label()} {p.text.split(' Nearby,')[0]}".strip()) for p in missing]))
+    skipped = draft.parts_with("not_processed")
+    if skipped:
+        out.append(("Not processed", [("bullet", f"{p.display_label()} {_shorten(p.question, 200)}".strip())
+                                      for p in skipped]))
+    if draft.references:
+        out.append(("References", [("ref", _reference_line(c)) for c in draft.references]))
+    return out
+
+
+def to_markdown(draft: MQDraft) -> str:
+    lines = [f"# {draft.title}", "", f"> **{draft.notice}**", ""]
+    lines += [f"**Question:** {_shorten(draft.question, 2000)}", ""]
+    if draft.earlier_questions:
+        lines += [f"*Further to question {', '.join(draft.earlier_questions)}.*", ""]
+    lines += [f"**Summary:** {draft.summary}", ""]
+    for heading, blocks in _sections(draft):
+        lines += [f"## {heading}", ""]
+        n = 0
+        prev = ""
+        for kind, text in blocks:
+            if prev in ("bullet", "ref") and kind not in ("bullet", "ref"):
+                lines.append("")
+            prev = kind
+            if kind == "part":
+                lines += [f"**{text}**", ""]
+            elif kind == "para":
+                lines += [text, ""]
+            elif kind == "bullet":
+                lines.append(f"- {text}")
+            elif kind == "note":
+                lines += ["", f"*{text}*", ""]
+            elif kind == "ref":
+                n += 1
+                lines.append(f"{n}. {text}")
+        lines.append("")
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+
+
+def to_docx(draft: MQDraft, path: str | Path) -> Path:
+    """Write the draft as a Word document (python-docx)."""
+    from docx import Document  # lazy: only when a .docx is asked for
+
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise InputError(f"{path.parent} is not a directory", "create it first, or choose another --out path")
+    doc = Document()
+    doc.core_properties.title = draft.title
+    doc.add_heading(draft.title, level=1)
+    notice = doc.add_paragraph()
+    notice.add_run(draft.notice).bold = True
+    q = doc.add_paragraph()
+    q.add_run("Question: ").bold = True
+    q.add_run(_shorten(draft.question, 4000))
+    if draft.earlier_questions:
+        doc.add_paragraph().add_run(f"Further to question {', '.join(draft.earlier_questions)}.").italic = True
+    s = doc.add_paragraph()
+    s.add_run("Summary: ").bold = True
+    s.add_run(draft.summary)
+    for heading, blocks in _sections(draft):
+        doc.add_heading(heading, level=2)
+        for kind, text in blocks:
+            if kind == "part":
+                doc.add_paragraph().add_run(text).bold = True
+            elif kind == "para":
+                doc.add_paragraph(text)
+            elif kind == "bullet":
+                doc.add_paragraph(text, style="List Bullet")
+            elif kind == "note":
+                doc.add_paragraph().add_run(text).italic = True
+            elif kind == "ref":
+                doc.add_paragraph(text, style="List Number")
+    try:
+        doc.save(str(path))
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}", "choose another --out path") from exc
+    return path
+
+
+# -- command line ------------------------------------------------------------------------------------
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("draft", help="draft an answer to a Mayor's Question, part by part, with sources")
+    p.add_argument("text", nargs="?", help="the question as tabled ('-' reads standard input)")
+    p.add_argument("--file", help="read the question from a text file")
+    p.add_argument("--format", choices=["md", "docx"], default="md", help="output format (default md)")
+    p.add_argument("--out", help="write the draft to this file (required for docx)")
+    p.add_argument("--json", action="store_true", help="print the draft as JSON")
+    p.add_argument("--max-parts", type=int, default=8, help="answer at most this many parts (default 8)")
+    p.add_argument("--backend", choices=["extractive", "llm"])
+    p.set_defaults(func=cmd_draft)
+
+
+def _read_question(args: argparse.Namespace) -> str:
+    if args.file and args.text:
+        raise InputError("give the question as text or with --file, not both", "reportqa draft --file question.txt")
+    if args.file:
+        path = Path(args.file)
+        try:
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise InputError(f"{path}: no such file", "check the path given to --file") from exc
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path}: not UTF-8 text", "save the question as plain text (UTF-8)") from exc
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read it ({exc.strerror})", "check the path given to --file") from exc
+    if args.text == "-" or (args.text is None and not sys.stdin.isatty()):
+        return sys.stdin.read()
+    if args.text:
+        return str(args.text)
+    raise InputError("no question given", "reportqa draft \"Will the Mayor tell me (a) ..., (b) ...?\" or --file question.txt")
+
+
+def cmd_draft(args: argparse.Namespace, config: Any) -> int:
+    from reportqa.service import Assistant
+
+    text = _read_question(args)
+    if args.format == "docx" and not args.out:
+        raise InputError("a Word draft needs --out", "e.g. reportqa draft --file q.txt --format docx --out draft.docx")
+    if args.max_parts < 1:
+        raise InputError("--max-parts must be at least 1", "e.g. --max-parts 8")
+    if not text.strip():
+        analyse(text)  # raises the empty-question error with its hint
+    assistant = Assistant.open(config)
+    draft = draft_mq(assistant, text, max_parts=args.max_parts, backend=getattr(args, "backend", None))
+    if args.out:
+        out = Path(args.out)
+        if args.format == "docx":
+            to_docx(draft, out)
+        else:
+            try:
+                out.write_text(to_markdown(draft), encoding="utf-8")
+            except OSError as exc:
+                raise InputError(f"cannot write {out}: {exc.strerror or exc}", "choose another --out path") from exc
+        print(f"wrote {out}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(draft.to_json(), indent=2, ensure_ascii=False))
+    elif not args.out:
+        print(to_markdown(draft))
+    return 0

@@ -1,0 +1,61 @@
+"""The web front ends: `reportqa serve` (officer workspace + public widget API) and `reportqa feedback`.
+
+Nothing heavy is imported here: FastAPI, Gradio and the service load when a command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from reportqa.config import Config
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers: Any) -> None:
+    s = subparsers.add_parser("serve", help="run the officer workspace and the public widget API")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    s.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    s.add_argument("--no-ui", action="store_true", help="serve only the API and the widget, not the workspace")
+    s.set_defaults(func=cmd_serve)
+
+    s = subparsers.add_parser("feedback", help="export the officers' helpful / not helpful feedback")
+    fsub = s.add_subparsers(dest="feedback_action", required=True, metavar="ACTION")
+    e = fsub.add_parser("export", help="write the feedback as CSV")
+    e.add_argument("--out", required=True, help="CSV file to write ('-' for standard output)")
+    e.add_argument("--db", help="feedback database (default: config api.feedback_db)")
+    e.set_defaults(func=cmd_feedback_export)
+
+
+def cmd_serve(args: argparse.Namespace, config: Config) -> int:
+    import uvicorn
+
+    from reportqa.web.api import create_app
+
+    app = create_app(config, ui=not args.no_ui)
+    where = f"http://{args.host}:{args.port}"
+    print(f"reportqa: workspace at {where}/ , widget at {where}/widget.js , API at {where}/api/v1/ask",
+          file=sys.stderr)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", server_header=False)
+    return 0
+
+
+def cmd_feedback_export(args: argparse.Namespace, config: Config) -> int:
+    import tempfile
+
+    from reportqa.web.feedback import FeedbackStore
+
+    store = FeedbackStore(Path(args.db) if args.db else config.api.feedback_db)
+    if args.out == "-":
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "feedback.csv"
+            n = store.export_csv(out)
+            sys.stdout.write(out.read_text(encoding="utf-8"))
+    else:
+        n = store.export_csv(Path(args.out))
+        print(f"{n} feedback rows written to {args.out}", file=sys.stderr)
+    return 0
