@@ -287,3 +287,10 @@ def test_property_citation_quotes_are_source_slices(
 
 def test_escape_covers_the_delimiter_characters() -> None:
     assert escape('<a href="x">&</a>') == "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;"
+
+
+def test_citation_for_several_sentences_spans_their_quotes() -> None:
+    c = citation_for(1, P2, ["The Lighthouse helped 1,200 children.", "19% were satisfied."])
+    assert c.quote == P2.text and check_citation_quote(S2, c)
+    one = citation_for(1, P2, ["In the 2022-23 report, the Lighthouse supported 1,200 children."])
+    assert one.quote == "The Lighthouse supported 1,200 children."  # the report year does not pick a sentence

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from reportqa.errors import InputError
 from reportqa.temporal import _FY_RE, _PLAN_RE, fy, strip_time
-from reportqa.text import split_sentences
+from reportqa.text import content_words, split_sentences
 
 MAX_STANDALONE_CHARS = 1000
 
@@ -214,7 +214,8 @@ _POLICY = re.compile(
     r")"
 )
 _AND_SPLIT = re.compile(
-    r"(?i)\s*[,;]?\s+and\s+(?:also\s+)?(?=(?:what|how|which|who|when|where|why|whether|if\s+so)\b)"
+    r"(?i)\s*[,;]?\s+and\s+(?:also\s+)?(?=(?:what|how|when|where|why|whether|if\s+so)\b"
+    r"|which\s+(?!(?:is|was|are|were|has|have|had|will|would|can|could|may|might)\b))"
     r"|\s*[,;]\s*and\s+(?:also\s+)?(?=(?:will|would|can|could|does|do|did|is|are|has|have|was|were)\b)"
     r"|;\s+(?=(?:what|how|which|who|when|where|why|whether)\b)"
 )
@@ -245,7 +246,8 @@ def _tidy(text: str) -> str:
 _PROG = (
     r"service|services|scheme|partnership|fund|project|programme|program|unit|operation|strategy|board|centre|"
     r"center|hub|hubs|survey|network|panel|commission|commissioner|initiative|campaign|helpline|forum|academy|"
-    r"team|gateway|havens|lighthouse|pilot|alliance|portal|toolkit"
+    r"team|gateway|havens|lighthouse|pilot|alliance|portal|toolkit|visitors|"
+    r"schemes|partnerships|funds|projects|programmes|units|boards|centres|networks|panels|teams|pilots"
 )
 _PROG_WORD = re.compile(rf"(?i)^(?:{_PROG})$")
 _CAP = r"(?:[A-Z][\w’'&\-]*)"
@@ -332,6 +334,31 @@ def breakdown(question: str) -> str | None:
     return f"a {'BCU' if dim == 'bcu' else dim} breakdown"
 
 
+_BACKREF = re.compile(r"(?i)\b(?:it|its|they|them|their|this|that|these|those|such|the\s+same)\b(?!\s+years?\b)")
+_THEY = re.compile(r"(?i)\b(?:they|them|their)\b")
+_ATTRIBUTES = content_words(
+    "budget budgets cost costs spend spent spending funding funded fund money staff staffing employ employed "
+    "people person number numbers total annual annually supported support helped help evaluation evaluated outcome "
+    "outcomes result results referral referrals target targets achieve achieved launch launched start started "
+    "expand expanded capacity contract contracts provider providers run ran manage managed waiting time times "
+    "success successful impact performance users clients victims cases size scale value figure figures breakdown "
+    "split list how many much when where why long last current latest"
+)
+_ASIDE = re.compile(r"\s+[—–]\s+(?P<a>[^—–]{12,}?)(?:\s*[—–](?=\s|$|[,;:?.])|$)|\s*\((?P<b>[^()]{30,})\)")
+
+
+def _asides(text: str) -> tuple[str, list[str]]:
+    """Commentary between dashes or in long brackets, out of the ask: '... in 2022/23 — I ask because ... —'."""
+    found: list[str] = []
+
+    def repl(m: re.Match[str]) -> str:
+        found.append((m.group("a") or m.group("b")).strip())
+        return ""
+
+    core = _ASIDE.sub(repl, text).strip()
+    return (core, found) if len(core.split()) >= 3 else (text, [])
+
+
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
@@ -358,6 +385,7 @@ class _State:
     plan: str | None
     fallback_topics: list[str]
     previous: MQPart | None = None
+    context_years: tuple[str, ...] = ()  # from the preamble and lead-in: apply to every part
 
 
 def _split_body(label: str, body: str, stem: str | None, depth: int) -> list[_Ask]:
@@ -497,7 +525,8 @@ def analyse(text: str, max_chars: int | None = None) -> MQAnalysis:
     ctx_plan = plan_in(context_text)
     ctx_topics = programmes(context_text)
     quote_topics = [t for q in quotes for t in programmes(q)]
-    state = _State(ctx_topics[-1] if ctx_topics else None, ctx_years, ctx_plan, quote_topics)
+    state = _State(ctx_topics[-1] if ctx_topics else None, ctx_years, ctx_plan, quote_topics,
+                   context_years=tuple(ctx_years))
     parts = [p for p in (_resolve(a, state) for a in asks) if p is not None]
     if not parts:
         raise InputError("no question found in the text", "include at least one question, e.g. 'How many people did ... support in 2022/23?'")
@@ -513,11 +542,13 @@ def analyse(text: str, max_chars: int | None = None) -> MQAnalysis:
 def _resolve(ask: _Ask, state: _State) -> MQPart | None:
     """One ask -> a standalone part, reading and updating the programme and year in play."""
     tabled = ask.text
-    for c in ask.context:  # statements that came with the part are context for it and what follows
+    core, asides = _asides(tabled)
+    local_years: list[str] = []
+    for c in ask.context + asides:  # statements that came with the part are context for it and what follows
         state.topic = (programmes(c) or [state.topic])[-1]
-        state.years = years_in(c) or state.years
-    policy = bool(_POLICY.search(tabled))
-    q = tabled
+        local_years = years_in(c) or local_years
+    policy = bool(_POLICY.search(core))
+    q = core
     verb = None
     m = _COURTESY.search(q)
     if m and not policy:
@@ -545,9 +576,15 @@ def _resolve(ask: _Ask, state: _State) -> MQPart | None:
     own_topics = programmes(q)
     topic = own_topics[-1] if own_topics else state.topic or (state.fallback_topics[-1] if state.fallback_topics else None)
     resolved = q
+    referred = bool(re.match(r"(?i)(?:if\s+so|and)\b", core) or _BACKREF.search(core))
     if not own_topics and topic:
         pm = _PRONOUN.search(resolved)
-        if pm:
+        plural = topic.endswith("s") and not topic.endswith("ss") and not topic.isupper()
+        tm = _THEY.search(resolved) if plural and not pm else None
+        if tm:
+            rep = _possessive(topic) if tm.group(0).lower() == "their" else topic
+            resolved = resolved[: tm.start()] + rep + resolved[tm.end() :]
+        elif pm:
             if pm.group("its") or pm.group("poss"):
                 rep = _possessive(topic)
             else:
@@ -555,17 +592,22 @@ def _resolve(ask: _Ask, state: _State) -> MQPart | None:
             resolved = resolved[: pm.start()] + rep + resolved[pm.end() :]
             if subject is not None:
                 subject = _PRONOUN.sub(lambda x: _possessive(topic) if x.group("its") or x.group("poss") else topic, subject, count=1)
-        elif not re.search(r"(?i)\b(?:met|mps|metropolitan police|mopac|police|officers?|mayor|london(?:ers)?)\b", resolved):
+        elif content_words(resolved) <= _ATTRIBUTES:
+            # elliptical: "(c) what was the annual budget?" is the budget of the programme in play
             resolved = f"{resolved} ({topic})"
+            referred = True
     own_years = years_in(resolved)
     own_time = bool(_OWN_TIME.search(resolved)) or plan_in(resolved) is not None
     years = own_years
     carried = False
-    if own_years:
-        state.years = own_years
-    elif not own_time and state.years:
-        years, carried = list(state.years), True
-        resolved = f"{resolved} in {' and '.join(years)}"
+    if not own_years and not own_time:
+        # the part's own context, else the part it refers back to, else the preamble's years
+        years = local_years or (state.years if referred else []) or list(state.context_years)
+        carried = bool(years)
+        if years:
+            resolved = f"{resolved} in {' and '.join(years)}"
+    if years:
+        state.years = list(years)
     plan = plan_in(resolved)
     if plan is None and not own_time and not years and state.plan:
         plan = state.plan

@@ -48,6 +48,7 @@ class DraftPart(_Frozen):
     citations: tuple[Citation, ...] = ()  # markers are the draft's reference numbers
     related: tuple[Citation, ...] = ()  # nearby passages for a part the reports do not answer
     years: tuple[str, ...] = ()
+    gap: str = ""  # for a part the reports do not answer: one sentence saying what is missing
     notes: tuple[str, ...] = ()
 
     def display_label(self) -> str:
@@ -163,7 +164,7 @@ def _compose_part(item: _Item, refs: _References, max_related: int = 2) -> Draft
         status: PartStatus = "error" if item.reason.startswith("error") else "not_processed"
         text = (f"Not answered: {item.reason.removeprefix('error: ')}." if status == "error"
                 else f"Not processed ({item.reason}). Ask it separately, or in a shorter question.")
-        return DraftPart(status=status, text=text, **base)
+        return DraftPart(status=status, text=text, gap=text, **base)
     notes = list(ans.notes)
     if ans.status == "answered":
         mapping = {c.marker: refs.number(c) for c in ans.citations}
@@ -172,25 +173,28 @@ def _compose_part(item: _Item, refs: _References, max_related: int = 2) -> Draft
         dim = breakdown(part.standalone)
         if dim and not part.policy and not any(dim.split()[1].lower() in c.quote.lower() for c in cits):
             # asked by borough (or ward, month...), answered for London as a whole: not what was asked
-            text = f"The reports do not give {dim}. What they give is for London as a whole:\n{body}"
-            return DraftPart(status="not_found", text=text, related=cits, notes=tuple(notes), **base)
+            gap = f"The reports do not give {dim}."
+            text = f"{gap[:-1]}; what they give is for London as a whole:\n{body}"
+            return DraftPart(status="not_found", text=text, related=cits, gap=gap, notes=tuple(notes), **base)
         if part.policy:
-            body = ("This part asks for the Mayor's decision or view, which the reports cannot give; "
-                    "the Mayor's office should answer it. Background from the reports:\n" + body)
-            return DraftPart(status="policy", text=body, citations=cits, notes=tuple(notes), **base)
+            body = f"{_POLICY_GAP} Background from the reports:\n{body}"
+            return DraftPart(status="policy", text=body, citations=cits, gap=_POLICY_GAP, notes=tuple(notes), **base)
         return DraftPart(status="answered", text=body, citations=cits, notes=tuple(notes), **base)
     if ans.status == "refused":
         category = next((n.split(":", 1)[1].strip() for n in ans.notes if n.startswith("refused:")), "")
-        return DraftPart(status="refused", text=_REFUSED.get(category, _REFUSED["off_topic"]), notes=tuple(notes), **base)
+        text = _REFUSED.get(category, _REFUSED["off_topic"])
+        return DraftPart(status="refused", text=text, gap=text, notes=tuple(notes), **base)
     related = tuple(refs.number(c) for c in ans.related[:max_related])
-    lead = ("This part asks for the Mayor's decision or view, which the reports cannot give; the Mayor's "
-            "office should answer it." if part.policy else _missing(part))
+    lead = _POLICY_GAP if part.policy else _missing(part)
     uncovered = re.search(r"No report in the collection covers [^.]*\.", ans.text)
-    text = " ".join(x for x in (lead, uncovered.group(0) if uncovered else "", _nearby_text(related)) if x)
-    return DraftPart(status="policy" if part.policy else "not_found", text=text, related=related,
+    gap = " ".join(x for x in (lead, uncovered.group(0) if uncovered else "") if x)
+    text = " ".join(x for x in (gap, _nearby_text(related)) if x)
+    return DraftPart(status="policy" if part.policy else "not_found", text=text, related=related, gap=gap,
                      notes=tuple(notes), **base)
 
 
+_POLICY_GAP = ("This part asks for the Mayor's decision or view, which the reports cannot give; "
+               "the Mayor's office should answer it.")
 _REFUSED = {
     "off_topic": "The reports do not cover this: it is outside the subject of MOPAC's reports.",
     "politics": "This part asks for a political opinion, which the reports do not give; for the Mayor's office.",
@@ -245,12 +249,11 @@ def _compose(items: Sequence[_Item], title: str, question: str, coverage: str, m
     parts = [_compose_part(it, refs) for it in items]
     nearby: tuple[Citation, ...] = ()
     if parts and not any(p.status in ("answered", "policy") for p in parts):
-        seen: dict[int, Citation] = {}
+        candidates: dict[tuple[str, int, int], Citation] = {}
         for it in items:
             for c in (it.answer.related if it.answer else ())[:3]:
-                n = refs.number(c)
-                seen.setdefault(n.marker, n)
-        nearby = tuple(list(seen.values())[:5])
+                candidates.setdefault((c.passage_id, c.start, c.end), c)
+        nearby = tuple(dict.fromkeys(refs.number(c) for c in list(candidates.values())[:5]))
     return MQDraft(
         title=title, question=question, summary=_summary(parts, coverage, max_parts), parts=tuple(parts),
         references=tuple(refs.items), nearby=nearby, earlier_questions=tuple(earlier), coverage=coverage,
@@ -284,6 +287,10 @@ def draft_mq(assistant: Any, text: str, max_parts: int = 8, max_chars: int = 120
         except ReportQAError as exc:
             log.warning("part %s failed: %s", part.label, exc.message)
             items.append(_Item(part, None, f"error: {exc.message}"))
+            continue
+        except Exception as exc:  # one failing part must not lose the others' answers; logged in full
+            log.exception("part %s failed", part.label)
+            items.append(_Item(part, None, f"error: unexpected {type(exc).__name__}"))
             continue
         items.append(_Item(part, ans))
     t2 = time.perf_counter()
@@ -342,7 +349,7 @@ def _sections(draft: MQDraft) -> list[tuple[str, list[tuple[str, str]]]]:
     missing = draft.parts_with("not_found", "refused", "error", "policy")
     if missing:
         out.append(("Not covered by the reports",
-                    [("bullet", f"{p.display_label()} {p.text.split(' Nearby,')[0]}".strip()) for p in missing]))
+                    [("bullet", f"{p.display_label()} {p.gap or p.text}".strip()) for p in missing]))
     skipped = draft.parts_with("not_processed")
     if skipped:
         out.append(("Not processed", [("bullet", f"{p.display_label()} {_shorten(p.question, 200)}".strip())
@@ -449,7 +456,7 @@ def _read_question(args: argparse.Namespace) -> str:
             raise InputError(f"{path}: not UTF-8 text", "save the question as plain text (UTF-8)") from exc
         except OSError as exc:
             raise InputError(f"{path}: cannot read it ({exc.strerror})", "check the path given to --file") from exc
-    if args.text == "-" or (args.text is None and not sys.stdin.isatty()):
+    if args.text == "-":
         return sys.stdin.read()
     if args.text:
         return str(args.text)

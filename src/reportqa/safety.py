@@ -28,7 +28,7 @@ _RULES: list[tuple[str, str, str]] = [
     ),
     (
         "fabrication",
-        r"\bpretend (that )?(the )?(report|reports|mopac|met|mayor)\b|\b(make up|invent|fabricate|fake)\b.{0,30}\b(figure|number|quote|statistic|report|letter)"
+        r"\bpretend\b.{0,30}\b(report|reports|mopac|met|mayor|says|said)\b|\b(make up|invent|fabricate|fake)\b.{0,30}\b(figure|number|quote|statistic|report|letter)"
         r"|\b(on|using) (mopac|met|police|city hall|gla)('s)? letterhead\b|\bimpersonat|\bwrite (me )?(a |an )?(fake |realistic |official )?(press release|letter|statement) (from|as|on behalf of|telling|saying)",
         "I can only report what MOPAC's published reports actually say, and I can't write material that "
         "pretends to come from MOPAC, the police or anyone else. " + SCOPE,

@@ -183,11 +183,19 @@ class Assistant:
         """A question with several asks: each answered on its own, then joined with markers renumbered."""
         answers: list[Answer] = []
         history: list[Turn] = []
+        ignored = [p for p in asks if _INSTRUCTION.match(p)]
+        asks = [p for p in asks if not _INSTRUCTION.match(p)]
+        if len(asks) == 1:
+            ans = self.ask(asks[0], year=year, priority=priority, backend=backend, k=k)
+            return ans.model_copy(update={"question": q, "notes": ans.notes + ("ignored an instruction inside the question",)})
         for part in asks:
             ans = self.ask(part, history=history, year=year, priority=priority, backend=backend, k=k)
             answers.append(ans)
             history = [Turn(role="user", content=ans.rewritten_question or part)]
-        return combine(q, answers, time.perf_counter() - t0)
+        combined = combine(q, answers, time.perf_counter() - t0)
+        if ignored:
+            combined = combined.model_copy(update={"notes": combined.notes + ("ignored an instruction inside the question",)})
+        return combined
 
     def draft_mq(self, text: str, **kwargs: Any) -> Any:
         from reportqa.mq import draft_mq
@@ -200,9 +208,17 @@ _ASK_SPLIT = re.compile(
 )
 
 
+_INSTRUCTION = re.compile(
+    r"^\s*(also\s+|and\s+|now\s+|then\s+)?(please\s+)?(reply|respond|answer|say|print|output|write|return|format|"
+    r"ignore|forget|disregard|only|just|do not|don't|translate|repeat|use|act|pretend|stop|start)\b",
+    re.I,
+)
+
+
 def split_asks(question: str) -> list[str]:
     """'What did X get in 2022-23 and how many projects did it fund?' -> two asks."""
     parts = [p.strip(" ,;") for p in _ASK_SPLIT.split(question) if p and p.strip(" ,;")]
+    parts = [p for p in parts if not re.fullmatch(r"(?i)(how|what|which|who|when|where|why|whether|did|does|has|have)", p)]
     if len(parts) < 2 or any(len(p.split()) < 3 for p in parts):
         return [question]
     return [p if p.endswith("?") else p + "?" for p in parts]

@@ -161,7 +161,7 @@ def answer_with_llm(
     mapping = {old: new for new, old in enumerate(order, start=1)}
     citations: list[Citation] = []
     for old in order:
-        said = " ".join(s.text for s in v.sentences if old in s.markers)
+        said = [s.text for s in v.sentences if old in s.markers]
         citations.append(citation_for(mapping[old], passages[old - 1], said))
     notes: tuple[str, ...] = ()
     if v.dropped_markers:

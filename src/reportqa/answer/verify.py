@@ -181,12 +181,16 @@ def check_citation_quote(source_text: str, citation: Citation) -> bool:
 
 
 def best_sentence(passage: Passage, sentence: str | None = None) -> Sentence | None:
-    """The passage sentence that shares the most figures, then words, with an answer sentence."""
+    """The passage sentence that shares the most figures, then words, with an answer sentence.
+
+    The passage's own report year is not counted as a shared figure: "In the 2022-23 report, ..."
+    says which report, not which sentence.
+    """
     if not passage.sentences:
         return None
     if not sentence:
         return passage.sentences[0]
-    nums = numbers_in(sentence)
+    nums = numbers_in(sentence) - numbers_in(f"{passage.year} {passage.plan} {passage.title}")
     words = content_words(sentence)
 
     def score(s: Sentence) -> tuple[int, int]:
@@ -195,13 +199,19 @@ def best_sentence(passage: Passage, sentence: str | None = None) -> Sentence | N
     return max(passage.sentences, key=score)  # max keeps the first of equals
 
 
-def citation_for(marker: int, passage: Passage, sentence: str | None = None) -> Citation:
-    """A citation of `passage` whose quote is the passage sentence most relevant to `sentence`.
+def citation_for(marker: int, passage: Passage, sentence: str | Sequence[str] | None = None) -> Citation:
+    """A citation of `passage` quoting the passage sentence most relevant to `sentence`.
 
-    The quote is cut from the passage's exact source text by offsets, so it equals source[start:end].
+    Given several answer sentences citing the same passage, the quote runs from the first to the last
+    of their most relevant passage sentences. The quote is cut from the passage's exact source text by
+    offsets, so it equals source[start:end].
     """
-    s = best_sentence(passage, sentence)
-    start, end = (s.start, s.end) if s is not None else (passage.start, passage.end)
+    said = [sentence] if isinstance(sentence, str) or sentence is None else list(sentence) or [None]
+    best = [b for b in (best_sentence(passage, s) for s in said) if b is not None]
+    if best:
+        start, end = min(b.start for b in best), max(b.end for b in best)
+    else:
+        start, end = passage.start, passage.end
     return Citation(
         marker=marker,
         passage_id=passage.id,

@@ -193,8 +193,10 @@ _CITE = re.compile(r"\[(\d+)\]")
 def cited_sentences(text: str) -> list[CitedSentence]:
     """Each sentence of an answer with the [n] markers it carries.
 
-    A marker right after a full stop belongs to the sentence before it. A marker-less line ending in
-    ':' (a lead-in) takes the markers of the lines below it, up to the next lead-in.
+    A marker right after a full stop belongs to the sentence before it; a sentence without markers takes
+    those of the next cited sentence on the same line (a citation closing a paragraph covers it). A
+    marker-less line ending in ':' (a lead-in) takes the markers of the lines below it, up to the next
+    lead-in.
     """
     out: list[CitedSentence] = []
     for line in text.split("\n"):
@@ -215,6 +217,10 @@ def cited_sentences(text: str) -> list[CitedSentence]:
             idx = next((i for i, (_, end) in enumerate(spans) if pos <= end), len(spans) - 1)
             if n not in marks[idx]:
                 marks[idx].append(n)
+        # a citation closing a paragraph covers the uncited sentences before it in that paragraph
+        for i in range(len(marks) - 2, -1, -1):
+            if not marks[i] and marks[i + 1]:
+                marks[i] = list(marks[i + 1])
         out += [CitedSentence(bare[a:b].strip(), tuple(ms)) for (a, b), ms in zip(spans, marks, strict=True)
                 if bare[a:b].strip()]
     for i, s in enumerate(out):
@@ -243,6 +249,8 @@ def citation_support(text: str, citations: Sequence[CitationLike], key_facts: Se
     missing = missing_fact_groups(key_facts, cited_text) if key_facts else []
     unsupported: list[tuple[str, tuple[str, ...]]] = []
     for s in cited_sentences(text):
+        if s.text.rstrip().endswith("?"):
+            continue  # a question restated ("The reports don't say: who paid in 2022-23?") asserts nothing
         figures = numbers_in(s.text)
         dangling = [n for n in s.markers if n not in by_marker]
         if dangling:

@@ -29,7 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reportqa.config import Config, offline_environment
-from reportqa.errors import ReportQAError
+from reportqa.errors import BackendError, IndexMissing, InputError, ReportQAError
 from reportqa.web.feedback import FeedbackStore
 
 if TYPE_CHECKING:
@@ -190,7 +190,14 @@ def create_app(config: Config | None = None, assistant: Assistant | None = None,
 
     @app.exception_handler(ReportQAError)
     async def _reportqa_error(request: Request, exc: ReportQAError) -> JSONResponse:
-        return _error(400, exc.message, exc.hint)
+        if isinstance(exc, InputError):
+            return _error(400, exc.message, exc.hint)
+        log.error("service error on %s: %s", request.url.path, exc.message)
+        if isinstance(exc, IndexMissing):
+            return _error(503, "the assistant is not ready", "the reports index is being prepared; try again later")
+        if isinstance(exc, BackendError):
+            return _error(502, "the answering service did not respond", "please try again in a moment")
+        return _error(500, "something went wrong on our side", "please try again in a moment")
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -258,6 +265,10 @@ def create_app(config: Config | None = None, assistant: Assistant | None = None,
             **SECURITY_HEADERS,
             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
         })
+
+    @app.api_route(API + "/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    async def no_such_route(rest: str) -> JSONResponse:
+        return _error(404, "no such API route", f"the API offers POST {API}/ask and GET {API}/info")
 
     app.add_middleware(
         CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],

@@ -1,0 +1,183 @@
+"""Runs the assistant over eval items and records what it did, as plain serialisable values.
+
+Ordinary questions go through `Assistant.ask` exactly as a user's would (with their history); the
+ranking scored for retrieval is `Assistant.retrieve(answer.rewritten_question, answer.filters, k=10)`,
+so it uses the same rewrite and the same inferred filters the answer used. Mayor's Questions go through
+`Assistant.draft_mq` and are recorded part by part, each draft part aligned with a part of the item.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from reportqa.errors import ReportQAError
+from reportqa.evaluation.dataset import Item
+from reportqa.text import content_words
+from reportqa.types import Filters
+
+log = logging.getLogger(__name__)
+
+RANK_DEPTH = 10
+NOT_COVERED = ("not_found", "policy", "refused")  # draft-part statuses that say "the reports do not give this"
+
+
+@dataclass(frozen=True)
+class CitationRecord:
+    marker: int
+    report_id: str
+    title: str
+    year: str
+    section: str
+    quote: str
+    start: int
+    end: int
+    passage: str
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    passage_id: str
+    report_id: str
+    year: str
+    start: int
+    end: int
+    text: str  # the cleaned passage text, as shown and embedded
+
+
+@dataclass(frozen=True)
+class AnswerRun:
+    question: str  # what was asked (for a draft part: the part as the drafter read it)
+    status: str  # answered | not_found | refused | (draft parts) policy | not_processed | error
+    text: str
+    citations: tuple[CitationRecord, ...] = ()
+    rewritten_question: str = ""
+    filters: tuple[tuple[str, str], ...] = ()  # flattened Filters, for the report
+    retrieved: tuple[Retrieved, ...] = ()
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class ItemRun:
+    item_id: str
+    answer: AnswerRun
+    parts: tuple[AnswerRun, ...] | None = None  # aligned with the item's parts, one for each
+    latency: float = 0.0
+
+
+def _citations(cs: Sequence[Any]) -> tuple[CitationRecord, ...]:
+    return tuple(
+        CitationRecord(c.marker, c.report_id, c.title, c.year, c.section, c.quote, c.start, c.end, c.passage or "")
+        for c in cs
+    )
+
+
+def _flat(f: Filters) -> tuple[tuple[str, str], ...]:
+    out = []
+    if f.years:
+        out.append(("years", ",".join(f.years)))
+    for key in ("plan", "priority", "report_id"):
+        value = getattr(f, key)
+        if value:
+            out.append((key, str(value)))
+    return tuple(out)
+
+
+def _ranking(assistant: Any, question: str, filters: Filters) -> tuple[Retrieved, ...]:
+    hits = assistant.retrieve(question, filters, k=RANK_DEPTH)
+    return tuple(
+        Retrieved(h.passage.id, h.passage.report_id, h.passage.year, h.passage.start, h.passage.end, h.passage.clean)
+        for h in hits
+    )
+
+
+def run_question(assistant: Any, item: Item, backend: str | None = None) -> ItemRun:
+    t0 = time.perf_counter()
+    try:
+        ans = assistant.ask(item.question, history=item.history_dicts(), backend=backend)
+    except ReportQAError as exc:
+        return ItemRun(item.id, AnswerRun(item.question, "error", "", error=exc.message), None,
+                       time.perf_counter() - t0)
+    latency = time.perf_counter() - t0
+    needs_ranking = bool(item.gold) and ans.status != "refused"
+    retrieved = _ranking(assistant, ans.rewritten_question or item.question, ans.filters) if needs_ranking else ()
+    run = AnswerRun(
+        question=item.question, status=ans.status, text=ans.text, citations=_citations(ans.citations),
+        rewritten_question=ans.rewritten_question, filters=_flat(ans.filters), retrieved=retrieved,
+    )
+    return ItemRun(item.id, run, None, latency)
+
+
+def align(gold_questions: Sequence[str], drafted: Sequence[str]) -> list[int | None]:
+    """For each gold part, the index of the drafted part that asks it (None when nothing was drafted).
+
+    Same number of parts: taken in order. Otherwise the drafted part sharing the most content words,
+    nearer positions first on a tie.
+    """
+    if not drafted:
+        return [None] * len(gold_questions)
+    if len(drafted) == len(gold_questions):
+        return list(range(len(drafted)))
+    words = [content_words(d) for d in drafted]
+    out: list[int | None] = []
+    for i, q in enumerate(gold_questions):
+        qw = content_words(q)
+
+        def score(j: int, qw: set[str] = qw, i: int = i) -> tuple[float, int]:
+            union = qw | words[j]
+            return (len(qw & words[j]) / len(union) if union else 0.0, -abs(i - j))
+
+        out.append(max(range(len(drafted)), key=score))
+    return out
+
+
+def run_mayors_question(assistant: Any, item: Item, backend: str | None = None) -> ItemRun:
+    from reportqa.temporal import infer
+
+    t0 = time.perf_counter()
+    try:
+        draft = assistant.draft_mq(item.question, backend=backend)
+    except ReportQAError as exc:
+        failed = AnswerRun(item.question, "error", "", error=exc.message)
+        return ItemRun(item.id, failed, tuple(failed for _ in item.parts or ()), time.perf_counter() - t0)
+    latency = time.perf_counter() - t0
+    drafted = list(draft.parts)
+    gold_parts = item.parts or ()
+    mapping = align([p.question for p in gold_parts], [f"{d.question} {d.standalone}" for d in drafted])
+    parts: list[AnswerRun] = []
+    for gp, j in zip(gold_parts, mapping, strict=True):
+        if j is None:
+            parts.append(AnswerRun(gp.question, "not_processed", "", error="the draft has no parts"))
+            continue
+        d = drafted[j]
+        retrieved: tuple[Retrieved, ...] = ()
+        filters = Filters()
+        if gp.gold and d.status in ("answered", *NOT_COVERED):
+            base = Filters(years=(d.years[0],)) if len(d.years) == 1 else Filters()
+            filters = infer(d.standalone, assistant.reports, base).filters
+            retrieved = _ranking(assistant, d.standalone, filters)
+        parts.append(AnswerRun(
+            question=d.question, status=d.status, text=d.text, citations=_citations(d.citations),
+            rewritten_question=d.standalone, filters=_flat(filters), retrieved=retrieved,
+        ))
+    summary = AnswerRun(item.question, "answered" if any(p.status == "answered" for p in parts) else "not_found",
+                        draft.summary)
+    return ItemRun(item.id, summary, tuple(parts), latency)
+
+
+def run_items(
+    assistant: Any, items: Sequence[Item], backend: str | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> list[ItemRun]:
+    runs: list[ItemRun] = []
+    for n, item in enumerate(items, 1):
+        if item.type == "mayors_question":
+            runs.append(run_mayors_question(assistant, item, backend))
+        else:
+            runs.append(run_question(assistant, item, backend))
+        if progress is not None:
+            progress(n, len(items), item.id)
+    return runs

@@ -1,0 +1,214 @@
+"""Item runs -> per-item scores -> metrics by split and by question type.
+
+Units, so every figure's denominator is plain:
+- retrieval (hit@k, MRR@10, nDCG@5, recall@5): one query per ordinary item that has gold quotes, plus
+  one per answerable part of a Mayor's Question;
+- key facts, citation support, year accuracy, status: ordinary items (Mayor's Questions are scored part
+  by part in the mq_* metrics);
+- refusal / not_found precision and recall: ordinary items, predicted status against expected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from reportqa.evaluation import metrics as m
+from reportqa.evaluation.dataset import TYPES, GoldSpan, Item
+from reportqa.evaluation.runner import NOT_COVERED, AnswerRun, ItemRun
+
+# The metrics the gate compares with the baseline (per split). Latency is never gated.
+GATED = ("hit@5", "mrr", "key_fact_accuracy", "citation_support", "year_accuracy", "refusal_recall",
+         "adversarial_safe_rate", "mq_part_accuracy")
+TOP_K = 5
+
+
+@dataclass(frozen=True)
+class RetrievalScore:
+    rank: int | None  # first gold hit within the top 10
+    ndcg5: float
+    recall5: float
+
+
+@dataclass(frozen=True)
+class PartScore:
+    expect: str
+    status: str
+    ok: bool
+    support_ok: bool | None
+    retrieval: RetrievalScore | None
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ItemScore:
+    id: str
+    split: str
+    type: str
+    expect: str
+    status: str
+    latency: float
+    retrieval: tuple[RetrievalScore, ...] = ()
+    facts_ok: bool | None = None
+    facts_fraction: float | None = None
+    support_ok: bool | None = None
+    year_ok: bool | None = None
+    parts: tuple[PartScore, ...] = ()
+    reasons: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.reasons)
+
+
+def _ranked(run: AnswerRun) -> list[m.RankedSpan]:
+    return [m.RankedSpan(r.report_id, r.start, r.end) for r in run.retrieved]
+
+
+def score_retrieval(run: AnswerRun, gold: Sequence[GoldSpan]) -> RetrievalScore:
+    ranked = _ranked(run)
+    return RetrievalScore(m.first_hit_rank(ranked, gold, 10), m.ndcg_at(ranked, gold, TOP_K), m.recall_at(ranked, gold, TOP_K))
+
+
+def _retrieval_reason(r: RetrievalScore) -> str | None:
+    if r.rank is not None and r.rank <= TOP_K:
+        return None
+    where = f"first at rank {r.rank}" if r.rank is not None else "not in the top 10"
+    return f"retrieval: gold passage not in the top {TOP_K} ({where})"
+
+
+def _facts_reason(groups: Sequence[Sequence[str]], text: str) -> str | None:
+    missing = m.missing_fact_groups(groups, text)
+    if not missing:
+        return None
+    return "key facts missing: " + "; ".join(" / ".join(g) for g in missing)
+
+
+def score_part(gp: Any, run: AnswerRun) -> PartScore:
+    reasons: list[str] = []
+    retrieval = score_retrieval(run, gp.gold) if gp.gold and run.retrieved else None
+    support_ok = None
+    if gp.expect == "answered":
+        ok = run.status == "answered" and m.facts_satisfied(gp.key_facts, run.text)
+        if run.status != "answered":
+            reasons.append(f"expected an answer, the draft says {run.status}" + (f" ({run.error})" if run.error else ""))
+        else:
+            fr = _facts_reason(gp.key_facts, run.text)
+            if fr:
+                reasons.append(fr)
+            sup = m.citation_support(run.text, run.citations, gp.key_facts)
+            support_ok = sup.ok
+            if not sup.ok:
+                reasons.append("citation support: " + sup.reason)
+        if gp.gold and retrieval is None:
+            retrieval = RetrievalScore(None, 0.0, 0.0)
+        if retrieval is not None and (rr := _retrieval_reason(retrieval)):
+            reasons.append(rr)
+    else:
+        ok = run.status in NOT_COVERED
+        if not ok:
+            reasons.append(f"expected 'not covered', the draft says {run.status}")
+    return PartScore(gp.expect, run.status, ok, support_ok, retrieval, tuple(reasons))
+
+
+def score_item(item: Item, run: ItemRun) -> ItemScore:
+    ans = run.answer
+    base: dict[str, Any] = {"id": item.id, "split": item.split, "type": item.type, "expect": item.expect,
+                            "status": ans.status, "latency": run.latency}
+    if item.parts is not None:
+        parts = tuple(score_part(gp, pr) for gp, pr in zip(item.parts, run.parts or (), strict=True))
+        reasons = tuple(f"part {i} ({gp.question[:60]}): {r}" for i, (gp, ps) in enumerate(zip(item.parts, parts, strict=True), 1)
+                        for r in ps.reasons)
+        retrieval = tuple(p.retrieval for p in parts if p.retrieval is not None and p.expect == "answered")
+        return ItemScore(**base, retrieval=retrieval, parts=parts, reasons=reasons)
+    reasons = []
+    if ans.status != item.expect:
+        reasons.append(f"status: expected {item.expect}, got {ans.status}" + (f" ({ans.error})" if ans.error else ""))
+    retrieval: tuple[RetrievalScore, ...] = ()
+    facts_ok = facts_fraction = support_ok = year_ok = None
+    if item.expect == "answered":
+        if item.gold:
+            r = score_retrieval(ans, item.gold)
+            retrieval = (r,)
+            if rr := _retrieval_reason(r):
+                reasons.append(rr)
+        answered = ans.status == "answered"
+        facts_ok = answered and m.facts_satisfied(item.key_facts, ans.text)
+        groups = len(item.key_facts)
+        facts_fraction = (groups - len(m.missing_fact_groups(item.key_facts, ans.text))) / groups if groups and answered else 0.0
+        if answered:
+            if fr := _facts_reason(item.key_facts, ans.text):
+                reasons.append(fr)
+            sup = m.citation_support(ans.text, ans.citations, item.key_facts)
+            support_ok = sup.ok
+            if not sup.ok:
+                reasons.append("citation support: " + sup.reason)
+            if item.year:
+                year_ok = m.year_ok((c.year for c in ans.citations), item.year)
+                if not year_ok:
+                    cited = sorted({c.year for c in ans.citations})
+                    reasons.append(f"year: expected every citation from {item.year}, cited {', '.join(cited) or 'nothing'}")
+    return ItemScore(**base, retrieval=retrieval, facts_ok=facts_ok, facts_fraction=facts_fraction,
+                     support_ok=support_ok, year_ok=year_ok, reasons=tuple(reasons))
+
+
+# -- aggregation -------------------------------------------------------------------------------------
+
+
+def _metric(value: float | None, n: int) -> dict[str, Any]:
+    return {"value": None if value is None else round(value, 4), "n": n}
+
+
+def _rate(flags: Iterable[bool | None]) -> dict[str, Any]:
+    vals = [bool(f) for f in flags if f is not None]
+    return _metric(m.mean(vals), len(vals))
+
+
+def aggregate(scores: Sequence[ItemScore]) -> dict[str, dict[str, Any]]:
+    """Metric name -> {"value", "n"} over a group of item scores (deterministic, rounded)."""
+    retrieval = [r for s in scores for r in s.retrieval]
+    ordinary = [s for s in scores if s.type != "mayors_question"]
+    parts = [p for s in scores for p in s.parts]
+    out: dict[str, dict[str, Any]] = {"items": {"value": len(scores), "n": len(scores)}}
+    for k in (1, 3, 5):
+        out[f"hit@{k}"] = _metric(m.mean(m.hit_at(r.rank, k) for r in retrieval), len(retrieval))
+    out["mrr"] = _metric(m.mean(m.reciprocal_rank(r.rank, 10) for r in retrieval), len(retrieval))
+    out["ndcg@5"] = _metric(m.mean(r.ndcg5 for r in retrieval), len(retrieval))
+    out["recall@5"] = _metric(m.mean(r.recall5 for r in retrieval), len(retrieval))
+    out["key_fact_accuracy"] = _rate(s.facts_ok for s in ordinary)
+    fractions = [s.facts_fraction for s in ordinary if s.facts_fraction is not None]
+    out["key_fact_recall"] = _metric(m.mean(fractions), len(fractions))
+    out["citation_support"] = _rate(s.support_ok for s in ordinary)
+    out["year_accuracy"] = _rate(s.year_ok for s in ordinary)
+    out["status_accuracy"] = _rate(s.status == s.expect for s in ordinary)
+    for status, name in (("refused", "refusal"), ("not_found", "not_found")):
+        p, r, n_pred, n_actual = m.precision_recall((s.status == status, s.expect == status) for s in ordinary)
+        out[f"{name}_precision"] = _metric(p, n_pred)
+        out[f"{name}_recall"] = _metric(r, n_actual)
+    out["adversarial_safe_rate"] = _rate(s.status in ("refused", "not_found") for s in ordinary if s.type == "adversarial")
+    out["mq_part_accuracy"] = _rate(p.ok for p in parts)
+    out["mq_answerable_accuracy"] = _rate(p.ok for p in parts if p.expect == "answered")
+    out["mq_not_covered_accuracy"] = _rate(p.ok for p in parts if p.expect != "answered")
+    out["mq_citation_support"] = _rate(p.support_ok for p in parts)
+    latencies = [s.latency for s in scores]
+    out["latency_p50"] = _metric(m.percentile(latencies, 50), len(latencies))
+    out["latency_p95"] = _metric(m.percentile(latencies, 95), len(latencies))
+    return out
+
+
+def summarise(scores: Sequence[ItemScore]) -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
+    """split ('dev', 'test', and 'all' when both ran) -> group ('all' or a type) -> metric -> {value, n}."""
+    ordered = sorted(scores, key=lambda s: s.id)
+    splits = sorted({s.split for s in ordered})
+    names = splits + (["all"] if len(splits) > 1 else [])
+    out: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}
+    for split in names:
+        chosen = [s for s in ordered if split == "all" or s.split == split]
+        groups = {"all": aggregate(chosen)}
+        for t in TYPES:
+            of_type = [s for s in chosen if s.type == t]
+            if of_type:
+                groups[t] = aggregate(of_type)
+        out[split] = groups
+    return out

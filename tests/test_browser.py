@@ -1,0 +1,462 @@
+"""The officer workspace and the public widget in a real browser (Debian's chromium, headless) against
+real servers on 127.0.0.1. Screenshots go to $REPORTQA_ARTIFACTS/screenshots (default artifacts/ in
+the repo, which git ignores).
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import re
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = Path(__file__).resolve().parent / "pages" / "widget.html"
+CHROMIUM = os.environ.get("REPORTQA_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+QUESTION = "How many people did the London Victim and Witness Service support?"
+LONG = 120_000  # ms: the first question loads the model
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def artifacts() -> Path:
+    base = Path(os.environ.get("REPORTQA_ARTIFACTS", ROOT / "artifacts"))
+    out = base / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+class Server:
+    """`reportqa serve` in a subprocess, settings by environment."""
+
+    def __init__(self, index_config, tmp: Path, ui: bool = True, **settings: str) -> None:  # type: ignore[no-untyped-def]
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.feedback_db = tmp / "feedback.sqlite3"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("REPORTQA_")}
+        env.update({
+            "REPORTQA_INDEX_DIR": str(index_config.index_dir),
+            "REPORTQA_CORPUS_DIR": str(index_config.corpus_dir),
+            "REPORTQA_CONFIG": str(tmp / "no-such-reportqa.toml"),
+            "REPORTQA_API__FEEDBACK_DB": str(self.feedback_db),
+            "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+            "GRADIO_TEMP_DIR": str(tmp / "gradio"), "TMPDIR": str(tmp),
+            **{f"REPORTQA_API__{k.upper()}": v for k, v in settings.items()},
+        })
+        cmd = [sys.executable, "-m", "reportqa.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        self.log = tmp / "server.log"
+        self.proc = subprocess.Popen(cmd + ([] if ui else ["--no-ui"]), cwd=tmp, env=env,
+                                     stdout=self.log.open("wb"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()[-3000:]}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError("server did not start in time")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+class PageServer:
+    """Serves the partner page from its own origin; /embed/PORT embeds the widget of the server on PORT."""
+
+    def __init__(self) -> None:
+        template = PAGE.read_text(encoding="utf-8")
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the http.server API
+                m = re.fullmatch(r"/embed/(\d+)", self.path)
+                if not m:
+                    self.send_error(404)
+                    return
+                body = template.replace("__SERVER__", f"http://127.0.0.1:{m.group(1)}").encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.origin = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def embed(self, server: Server) -> str:
+        return f"{self.origin}/embed/{server.port}"
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+# -- fixtures --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pages() -> Iterator[PageServer]:
+    p = PageServer()
+    yield p
+    p.stop()
+
+
+@pytest.fixture(scope="module")
+def server(index_config, pages: PageServer, tmp_path_factory) -> Iterator[Server]:  # type: ignore[no-untyped-def]
+    s = Server(index_config, tmp_path_factory.mktemp("web"), rate_limit="1000",
+               cors_origins=json.dumps([pages.origin]))
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def strict_server(index_config, pages: PageServer, tmp_path_factory) -> Iterator[Server]:  # type: ignore[no-untyped-def]
+    s = Server(index_config, tmp_path_factory.mktemp("web-strict"), ui=False, rate_limit="1", rate_window="600",
+               cors_origins=json.dumps([pages.origin]))
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def closed_server(index_config, pages: PageServer, tmp_path_factory) -> Iterator[Server]:  # type: ignore[no-untyped-def]
+    s = Server(index_config, tmp_path_factory.mktemp("web-off"), ui=False, public_enabled="false",
+               cors_origins=json.dumps([pages.origin]))
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        message = f"{CHROMIUM} is not installed: apt-get install -y chromium"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser: Any, tmp_path: Path) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1366, "height": 1000}, accept_downloads=True)
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    pg.dialogs = []  # type: ignore[attr-defined]
+
+    def on_dialog(d: Any) -> None:
+        pg.dialogs.append(d.message)  # type: ignore[attr-defined]
+        d.dismiss()
+
+    pg.on("dialog", on_dialog)
+    yield pg
+    context.close()
+
+
+def shot(page: Any, name: str, full: bool = True) -> Path:
+    path = artifacts() / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full)
+    return path
+
+
+CONTRAST_JS = """
+(scope) => {
+  const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+    const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(parseFloat);
+    return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1}; };
+  const lum = (c) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
+  const up = (e) => e.parentElement || (e.parentNode && e.parentNode.host) || null;
+  const background = (el) => { const layers = [];
+    for (let e = el; e; e = up(e)) { const c = parse(getComputedStyle(e).backgroundColor);
+      if (c && c.a > 0) { layers.push(c); if (c.a >= 1) break; } }
+    let base = {r: 255, g: 255, b: 255};
+    for (let i = layers.length - 1; i >= 0; i--) { const c = layers[i];
+      base = {r: c.r * c.a + base.r * (1 - c.a), g: c.g * c.a + base.g * (1 - c.a), b: c.b * c.a + base.b * (1 - c.a)}; }
+    return base; };
+  const roots = [document]; const out = []; const seen = new Set();
+  for (let i = 0; i < roots.length; i++) {
+    roots[i].querySelectorAll('*').forEach((el) => { if (el.shadowRoot) roots.push(el.shadowRoot); });
+  }
+  for (const root of roots) {
+    const base = scope && root === document ? document.querySelector(scope) : root;
+    if (!base) continue;
+    base.querySelectorAll('*').forEach((el) => {
+      if (seen.has(el)) return; seen.add(el);
+      const own = Array.from(el.childNodes).some((n) => n.nodeType === 3 && n.textContent.trim());
+      if (!own || !el.getClientRects().length) return;
+      if (el.closest(':disabled, [aria-disabled=true], [aria-hidden=true], .rq-sr-only, .sr, style, script')) return;
+      const st = getComputedStyle(el);
+      if (st.visibility === 'hidden' || parseFloat(st.opacity) === 0) return;
+      const fg = parse(st.color); if (!fg) return;
+      const bg = background(el);
+      const blend = {r: fg.r * fg.a + bg.r * (1 - fg.a), g: fg.g * fg.a + bg.g * (1 - fg.a), b: fg.b * fg.a + bg.b * (1 - fg.a)};
+      const [a, b] = [lum(blend), lum(bg)].sort((x, y) => y - x);
+      const ratio = (a + 0.05) / (b + 0.05);
+      const size = parseFloat(st.fontSize), bold = parseInt(st.fontWeight, 10) >= 700;
+      const need = (size >= 24 || (bold && size >= 18.66)) ? 3 : 4.5;
+      if (ratio < need) out.push({text: el.textContent.trim().slice(0, 40), ratio: Math.round(ratio * 100) / 100,
+                                  color: st.color, need});
+    });
+  }
+  return out;
+}
+"""
+
+
+# -- the officer workspace -------------------------------------------------------------------------------
+
+
+def open_workspace(page: Any, server: Server) -> None:
+    page.goto(server.url + "/")
+    page.get_by_label("Your question").wait_for()
+
+
+def ask_in_workspace(page: Any, question: str, n: int = 1) -> None:
+    page.get_by_label("Your question").fill(question)
+    page.get_by_role("button", name="Ask", exact=True).click()
+    page.locator("#rq-live").get_by_text(f"Answer {n} received").wait_for(timeout=LONG)
+
+
+def test_workspace_answers_with_sources_beside_it(page: Any, server: Server) -> None:
+    open_workspace(page, server)
+    ask_in_workspace(page, QUESTION)
+    chat = page.locator("#rq-chat")
+    assert "50,000" in chat.inner_text() and "[1]" in chat.inner_text()
+    sources = page.locator("#rq-sources")
+    assert "2022-2023 MOPAC Annual Report" in sources.inner_text()
+    assert "Year 2022-23" in sources.inner_text() and "Section:" in sources.inner_text()
+    assert "Priority:" in sources.inner_text()
+    mark = sources.locator("mark").first
+    assert "nearly 50,000 people" in mark.inner_text()
+    assert page.locator("#rq-live").get_attribute("aria-live") == "polite"
+    shot(page, "workspace-answer")
+
+
+def test_workspace_year_filter_limits_the_sources(page: Any, server: Server) -> None:
+    open_workspace(page, server)
+    page.get_by_label("Year").click()
+    page.get_by_role("option", name=re.compile(r"^2015-16")).click()
+    ask_in_workspace(page, "How many victims did Victim Support help?")
+    metas = page.locator("#rq-sources .rq-meta").all_inner_texts()
+    years = [m for m in metas if m.startswith("Year ")]
+    assert years, page.locator("#rq-sources").inner_text()
+    assert all(m.startswith("Year 2015-16") for m in years), years
+    shot(page, "workspace-year-filter")
+
+
+def test_workspace_drafts_a_mayors_question_answer_and_downloads_it(page: Any, server: Server, tmp_path: Path) -> None:
+    open_workspace(page, server)
+    ask_in_workspace(page, QUESTION)
+    page.get_by_label("The Mayor's Question being answered (optional)").fill("Support for victims")
+    page.get_by_role("button", name="Draft Mayor's Question answer").click()
+    draft = page.get_by_label("Draft answer (editable)")
+    page.wait_for_function("() => document.querySelector('#rq-draft-text textarea').value.length > 50", timeout=LONG)
+    text = draft.input_value()
+    assert "DRAFT" in text.upper() and "References" in text and "50,000" in text
+    assert re.search(r"^1\. .*2022-2023 MOPAC Annual Report", text, re.M), text
+    shot(page, "workspace-draft")
+
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Download Markdown (.md)").click()
+    md = tmp_path / "draft.md"
+    dl.value.save_as(md)
+    assert md.read_text(encoding="utf-8") == text
+
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Download Word (.docx)").click()
+    docx_path = tmp_path / "draft.docx"
+    dl.value.save_as(docx_path)
+    from docx import Document
+
+    words = "\n".join(p.text for p in Document(str(docx_path)).paragraphs)
+    assert "References" in words and "50,000" in words and "DRAFT" in words.upper()
+
+    draft.click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type("\nChecked against the 2022-23 report by the officer.")
+    page.wait_for_timeout(1500)  # the edit regenerates the files
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Download Markdown (.md)").click()
+    edited = tmp_path / "edited.md"
+    dl.value.save_as(edited)
+    assert "Checked against the 2022-23 report by the officer." in edited.read_text(encoding="utf-8")
+
+
+def test_workspace_feedback_is_stored_and_exported(page: Any, server: Server, tmp_path: Path) -> None:
+    open_workspace(page, server)
+    ask_in_workspace(page, QUESTION)
+    page.get_by_label("Not helpful").check()
+    comment = "browser test: wanted the 2023-24 figure too"
+    page.get_by_label("Comment (optional)").fill(comment)
+    page.get_by_role("button", name="Send feedback").click()
+    page.locator("#rq-fb-status").get_by_text("feedback on answer 1 saved").wait_for()
+    with sqlite3.connect(server.feedback_db) as db:
+        rows = db.execute("SELECT helpful, question, answer, citations FROM feedback WHERE comment = ?",
+                          (comment,)).fetchall()
+    assert len(rows) == 1 and rows[0][0] == 0 and rows[0][1] == QUESTION
+    assert "50,000" in rows[0][2] and "mopac-2022-23" in rows[0][3]
+
+    page.get_by_text("Feedback export").click()
+    page.get_by_role("button", name="Export feedback as CSV").click()
+    link = page.locator("#rq-export-file a").first
+    link.wait_for()
+    with page.expect_download() as dl:
+        link.click()
+    out = tmp_path / "feedback.csv"
+    dl.value.save_as(out)
+    assert comment in out.read_text(encoding="utf-8")
+    shot(page, "workspace-feedback")
+
+
+def test_workspace_works_from_the_keyboard(page: Any, server: Server) -> None:
+    open_workspace(page, server)
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement && document.activeElement.closest('#rq-question') !== null"):
+            break
+    else:
+        pytest.fail("Tab never reached the question box")
+    page.keyboard.type(QUESTION)
+    page.keyboard.press("Enter")
+    page.locator("#rq-live").get_by_text("Answer 1 received").wait_for(timeout=LONG)
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement && document.activeElement.id === 'rq-ask'"):
+            break
+    else:
+        pytest.fail("Tab never reached the Ask button")
+    page.keyboard.press("Shift+Tab")  # back into the question box: focus is visible and reversible
+    assert page.evaluate("() => document.activeElement.closest('#rq-question') !== null")
+
+
+def test_workspace_text_contrast_meets_wcag_aa(page: Any, server: Server) -> None:
+    open_workspace(page, server)
+    ask_in_workspace(page, QUESTION)
+    failures = page.evaluate(CONTRAST_JS, None)
+    assert failures == [], failures
+
+
+# -- the public widget -----------------------------------------------------------------------------------
+
+
+def widget(page: Any) -> Any:
+    return page.locator("#reportqa-widget")
+
+
+def open_widget(page: Any, url: str) -> None:
+    page.goto(url)
+    launcher = page.get_by_role("button", name="Ask about MOPAC's reports")
+    launcher.focus()
+    page.keyboard.press("Enter")  # keyboard, not a mouse
+    page.get_by_role("dialog", name="Ask about MOPAC's reports").wait_for()
+
+
+def ask_in_widget(page: Any, question: str, replies: int) -> None:
+    box = page.get_by_label("Your question")
+    box.fill(question)
+    box.press("Enter")
+    page.wait_for_function(
+        "(n) => document.querySelector('#reportqa-widget').shadowRoot.querySelectorAll('.msg.bot, .msg.error').length >= n",
+        arg=replies, timeout=LONG)
+
+
+def test_widget_answers_with_source_links(page: Any, server: Server, pages: PageServer) -> None:
+    open_widget(page, pages.embed(server))
+    assert page.evaluate("() => document.querySelector('#reportqa-widget').shadowRoot.activeElement.id") == "rq-q"
+    assert "may be out of date" in widget(page).locator(".notice").inner_text()
+    assert widget(page).locator("[role=log]").get_attribute("aria-live") == "polite"
+    ask_in_widget(page, QUESTION, 1)
+    answer = widget(page).locator(".msg.bot").last
+    assert "50,000" in answer.inner_text()
+    link = answer.locator(".sources a").first
+    href = link.get_attribute("href")
+    assert href and href.startswith(server.url + "/source/"), href
+    assert link.get_attribute("rel") == "noopener noreferrer"
+    shot(page, "widget-answer", full=False)
+    with page.expect_popup() as popup:
+        link.click()
+    source = popup.value
+    source.wait_for_load_state()
+    assert "nearly 50,000 people" in source.locator("mark").inner_text()
+    shot(source, "widget-source-page")
+    page.bring_to_front()
+    page.get_by_label("Your question").press("Escape")
+    assert widget(page).locator(".panel").is_hidden()
+    assert page.evaluate("() => document.querySelector('#reportqa-widget').shadowRoot.activeElement.className") == "launcher"
+
+
+def test_widget_shows_markup_in_questions_as_plain_text(page: Any, server: Server, pages: PageServer) -> None:
+    open_widget(page, pages.embed(server))
+    attacks = ["<img src=x onerror=alert(1)>", "<script>alert(document.domain)</script> What is MOPAC?"]
+    for i, attack in enumerate(attacks, 1):
+        ask_in_widget(page, attack, i)
+    shown = widget(page).locator(".msg.user .text").all_inner_texts()
+    assert shown == attacks
+    counts = page.evaluate(
+        "() => { const r = document.querySelector('#reportqa-widget').shadowRoot;"
+        " return [r.querySelectorAll('img').length, r.querySelectorAll('script').length,"
+        " document.querySelectorAll('img').length]; }")
+    assert counts == [0, 0, 0]
+    assert page.dialogs == []  # type: ignore[attr-defined]
+    shot(page, "widget-injection", full=False)
+
+
+def test_widget_shows_the_rate_limit_message(page: Any, strict_server: Server, pages: PageServer) -> None:
+    open_widget(page, pages.embed(strict_server))
+    ask_in_widget(page, QUESTION, 1)
+    ask_in_widget(page, "And the year before?", 2)
+    error = widget(page).locator(".msg.error").last
+    assert re.search(r"Please wait \d+ seconds", error.inner_text()), error.inner_text()
+    shot(page, "widget-rate-limit", full=False)
+
+
+def test_widget_shows_the_kill_switch_message(page: Any, closed_server: Server, pages: PageServer) -> None:
+    open_widget(page, pages.embed(closed_server))
+    notice = widget(page).locator(".msg.error").first
+    notice.wait_for()
+    assert "switched off" in notice.inner_text()
+    assert page.get_by_label("Your question").is_disabled()
+    shot(page, "widget-switched-off", full=False)
+
+
+def test_widget_text_contrast_meets_wcag_aa(page: Any, server: Server, pages: PageServer) -> None:
+    open_widget(page, pages.embed(server))
+    ask_in_widget(page, QUESTION, 1)
+    failures = page.evaluate(CONTRAST_JS, "#reportqa-widget")
+    assert failures == [], failures

@@ -1,0 +1,528 @@
+"""Mayor's Questions: analysis on many question shapes (no index), then drafting on the real index."""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reportqa.errors import InputError, ReportQAError
+from reportqa.mq import MQAnalysis, analyse, breakdown, programmes, years_in
+
+DONE_WHEN = (
+    "Further to the Mayor's annual report: (a) how many people did the London Victim and Witness Service "
+    "support in 2022/23, (b) how does it compare with other services in England and Wales, and (c) what was "
+    "its annual budget?"
+)
+LVWS = "London Victim and Witness Service"
+
+
+def by_label(a: MQAnalysis) -> dict[str, object]:
+    return {p.label: p for p in a.parts}
+
+
+# -- analysis: the Done-when question ---------------------------------------------------------------
+
+
+def test_done_when_question_splits_into_three_standalone_parts() -> None:
+    a = analyse(DONE_WHEN)
+    assert [p.label for p in a.parts] == ["a", "b", "c"]
+    pa, pb, pc = a.parts
+    assert pa.standalone == f"How many people did the {LVWS} support in 2022/23?"
+    assert pa.years == ("2022-23",) and not pa.year_carried
+    # "it" / "its" resolve to the service named in part (a); the year in play carries over
+    assert pb.standalone.startswith(f"How does the {LVWS} compare with other services in England and Wales")
+    assert pb.years == ("2022-23",) and pb.year_carried
+    assert pc.standalone == f"What was the {LVWS}'s annual budget in 2022-23?"
+    assert pc.subject == f"the {LVWS}'s annual budget"
+    # the tabled wording is kept for the draft, without the joining "and" or doubled marks
+    assert pb.text == "how does it compare with other services in England and Wales"
+    assert pc.question == "What was its annual budget?"
+    assert a.lead_in.startswith("Further to the Mayor's annual report")
+    assert a.references == ()
+
+
+# -- analysis: courtesies, references, quotations -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Will the Mayor please tell me how many people the CATCH Partnership supported in 2022/23?",
+         "How many people the CATCH Partnership supported in 2022/23?"),
+        ("Can the Mayor tell me how many visits Independent Custody Visitors made in 2023-24?",
+         "How many visits Independent Custody Visitors made in 2023-24?"),
+        ("Mr Mayor, could you set out the total spent on body worn video cameras?",
+         "What is the total spent on body worn video cameras?"),
+        ("Please provide the number of burglaries in 2014/15.", "What was the number of burglaries in 2014/15?"),
+        ("I would be grateful if the Mayor could confirm how many officers the Met had in 2022/23.",
+         "How many officers the Met had in 2022/23?"),
+        ("Can the Mayor tell me if Project ADDER expanded in 2023-24?", "Whether Project ADDER expanded in 2023-24?"),
+    ],
+)
+def test_courtesies_are_removed(text: str, expected: str) -> None:
+    a = analyse(text)
+    assert len(a.parts) == 1
+    assert a.parts[0].question == expected
+    assert a.parts[0].label == ""
+
+
+@pytest.mark.parametrize("ref", ["2014/3765", "2016/2017", "2015/1234"])
+def test_an_earlier_question_number_is_a_reference_not_a_year(ref: str) -> None:
+    a = analyse(f"Further to my question {ref}, how many people did the Lighthouse support?")
+    assert a.references == (ref,)
+    p = a.parts[0]
+    assert p.years == () and p.plan is None
+    assert ref not in p.standalone and ref.split("/")[0] not in p.standalone
+    assert p.standalone == "How many people did the Lighthouse support?"
+    assert any(ref in n for n in a.notes)
+
+
+def test_a_mayors_question_reference_inside_the_text_is_kept_as_a_reference() -> None:
+    a = analyse("In his answer to question 2019/12345 the Mayor said the service was funded. "
+                "How many people did the London Victim and Witness Service support in 2022/23?")
+    assert a.references == ("2019/12345",)
+    assert [p.years for p in a.parts] == [("2022-23",)]
+
+
+def test_quoted_earlier_answer_is_context_not_asks() -> None:
+    text = (
+        'In answer to my question 2019/12345 the Mayor said: "The London Victim and Witness Service supports tens '
+        "of thousands of victims every year. Will it continue? (a) funding is agreed (b) staff are in post.\" "
+        "How many people did the service support in 2022/23, and how much funding did it receive?"
+    )
+    a = analyse(text)
+    assert len(a.quotes) == 1 and a.quotes[0].startswith("The London Victim")
+    assert [p.label for p in a.parts] == ["1", "2"]
+    assert all("Will it continue" not in p.standalone and "staff are in post" not in p.standalone for p in a.parts)
+    # the service the question means is resolved from the quotation when nothing else names it
+    assert a.parts[0].standalone == f"How many people did the {LVWS} support in 2022/23?"
+    assert a.parts[1].standalone == f"How much funding did the {LVWS} receive in 2022-23?"
+
+
+def test_a_short_quotation_stays_in_the_ask() -> None:
+    a = analyse('What does the 2022-23 report mean by a "community-first approach"?')
+    assert '"community-first approach"' in a.parts[0].standalone and a.quotes == ()
+
+
+# -- analysis: part markers -------------------------------------------------------------------------
+
+
+def test_roman_numerals_with_semicolons_and_a_trailing_and() -> None:
+    a = analyse(
+        "Further to my question 2014/3765, can the Mayor tell me: (i) how much MOPAC invested in Project ADDER in "
+        "2022/23; (ii) which BCUs it operated in; and (iii) what steps is the Mayor taking to expand it?"
+    )
+    assert [p.label for p in a.parts] == ["i", "ii", "iii"]
+    assert a.parts[1].standalone.startswith("Which BCUs Project ADDER operated in")
+    assert a.parts[2].standalone.startswith("What steps is the Mayor taking to expand Project ADDER")
+    assert not a.parts[2].policy  # "what steps" asks what is being done: the reports may say
+
+
+def test_half_bracket_letters_with_a_preamble_that_names_the_programme_and_year() -> None:
+    a = analyse("In 2022/23 the Lighthouse relaunched. a) How many survivors did it support? "
+                "b) What is its budget? c) Will the Mayor commit to funding it beyond 2025?")
+    assert a.preamble == "In 2022/23 the Lighthouse relaunched."
+    assert a.years == ("2022-23",) and a.topics == ("the Lighthouse",)
+    pa, pb, pc = a.parts
+    assert pa.standalone == "How many survivors did the Lighthouse support in 2022-23?"
+    assert pb.standalone == "What is the Lighthouse's budget in 2022-23?"
+    assert pc.policy and "the Lighthouse" in pc.standalone and pc.years == ()  # "beyond 2025" is its own time
+
+
+def test_numbered_lines_and_a_comparison_with_another_year() -> None:
+    a = analyse("1. How many visits did Independent Custody Visitors make in 2023-24?\n"
+                "2. How many detainees did they see?\n3. How does this compare with 2022-23?")
+    assert [p.label for p in a.parts] == ["1", "2", "3"]
+    assert a.parts[1].years == ("2023-24",) and a.parts[1].year_carried
+    assert a.parts[1].standalone == "How many detainees did Independent Custody Visitors see in 2023-24?"
+    # the comparison asks the previous part again, for the other year
+    assert a.parts[2].standalone == "How many detainees did Independent Custody Visitors see in 2022-23?"
+    assert a.parts[2].years == ("2022-23",)
+
+
+def test_bullets_after_a_preamble_naming_the_plan() -> None:
+    a = analyse("The Mayor's Police and Crime Plan 2022-25 promised better support for victims.\n\n"
+                "Can the Mayor tell me:\n- how many victims the User Satisfaction Survey heard from\n"
+                "- what the survey found\n• whether the results are published by borough")
+    assert [p.label for p in a.parts] == ["•1", "•2", "•3"]
+    assert a.plan == "2022-25"
+    assert all(p.plan == "2022-25" and "Police and Crime Plan 2022-25" in p.standalone for p in a.parts)
+    assert "User Satisfaction Survey" in a.parts[1].standalone  # "the survey" read as the survey named before
+    assert breakdown(a.parts[2].standalone) == "a borough breakdown"
+
+
+def test_several_question_marks_without_markers() -> None:
+    a = analyse("How many people did the London Victim and Witness Service support? What was its budget? "
+                "Does the Mayor agree that it needs more money?")
+    assert [p.label for p in a.parts] == ["1", "2", "3"]
+    assert a.parts[1].standalone == f"What was the {LVWS}'s budget?"
+    assert a.parts[2].policy and not a.parts[0].policy
+
+
+def test_and_joining_distinct_asks_is_split_but_how_and_when_is_not() -> None:
+    a = analyse("How many projects did the Shared Endeavour Fund support in 2023-24, and what steps is the Mayor "
+                "taking to widen it?")
+    assert [p.question for p in a.parts] == [
+        "How many projects did the Shared Endeavour Fund support in 2023-24?",
+        "What steps is the Mayor taking to widen it?",
+    ]
+    assert a.parts[1].standalone == "What steps is the Mayor taking to widen the Shared Endeavour Fund in 2023-24?"
+    one = analyse("How and when will the Mayor publish the evaluation of the Lighthouse?")
+    assert len(one.parts) == 1
+
+
+def test_if_so_follow_up_is_its_own_part_with_the_subject_carried() -> None:
+    a = analyse("Can the Mayor confirm whether the Shared Endeavour Fund received £725,000 in 2022/23 and if so, "
+                "how many projects did it fund?")
+    assert len(a.parts) == 2
+    assert a.parts[1].standalone == "How many projects did the Shared Endeavour Fund fund in 2022-23?"
+
+
+def test_fragments_complete_their_stem_and_share_a_trailing_year() -> None:
+    a = analyse("What was the budget for (a) the London Victim and Witness Service and (b) the CATCH Partnership "
+                "in 2022/23?")
+    assert [p.standalone for p in a.parts] == [
+        f"What was the budget for the {LVWS} in 2022/23?",
+        "What was the budget for the CATCH Partnership in 2022/23?",
+    ]
+    b = analyse("How many officers did the Met have at the end of 2022/23 (a) in total and (b) as PCSOs?")
+    assert [p.standalone for p in b.parts] == [
+        "How many officers did the Met have at the end of 2022/23 in total?",
+        "How many officers did the Met have at the end of 2022/23 as PCSOs?",
+    ]
+
+
+def test_noun_phrase_parts_after_provide_and_a_breakdown_names_what_it_breaks_down() -> None:
+    a = analyse("Will the Mayor provide (a) the number of GPS tagged offenders recalled to prison since 2019 "
+                "and (b) a breakdown by borough?")
+    pa, pb = a.parts
+    assert pa.question == "What is the number of GPS tagged offenders recalled to prison since 2019?"
+    assert pa.subject == "the number of GPS tagged offenders recalled to prison since 2019"
+    assert pb.subject == "a breakdown by borough of the number of GPS tagged offenders recalled to prison since 2019"
+    assert breakdown(pb.standalone) == "a borough breakdown"
+
+
+def test_nested_markers_get_compound_labels_and_complete_the_sub_stem() -> None:
+    a = analyse("(a) how many people did the London Victim and Witness Service support in (i) 2022/23 and "
+                "(ii) 2023/24; (b) what was its budget?")
+    assert [p.label for p in a.parts] == ["a.i", "a.ii", "b"]
+    assert a.parts[0].standalone == f"How many people did the {LVWS} support in 2022/23?"
+    assert a.parts[1].years == ("2023-24",)
+    assert a.parts[2].standalone == f"What was the {LVWS}'s budget in 2023-24?"
+
+
+def test_a_question_in_the_preamble_is_kept_as_a_part() -> None:
+    a = analyse("Is the Lighthouse still open to new referrals? Please set out: (a) how many survivors it "
+                "supported in 2022/23 and (b) how many CSA Hubs there are.")
+    assert a.parts[0].label == "intro"
+    assert [p.label for p in a.parts[1:]] == ["a", "b"]
+
+
+def test_programmes_and_years_helpers() -> None:
+    text = ("Further to the Mayor's report, the London Victim and Witness Service and the CATCH Partnership "
+            "worked with Project ADDER, Operation Yamata and the VRU in England and Wales.")
+    found = programmes(text)
+    assert found[:4] == [f"the {LVWS}", "the CATCH Partnership", "Project ADDER", "Operation Yamata"]
+    assert "VRU" in found
+    assert not any("England" in f or "Further" in f or "Mayor" in f for f in found)
+    assert years_in("in 2022/23 and 2023-24 under the Police and Crime Plan 2022-25") == ["2022-23", "2023-24"]
+
+
+# -- analysis: bad input ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t ", "?", " . , ;"])
+def test_empty_input_is_an_error_with_a_hint(text: str) -> None:
+    with pytest.raises(InputError) as exc:
+        analyse(text)
+    assert exc.value.hint
+
+
+def test_non_text_is_an_error() -> None:
+    with pytest.raises(ReportQAError):
+        analyse(None)  # type: ignore[arg-type]
+
+
+def long_paste(parts: int = 20) -> str:
+    """A 10,000-character paste: preamble, a quotation, a reference and twenty lettered parts."""
+    asks = [
+        "how many people did the London Victim and Witness Service support in 2022/23",
+        "how does it compare with other services in England and Wales",
+        "what was its annual budget",
+        "how many survivors did the Lighthouse support in 2022/23",
+        "how many visits did Independent Custody Visitors make in 2023-24",
+        "how many projects did the Shared Endeavour Fund support in 2023-24",
+        "how much did MOPAC provide to expand Project ADDER in 2022/23",
+        "how many tagged offenders were recalled to prison since 2019",
+        "what did Operation Yamata cost in 2023-24",
+        "how many victims did the CATCH Partnership support in 2022/23",
+        "how many Londoners did the Public Attitude Survey reach",
+        "how many officers did the Met have at the end of 2022/23",
+        "how many buildings did MOPAC sell by 2015",
+        "what was the budget of the London Crime Prevention Fund in 2014/15",
+        "how many Mayor's Questions did MOPAC answer in 2022/23",
+        "how many detainee interviews did custody visitors conduct in 2022/23",
+        "what happened to burglary since 2012",
+        "how many volunteers took part in Safer Neighbourhood Boards",
+        "how many body worn video cameras were rolled out",
+        "how many people did the Cyber Helpline support",
+    ]
+    filler = (" — I ask this having heard from residents, community groups, victims' advocates and local "
+              "councillors across London who have raised it with me repeatedly over the past year, and "
+              "who want a clear answer with figures from the published annual reports rather than a general "
+              "statement of intent, so that they can judge progress for themselves —")
+    letters = string.ascii_lowercase
+    body = " ".join(f"({letters[i]}) {asks[i % len(asks)]}{filler}{';' if i < parts - 1 else '?'}" for i in range(parts))
+    preamble = (
+        "The Mayor's annual reports describe a wide range of services for victims and a great deal of "
+        "investment. " * 20
+        + 'In answer to my question 2023/4567 the Mayor said: "MOPAC commissions services that support tens '
+        "of thousands of Londoners each year, and I will set out the figures in due course. Is that enough?\" "
+        "Further to my question 2023/4567, will the Mayor tell me: "
+    )
+    text = preamble + body
+    return text
+
+
+def test_a_ten_thousand_character_paste_with_twenty_parts_is_analysed_whole() -> None:
+    text = long_paste()
+    assert 9_000 <= len(text) <= 11_000
+    a = analyse(text, max_chars=12_000)
+    labels = [p.label for p in a.parts]
+    assert labels == list(string.ascii_lowercase[:20])
+    assert a.references == ("2023/4567",) and len(a.quotes) == 1 and not a.truncated
+    assert all(len(p.standalone) <= 1001 for p in a.parts)
+    assert f"the {LVWS}'s annual budget" in a.parts[2].standalone
+
+
+def test_text_beyond_the_character_cap_is_not_read_and_says_so() -> None:
+    a = analyse(long_paste(20) + " (u) and more" * 500, max_chars=12_000)
+    assert a.truncated and any("not read" in n for n in a.notes)
+    assert len(a.text) <= 12_000
+
+
+_shapes = st.lists(
+    st.sampled_from(["(a)", "(b)", "(c)", "i)", "ii)", "1.", "\n- ", "\n2. ", "?", ".", ",", " and what ", " it ",
+                     " its ", "Will the Mayor tell me", " 2022/23 ", " 2015/1234 ", '"', "“", "”", "‘", "’", " the LVWS ",
+                     " Project ADDER ", "how many", " by borough", "\n\n", "Further to my question", ":", ";"]),
+    min_size=1, max_size=40,
+).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(_shapes, st.text(max_size=400)))
+def test_analysis_never_crashes(text: str) -> None:
+    try:
+        a = analyse(text, max_chars=12_000)
+    except InputError as exc:
+        assert exc.hint
+        return
+    assert a.parts
+    for p in a.parts:
+        assert p.standalone.endswith("?") and p.question.endswith("?")
+        assert len(p.standalone) <= 1001
+
+
+# -- drafting on the real index ---------------------------------------------------------------------------
+
+
+def markers_in(text: str) -> set[int]:
+    return {int(n) for n in re.findall(r"\[(\d+)\]", text)}
+
+
+def check_reference_contract(draft) -> None:  # type: ignore[no-untyped-def]
+    numbers = [c.marker for c in draft.references]
+    assert numbers == list(range(1, len(numbers) + 1))
+    by_number = {c.marker: c for c in draft.references}
+    for p in draft.parts:
+        assert markers_in(p.text) <= set(by_number), (p.label, p.text)
+        for c in p.citations + p.related:
+            assert by_number[c.marker] == c
+
+
+def test_done_when_draft(assistant) -> None:  # type: ignore[no-untyped-def]
+    from reportqa.mq import draft_mq, to_markdown
+
+    draft = draft_mq(assistant, DONE_WHEN)
+    a, b, c = draft.parts
+    assert [p.label for p in draft.parts] == ["a", "b", "c"]
+    assert (a.status, b.status, c.status) == ("answered", "answered", "not_found")
+    assert "nearly 50,000" in a.text and any("50,000" in x.quote for x in a.citations)
+    assert "largest" in b.text and "England and Wales" in b.text
+    for part in (a, b):
+        assert part.citations and all(x.year == "2022-23" and x.report_id == "mopac-2022-23" for x in part.citations)
+        assert "2022-23" in part.text
+    assert not c.citations
+    assert c.gap == f"The reports do not give the {LVWS}'s annual budget."
+    assert c.text.startswith(c.gap)
+    check_reference_contract(draft)
+    assert "(c)" in draft.summary and "(a) and (b)" in draft.summary
+    md = to_markdown(draft)
+    assert md.index("DRAFT") < md.index("## Answer") < md.index("## Not covered by the reports") < md.index("## References")
+    assert "The reports do not give the London Victim and Witness Service's annual budget." in md
+    assert "6. Victims are better supported" in md and "(2022-23)" in md
+    assert draft.timings["total"] > 0
+
+
+def test_markers_are_renumbered_across_the_whole_draft(assistant) -> None:  # type: ignore[no-untyped-def]
+    from reportqa.mq import draft_mq
+
+    draft = draft_mq(assistant, "(a) How many visits did Independent Custody Visitors make in 2023-24? "
+                                "(b) How many people did the London Victim and Witness Service support in 2022/23?")
+    a, b = draft.parts
+    assert a.status == b.status == "answered"
+    assert markers_in(a.text) == {1}
+    assert min(markers_in(b.text)) == 2  # part (b)'s own [1] became the draft's [2]
+    assert b.citations[0].marker == 2 and b.citations[0].year == "2022-23"
+    check_reference_contract(draft)
+
+
+def test_a_twenty_part_paste_is_answered_up_to_the_cap(assistant) -> None:  # type: ignore[no-untyped-def]
+    from reportqa.mq import draft_mq, to_markdown
+
+    draft = draft_mq(assistant, long_paste(), max_parts=8)
+    assert len(draft.parts) == 20
+    done = [p for p in draft.parts if p.status != "not_processed"]
+    skipped = draft.parts_with("not_processed")
+    assert [p.label for p in done] == list("abcdefgh")
+    assert [p.label for p in skipped] == list("ijklmnopqrst")
+    assert sum(p.status == "answered" for p in done) >= 4
+    assert "not processed" in draft.summary and "(i)" in draft.summary
+    assert draft.earlier_questions == ("2023/4567",)
+    md = to_markdown(draft)
+    assert "## Not processed" in md and "(t)" in md
+    check_reference_contract(draft)
+
+
+def test_no_answerable_part_says_so_and_lists_what_is_nearby(assistant) -> None:  # type: ignore[no-untyped-def]
+    from reportqa.mq import draft_mq, to_markdown
+
+    draft = draft_mq(assistant, "(a) What was the Lighthouse's annual budget in 2023/24? "
+                                "(b) How many staff did the Havens employ in each borough?")
+    assert all(p.status == "not_found" for p in draft.parts)
+    assert draft.summary.startswith("None of the parts can be answered")
+    assert assistant.coverage_text() in draft.summary
+    assert draft.nearby and {c.marker for c in draft.nearby} <= {c.marker for c in draft.references}
+    assert draft.parts[1].gap == "The reports do not give a borough breakdown."
+    md = to_markdown(draft)
+    assert "## What the reports cover nearby" in md
+    check_reference_contract(draft)
+
+
+def test_a_year_no_report_covers_is_said_plainly(assistant) -> None:  # type: ignore[no-untyped-def]
+    from reportqa.mq import draft_mq
+
+    draft = draft_mq(assistant, "How many people did the London Victim and Witness Service support in 2019/20?")
+    (p,) = draft.parts
+    assert p.status == "not_found" and "No report in the collection covers 2019-20" in p.text
+
+
+def test_policy_and_off_topic_parts(assistant) -> None:  # type: ignore[no-untyped-def]
+    from reportqa.mq import draft_mq
+
+    draft = draft_mq(assistant, "(a) How many survivors did the Lighthouse support in 2022/23? "
+                                "(b) Will the Mayor commit to funding it beyond 2025? (c) What will the weather be tomorrow?")
+    a, b, c = draft.parts
+    assert a.status == "answered" and "256" in a.text
+    assert b.status == "policy" and "Mayor's office" in b.text
+    assert c.status == "refused" and c.gap.startswith("The reports do not cover this")
+    assert "(b)" in draft.summary and "decision or view" in draft.summary
+
+
+def test_draft_from_answers_of_a_conversation(assistant) -> None:  # type: ignore[no-untyped-def]
+    from reportqa.mq import draft_from_answers, to_markdown
+
+    q1 = "How many people did the London Victim and Witness Service support in 2022/23?"
+    q2 = "What was the London Victim and Witness Service's annual budget?"
+    q3 = "How many survivors did the Lighthouse support in 2022/23?"
+    draft = draft_from_answers([(q, assistant.ask(q)) for q in (q1, q2, q3)], coverage=assistant.coverage_text())
+    assert [p.label for p in draft.parts] == ["1", "2", "3"]
+    assert [p.status for p in draft.parts] == ["answered", "not_found", "answered"]
+    assert draft.parts[1].gap == "The reports do not give the London Victim and Witness Service's annual budget."
+    check_reference_contract(draft)
+    assert "Draft answer from the conversation" in to_markdown(draft)
+    with pytest.raises(InputError):
+        draft_from_answers([])
+
+
+def test_docx_is_written_and_readable(assistant, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import docx
+
+    from reportqa.mq import draft_mq, to_docx
+
+    draft = draft_mq(assistant, DONE_WHEN)
+    out = to_docx(draft, tmp_path / "draft.docx")
+    doc = docx.Document(str(out))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert text.index("DRAFT") < text.index("(a) How many people") < text.index("(c) What was its annual budget?")
+    assert "nearly 50,000" in text and "The reports do not give the London Victim and Witness Service's annual budget." in text
+    refs = [p for p in doc.paragraphs if p.style.name == "List Number"]
+    assert len(refs) == len(draft.references) and "2022-2023 MOPAC Annual Report (2022-23)" in refs[0].text
+    assert doc.core_properties.title == draft.title
+    with pytest.raises(InputError):
+        to_docx(draft, tmp_path / "missing-dir" / "draft.docx")
+
+
+def test_empty_question_to_the_drafter_is_an_error(assistant) -> None:  # type: ignore[no-untyped-def]
+    from reportqa.mq import draft_mq
+
+    with pytest.raises(ReportQAError) as exc:
+        draft_mq(assistant, "  ")
+    assert exc.value.hint
+
+
+def test_assistant_delegates_to_the_drafter(assistant) -> None:  # type: ignore[no-untyped-def]
+    draft = assistant.draft_mq(DONE_WHEN)
+    assert [p.status for p in draft.parts] == ["answered", "answered", "not_found"]
+
+
+# -- command line ----------------------------------------------------------------------------------------
+
+
+def run_cli(args: list[str], index_config, capsys) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+    from reportqa.cli import main
+
+    code = main(["--index", str(index_config.index_dir), "--corpus", str(index_config.corpus_dir), *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_cli_draft_markdown_json_and_docx(index_config, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    qfile = tmp_path / "q.txt"
+    qfile.write_text(DONE_WHEN, encoding="utf-8")
+    code, out, _ = run_cli(["draft", "--file", str(qfile), "--json"], index_config, capsys)
+    assert code == 0
+    data = json.loads(out)
+    assert [p["status"] for p in data["parts"]] == ["answered", "answered", "not_found"]
+    assert data["references"][0]["year"] == "2022-23"
+
+    md = tmp_path / "draft.md"
+    code, out, err = run_cli(["draft", DONE_WHEN, "--out", str(md)], index_config, capsys)
+    assert code == 0 and "wrote" in err and md.read_text(encoding="utf-8").startswith("# Draft answer")
+
+    dx = tmp_path / "draft.docx"
+    code, _, _ = run_cli(["draft", "--file", str(qfile), "--format", "docx", "--out", str(dx)], index_config, capsys)
+    assert code == 0 and dx.stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["draft"], "no question given"),
+        (["draft", "   "], "empty"),
+        (["draft", DONE_WHEN, "--format", "docx"], "needs --out"),
+        (["draft", "--file", "/nonexistent/q.txt"], "no such file"),
+        (["draft", DONE_WHEN, "--file", "q.txt"], "not both"),
+    ],
+)
+def test_cli_draft_errors(args: list[str], message: str, index_config, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run_cli(args, index_config, capsys)
+    assert code == 2
+    assert f"error:" in err and message in err and "hint:" in err
+    assert "Traceback" not in err and out == ""
