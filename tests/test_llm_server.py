@@ -78,7 +78,8 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"llama server not up after {SERVER_START_TIMEOUT:g} s: {log_path.read_text()[-2000:]}")
+                tail = log_path.read_text()[-2000:]
+                pytest.fail(f"llama server not up after {SERVER_START_TIMEOUT:g} s: {tail}")
             time.sleep(0.5)
         yield base
     finally:
@@ -90,13 +91,24 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             proc.wait(timeout=15)
 
 
-class _Canned(BaseHTTPRequestHandler):
-    """Replies to /v1/chat/completions with whatever the test put in `server.reply`."""
+class CannedServer(ThreadingHTTPServer):
+    """Replies to /v1/chat/completions with `reply` (status, content) and keeps the requests."""
 
-    def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+    reply: tuple[int, str] = (200, "")
+    requests: list[dict[str, Any]]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/v1"
+
+
+class _Canned(BaseHTTPRequestHandler):
+    server: CannedServer
+
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("content-length", 0)))
-        self.server.requests.append(json.loads(body))  # type: ignore[attr-defined]
-        status, content = self.server.reply  # type: ignore[attr-defined]
+        self.server.requests.append(json.loads(body))
+        status, content = self.server.reply
         if status != 200:
             payload = json.dumps({"error": {"message": "model exploded", "type": "server_error"}}).encode()
         else:
@@ -117,20 +129,15 @@ class _Canned(BaseHTTPRequestHandler):
 
 
 @pytest.fixture()
-def canned() -> Iterator[ThreadingHTTPServer]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Canned)
-    server.reply = (200, "")  # type: ignore[attr-defined]
-    server.requests = []  # type: ignore[attr-defined]
+def canned() -> Iterator[CannedServer]:
+    server = CannedServer(("127.0.0.1", 0), _Canned)
+    server.requests = []
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
     server.shutdown()
     server.server_close()
     thread.join(timeout=10)
-
-
-def _url(server: ThreadingHTTPServer) -> str:
-    return f"http://127.0.0.1:{server.server_address[1]}/v1"
 
 
 @pytest.fixture()
@@ -149,9 +156,9 @@ def _passage(pid: str, sentences: list[str], year: str = "2022-23") -> tuple[Pas
     for s in sentences:
         sents.append(Sentence(text=s, start=pos, end=pos + len(s), block=0))
         pos += len(s) + 1
-    p = Passage(id=pid, report_id=f"mopac-{year}", title=f"MOPAC Annual Report {year}", year=year, plan="2022-25",
-                kind="annual report", priority="victims", section="Supporting victims", text=text, clean=text,
-                start=0, end=len(text), sentences=tuple(sents))
+    p = Passage(id=pid, report_id=f"mopac-{year}", title=f"MOPAC Annual Report {year}", year=year,
+                plan="2022-25", kind="annual report", priority="victims", section="Supporting victims",
+                text=text, clean=text, start=0, end=len(text), sentences=tuple(sents))
     return p, text
 
 
@@ -174,8 +181,9 @@ def _assert_contract(answer: Answer, hits: list[Hit], sources: dict[str, str]) -
         assert c.passage_id in by_id
         assert check_citation_quote(sources[c.passage_id], c), c
     if answer.status == "answered":
-        cited = [by_id[c.passage_id] for c in sorted(answer.citations, key=lambda c: c.marker)]
-        assert [c.marker for c in sorted(answer.citations, key=lambda c: c.marker)] == list(range(1, len(cited) + 1))
+        ordered = sorted(answer.citations, key=lambda c: c.marker)
+        cited = [by_id[c.passage_id] for c in ordered]
+        assert [c.marker for c in ordered] == list(range(1, len(cited) + 1))
         v = verify_text(answer.text, cited)
         assert v.ok, (answer.text, v.unsupported)
         assert v.dropped_markers == 0
@@ -222,10 +230,10 @@ def test_rewrite_followup_returns_a_question_from_the_real_server(llama_server: 
 # -- a server that says what the test wants ---------------------------------------------------------
 
 
-def test_a_verified_answer_is_renumbered_and_cited(canned: ThreadingHTTPServer) -> None:
-    canned.reply = (200, "In the 2022-23 report, the Lighthouse supported 1,200 children [2][7]. "  # type: ignore[attr-defined]
+def test_a_verified_answer_is_renumbered_and_cited(canned: CannedServer) -> None:
+    canned.reply = (200, "In the 2022-23 report, the Lighthouse supported 1,200 children [2][7]. "
                          "In 2022-23, 19% of victims were satisfied [2]. The VRU funded 40 projects [1].")
-    answer = answer_with_llm(QUESTION, HITS, [], LLMAnswerer(LLMConfig(url=_url(canned))), _extractive)
+    answer = answer_with_llm(QUESTION, HITS, [], LLMAnswerer(LLMConfig(url=canned.url)), _extractive)
     assert answer.status == "answered" and answer.backend == "llm"
     assert answer.text == ("In the 2022-23 report, the Lighthouse supported 1,200 children [1]. "
                            "In 2022-23, 19% of victims were satisfied [1]. The VRU funded 40 projects [2].")
@@ -235,43 +243,43 @@ def test_a_verified_answer_is_renumbered_and_cited(canned: ThreadingHTTPServer) 
     assert answer.citations[1].quote == "The Violence Reduction Unit funded 40 projects."
     assert any("removed" in n for n in answer.notes)
     _assert_contract(answer, HITS, SOURCES)
-    sent = canned.requests[0]  # type: ignore[attr-defined]
+    sent = canned.requests[0]
     assert sent["messages"][0]["role"] == "system"
     assert '<passage n="2"' in sent["messages"][1]["content"] and sent["temperature"] == 0.0
 
 
-def test_an_unsupported_figure_falls_back_with_a_note(canned: ThreadingHTTPServer) -> None:
-    canned.reply = (200, "In 2022-23, the Lighthouse supported 1,500 children [2].")  # type: ignore[attr-defined]
-    answer = answer_with_llm(QUESTION, HITS, [], LLMAnswerer(LLMConfig(url=_url(canned))), _extractive)
+def test_an_unsupported_figure_falls_back_with_a_note(canned: CannedServer) -> None:
+    canned.reply = (200, "In 2022-23, the Lighthouse supported 1,500 children [2].")
+    answer = answer_with_llm(QUESTION, HITS, [], LLMAnswerer(LLMConfig(url=canned.url)), _extractive)
     assert answer.backend == FALLBACK_BACKEND
     assert answer.text == _extractive().text
     assert answer.notes[-1].startswith("LLM answer failed verification: figure(s) 1500")
     _assert_contract(answer, HITS, SOURCES)
 
 
-def test_the_model_saying_the_reports_dont_say_is_not_found(canned: ThreadingHTTPServer) -> None:
-    canned.reply = (200, "The reports don't say.")  # type: ignore[attr-defined]
-    answer = answer_with_llm("What did the 1990 report say?", HITS, [], LLMAnswerer(LLMConfig(url=_url(canned))),
-                             _extractive)
+def test_the_model_saying_the_reports_dont_say_is_not_found(canned: CannedServer) -> None:
+    canned.reply = (200, "The reports don't say.")
+    llm = LLMAnswerer(LLMConfig(url=canned.url))
+    answer = answer_with_llm("What did the 1990 report say?", HITS, [], llm, _extractive)
     assert answer.status == "not_found" and answer.backend == "llm"
     assert answer.text.startswith("The reports don't say.")
     assert answer.citations == () and answer.related
     _assert_contract(answer, HITS, SOURCES)
 
 
-def test_an_empty_reply_and_an_http_error_are_backend_errors(canned: ThreadingHTTPServer) -> None:
-    llm = LLMAnswerer(LLMConfig(url=_url(canned)))
-    canned.reply = (200, "   ")  # type: ignore[attr-defined]
+def test_an_empty_reply_and_an_http_error_are_backend_errors(canned: CannedServer) -> None:
+    llm = LLMAnswerer(LLMConfig(url=canned.url))
+    canned.reply = (200, "   ")
     with pytest.raises(BackendError, match="returned an empty reply") as empty:
         llm.generate(QUESTION, HITS, [])
     assert "\n" not in empty.value.message and empty.value.hint
-    canned.reply = (500, "")  # type: ignore[attr-defined]
+    canned.reply = (500, "")
     with pytest.raises(BackendError, match="answered HTTP 500") as http:
         llm.generate(QUESTION, HITS, [])
     assert "\n" not in http.value.message
     answer = answer_with_llm(QUESTION, HITS, [], llm, _extractive)
     assert answer.backend == FALLBACK_BACKEND and "answered HTTP 500" in answer.notes[-1]
-    assert len(canned.requests) == 3  # type: ignore[attr-defined]  # max_retries=0: no silent retries
+    assert len(canned.requests) == 3  # max_retries=0: no silent retries
 
 
 # -- endpoints that fail ---------------------------------------------------------------------

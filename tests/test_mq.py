@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reportqa.errors import InputError, ReportQAError
-from reportqa.mq import MQAnalysis, analyse, breakdown, programmes, years_in
+from reportqa.mq import MQAnalysis, analyse, breakdown, gap_sentence, programmes, years_in
 
 DONE_WHEN = (
     "Further to the Mayor's annual report: (a) how many people did the London Victim and Witness Service "
@@ -222,6 +222,33 @@ def test_a_question_in_the_preamble_is_kept_as_a_part() -> None:
                 "supported in 2022/23 and (b) how many CSA Hubs there are.")
     assert a.parts[0].label == "intro"
     assert [p.label for p in a.parts[1:]] == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    "text, gap",
+    [
+        (DONE_WHEN, f"The reports do not give the {LVWS}'s annual budget."),
+        ("Will the Mayor tell me how many people the Lighthouse supported in 2023/24?",
+         "The reports do not say how many people the Lighthouse supported in 2023/24."),
+        ("Can the Mayor confirm whether the Havens opened a new centre in 2023/24?",
+         "The reports do not say whether the Havens opened a new centre in 2023/24."),
+        ("How many staff did the Havens employ in each borough?", "The reports do not give a borough breakdown."),
+        ("How many staff did the Havens employ?", "The reports do not give an answer to this part."),
+    ],
+)
+def test_the_gap_sentence_names_what_is_missing(text: str, gap: str) -> None:
+    assert gap_sentence(analyse(text).parts[-1]) == gap
+
+
+def test_a_tabled_header_with_title_number_and_member() -> None:
+    a = analyse("Violence Against Women and Girls Strategy (1)\nQuestion No: 2023/1234\nA Member\n\n"
+                "Can the Mayor provide an update on the Violence Against Women and Girls Strategy, including (a) how "
+                "much funding it was backed with, (b) what the #HaveAWord campaign achieved, and (c) what evaluation "
+                "has been carried out?")
+    assert a.references == ("2023/1234",)
+    assert [p.label for p in a.parts] == ["a", "b", "c"]
+    assert "Violence Against Women and Girls Strategy" in a.parts[0].standalone
+    assert a.parts[2].standalone.startswith("What evaluation has been carried out (")
 
 
 def test_programmes_and_years_helpers() -> None:

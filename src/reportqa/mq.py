@@ -37,6 +37,7 @@ class MQPart(_Frozen):
     plan: str | None = None
     topic: str | None = None  # the programme the part is about, when known
     subject: str | None = None  # what is asked for, as a noun phrase ("the LVWS's annual budget")
+    indirect: bool = False  # tabled as an indirect question ("tell me how many ... supported"): reads after "say"
     policy: bool = False  # asks for a decision or view of the Mayor's, which reports cannot give
 
     def display_label(self) -> str:
@@ -65,7 +66,7 @@ _REF_PHRASE = re.compile(
     r"(?:on\s+)?(?:to\s+)?(?:my|the\s+mayor'?s|the|your|a)?\s*(?:(?:mayor'?s|written|oral|previous|earlier|last)\s+)*"
     r"(?:question|answer|mq)s?\s*(?:no\.?|number|ref\.?)?\s*" + _REF_NUM + r"[,:;]?\s*"
 )
-_REF_NAMED = re.compile(r"(?i)\b(?:(?:mayor'?s\s+)?question|answer|mq)\s*(?:no\.?|number|ref\.?)?\s*" + _REF_NUM)
+_REF_NAMED = re.compile(r"(?i)\b(?:(?:mayor'?s\s+)?question|answer|mq)\s*(?:no\.?|number|ref\.?)?[:.]?\s*" + _REF_NUM)
 _REF_BARE = re.compile(r"(?<![\d/])" + _REF_NUM + r"(?!\s*[/\-–]\d)")
 
 
@@ -88,29 +89,51 @@ def _take_references(text: str) -> tuple[str, list[str]]:
     return text, refs
 
 
-_QUOTE_RE = re.compile(
-    r"“[^”]{1,6000}”"
-    r"|\"[^\"]{1,6000}\""
-    r"|(?<!\w)‘(?:[^’]|’(?=\w)){1,6000}’(?!\w)"
-    r"|(?<!\w)'(?:[^']|'(?=\w)){1,6000}'(?!\w)"
-    r"|(?m:^[ \t]*>.*(?:\n[ \t]*>.*)*)"
-)
+_QUOTE_RE = re.compile(r"“[^”]{1,6000}”|\"[^\"]{1,6000}\"|(?m:^[ \t]*>.*(?:\n[ \t]*>.*)*)")
 QUOTED = "[quoted]"
+
+
+def _single_quoted(text: str) -> list[tuple[int, int]]:
+    """Spans of ‘...’ and '...' quotations, told from apostrophes (Mayor’s) in one linear pass."""
+    spans: list[tuple[int, int]] = []
+    for open_ch, close_ch in (("‘", "’"), ("'", "'")):
+        opens = [i for i, c in enumerate(text) if c == open_ch and (i == 0 or not text[i - 1].isalnum())
+                 and i + 1 < len(text) and not text[i + 1].isspace()]
+        closes = [i for i, c in enumerate(text) if c == close_ch and (i + 1 == len(text) or not text[i + 1].isalnum())
+                  and i > 0 and not text[i - 1].isspace()]
+        j = 0
+        end = -1
+        for o in opens:
+            if o <= end:
+                continue
+            while j < len(closes) and closes[j] <= o:
+                j += 1
+            if j == len(closes):
+                break
+            end = closes[j]
+            spans.append((o, end + 1))
+    return sorted(spans)
 
 
 def _take_quotes(text: str) -> tuple[str, list[str]]:
     """Long quotations (an earlier answer, a report) out of the way: their asks are not ours."""
     quotes: list[str] = []
 
-    def repl(m: re.Match[str]) -> str:
-        q = m.group(0)
+    def long_quote(q: str) -> bool:
         inner = q.strip("“”\"‘’'> \t\n")
         if len(inner.split()) >= 8 or "?" in inner or _MARKER_ANY.search(inner) or q.lstrip().startswith(">"):
             quotes.append(re.sub(r"\s+", " ", inner).strip())
-            return QUOTED
-        return q
+            return True
+        return False
 
-    text = _QUOTE_RE.sub(repl, text)
+    text = _QUOTE_RE.sub(lambda m: QUOTED if long_quote(m.group(0)) else m.group(0), text)
+    pieces: list[str] = []
+    at = 0
+    for a, b in _single_quoted(text):
+        if a >= at and long_quote(text[a:b]):
+            pieces += [text[at:a], QUOTED]
+            at = b
+    text = "".join(pieces) + text[at:]
     # "... the Mayor said [quoted] How many ...": the quotation ended a sentence
     return re.sub(re.escape(QUOTED) + r"(?=\s+[A-Z])", QUOTED + ".", text), quotes
 
@@ -232,7 +255,10 @@ def _sentences(text: str) -> list[str]:
 
 
 def _is_ask(sentence: str) -> bool:
-    return sentence.rstrip().endswith("?") or bool(_REQUEST_START.match(sentence)) or bool(_COURTESY.search(sentence) and _COURTESY.search(sentence).group("verb"))  # type: ignore[union-attr]
+    if sentence.rstrip().endswith("?") or _REQUEST_START.match(sentence):
+        return True
+    m = _COURTESY.search(sentence)
+    return bool(m and m.group("verb"))
 
 
 def _tidy(text: str) -> str:
@@ -318,11 +344,28 @@ def plan_in(text: str) -> str | None:
 _OWN_TIME = re.compile(r"(?i)\b(?:19|20)\d\d\b|\b(?:last|this|next|previous|each|every|per)\s+(?:financial\s+)?year\b|\bsince\b")
 _PRONOUN = re.compile(
     r"(?i)\b(?:(?P<np>(?:this|that|the|such)\s+(?:service|scheme|programme|program|project|fund|partnership|initiative|"
-    r"pilot|unit|board|centre|campaign|team|strategy|operation|hub|network|helpline|forum))(?P<poss>['’]s)?\b"
+    r"pilot|unit|board|centre|campaign|team|strategy|operation|hub|network|helpline|forum|survey|panel|commission|"
+    r"academy|alliance|gateway|toolkit))(?P<poss>['’]s)?\b"
     r"|(?P<its>its)\b|(?P<it>it)\b(?!\s+(?:is|was)\s+(?:possible|true|the\s+case|likely|clear|right|fair|expected|intended)))"
 )
-_SUBJECT_RE = re.compile(r"(?i)^what\s+(?:is|was|are|were|has\s+been|have\s+been|will\s+be)\s+(?P<np>(?:the|a|an|[\w’']+['’]s)\b.+)$")
+_SUBJECT_RE = re.compile(
+    r"(?i)^what\s+(?:(?:is|was|are|were|has\s+been|have\s+been|will\s+be)\s+(?P<np>(?:the|a|an|[\w’']+['’]s)\b.+)"
+    r"|(?P<np2>(?:the\s+|[\w’']+['’]s\s+)[^?]+?)\s+(?:is|was|are|were|has\s+been|have\s+been)(?P<tail>\s+(?:in|for|during|under)\s+.+)?)$"
+)
 _BREAKDOWN_RE = re.compile(r"(?i)\b(?:by|per|for\s+each|in\s+each|broken\s+down\s+by|across\s+each)\s+(?P<dim>borough|ward|bcu|month|quarter|ethnicity|ethnic\s+group|age|gender|sex|force|region)s?\b|\b(?P<dim2>borough|ward)[-\s]by[-\s]\w+\b")
+
+
+def gap_sentence(part: MQPart) -> str:
+    """What a draft says when the reports do not answer the part: 'The reports do not give ...'."""
+    dim = breakdown(part.standalone)
+    if dim:
+        return f"The reports do not give {dim}."
+    if part.subject:
+        return f"The reports do not give {part.subject.rstrip(' ?.')}."
+    if part.indirect:
+        said = re.sub(r"\s+\([^)]*\)(?=(?:\s+in\s+20\d\d-\d\d.*)?\?$)", "", part.standalone).rstrip(" ?.")
+        return f"The reports do not say {said[:1].lower() + said[1:]}."
+    return "The reports do not give an answer to this part."
 
 
 def breakdown(question: str) -> str | None:
@@ -334,6 +377,8 @@ def breakdown(question: str) -> str | None:
     return f"a {'BCU' if dim == 'bcu' else dim} breakdown"
 
 
+_INVERTED = re.compile(r"(?i)^(?:\w+\s+){0,4}?(?:did|does|do|is|are|was|were|has|have|had|will|would|can|could)\s+"
+                       r"(?:the|a|an|it|they|this|these|those|mopac|[A-Z])")
 _BACKREF = re.compile(r"(?i)\b(?:it|its|they|them|their|this|that|these|those|such|the\s+same)\b(?!\s+years?\b)")
 _THEY = re.compile(r"(?i)\b(?:they|them|their)\b")
 _ATTRIBUTES = content_words(
@@ -342,7 +387,8 @@ _ATTRIBUTES = content_words(
     "outcomes result results referral referrals target targets achieve achieved launch launched start started "
     "expand expanded capacity contract contracts provider providers run ran manage managed waiting time times "
     "success successful impact performance users clients victims cases size scale value figure figures breakdown "
-    "split list how many much when where why long last current latest"
+    "split list how many much when where why long last current latest carried out done made undertaken "
+    "published commissioned planned conducted completed received allocated assessment assessed progress update"
 )
 _ASIDE = re.compile(r"\s+[—–]\s+(?P<a>[^—–]{12,}?)(?:\s*[—–](?=\s|$|[,;:?.])|$)|\s*\((?P<b>[^()]{30,})\)")
 
@@ -465,8 +511,9 @@ def _stem_of(lead: str) -> tuple[str | None, list[str]]:
         before, last = last[: m.start()], last[m.end() :]
         if before.strip(" ,;:"):
             context.append(before.strip(" ,;:"))
-        if m.group("verb"):
-            return None, context  # "Will the Mayor provide:" - the parts are noun phrases
+        if m.group("verb"):  # "Will the Mayor provide:" - the parts are noun phrases; the rest is context
+            rest = _tidy(last)
+            return None, context + ([rest] if rest else [])
     last = _tidy(last.rstrip("?:"))
     if last and _WH.match(last) and not re.search(r"(?i)\bthe following\b", last) and len(last.split()) >= 3:
         return last, context
@@ -534,7 +581,7 @@ def analyse(text: str, max_chars: int | None = None) -> MQAnalysis:
         notes.append("Refers to earlier question " + ", ".join(refs) + " (a reference, not a year).")
     return MQAnalysis(
         text=raw, preamble=preamble, lead_in=lead_in.strip(), quotes=tuple(quotes), references=tuple(refs),
-        years=tuple(ctx_years), plan=ctx_plan, topics=tuple(dict.fromkeys(ctx_topics)), parts=tuple(parts),
+        years=tuple(ctx_years), plan=ctx_plan, topics=tuple({re.sub(r"^the ", "", t): t for t in ctx_topics}.values()), parts=tuple(parts),
         truncated=truncated, notes=tuple(notes),
     )
 
@@ -562,6 +609,7 @@ def _resolve(ask: _Ask, state: _State) -> MQPart | None:
     if not q or q == QUOTED:
         return None
     q = re.sub(r"(?i)^if\s+(?!so\b)", "whether ", q)
+    indirect = bool(re.match(r"(?i)whether\b", q)) or bool(verb and _WH.match(q) and not _INVERTED.match(q))
     compared = _comparison(ask, q, state)
     if compared is not None:
         return compared
@@ -619,7 +667,7 @@ def _resolve(ask: _Ask, state: _State) -> MQPart | None:
     question = _cap(q) + "?"
     if subject is None:
         sm = _SUBJECT_RE.match(resolved.split(" (")[0] if not own_topics else resolved)
-        subject = sm.group("np") if sm else None
+        subject = (sm.group("np") or sm.group("np2") + (sm.group("tail") or "")) if sm else None
     if subject is not None:
         subject = re.sub(r"\s+in\s+20\d\d-\d\d(?:\s+and\s+20\d\d-\d\d)*$", "", subject).strip()
         prev = state.previous
@@ -631,7 +679,7 @@ def _resolve(ask: _Ask, state: _State) -> MQPart | None:
     part = MQPart(
         label=ask.label, text=_tidy(tabled), question=question,
         standalone=_cap(resolved.strip()) + "?", years=tuple(years), year_carried=carried, plan=plan,
-        topic=topic, subject=subject, policy=policy,
+        topic=topic, subject=subject, policy=policy, indirect=indirect,
     )
     state.previous = part
     return part
@@ -678,4 +726,4 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["MQAnalysis", "MQPart", "analyse", "programmes", "years_in", "breakdown", *_DRAFT_NAMES]
+__all__ = ["MQAnalysis", "MQPart", "analyse", "programmes", "years_in", "breakdown", "gap_sentence", *_DRAFT_NAMES]

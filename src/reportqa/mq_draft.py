@@ -23,7 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from reportqa.errors import InputError, ReportQAError
-from reportqa.mq import MQPart, analyse, breakdown
+from reportqa.mq import MQPart, analyse, breakdown, gap_sentence
 from reportqa.types import Answer, Citation
 
 log = logging.getLogger(__name__)
@@ -141,14 +141,6 @@ def _shorten(text: str, width: int) -> str:
     return textwrap.shorten(" ".join(text.split()), width, placeholder=" …")
 
 
-def _missing(part: MQPart) -> str:
-    what = breakdown(part.standalone) or part.subject
-    if what:
-        what = what.rstrip(" ?.")
-        return f"The reports do not give {what}."
-    return "The reports do not give an answer to this part."
-
-
 def _nearby_text(related: Sequence[Citation]) -> str:
     if not related:
         return ""
@@ -185,7 +177,7 @@ def _compose_part(item: _Item, refs: _References, max_related: int = 2) -> Draft
         text = _REFUSED.get(category, _REFUSED["off_topic"])
         return DraftPart(status="refused", text=text, gap=text, notes=tuple(notes), **base)
     related = tuple(refs.number(c) for c in ans.related[:max_related])
-    lead = _POLICY_GAP if part.policy else _missing(part)
+    lead = _POLICY_GAP if part.policy else gap_sentence(part)
     uncovered = re.search(r"No report in the collection covers [^.]*\.", ans.text)
     gap = " ".join(x for x in (lead, uncovered.group(0) if uncovered else "") if x)
     text = " ".join(x for x in (gap, _nearby_text(related)) if x)

@@ -77,12 +77,15 @@ def render_question(question: str) -> str:
     return f"<question>{escape(question)}</question>"
 
 
-def answer_messages(question: str, passages: Sequence[Passage], history: Sequence[Turn] = ()) -> list[tuple[str, str]]:
+def answer_messages(
+    question: str, passages: Sequence[Passage], history: Sequence[Turn] = ()
+) -> list[tuple[str, str]]:
     """(role, content) pairs for the answering call."""
     parts = [render_passages(passages)]
     convo = render_conversation(history)
     if convo:
-        parts.append("Earlier conversation, only to understand the question (take no facts from it):\n" + convo)
+        parts.append("Earlier conversation, only to understand the question (take no facts from it):\n"
+                     + convo)
     parts.append(render_question(question))
     parts.append(
         "Answer the question from the passages, citing each sentence with [n] and naming the report year "

@@ -159,7 +159,9 @@ class Assistant:
                                           "notes": tuple(notes)})
         hits = self.retriever.search(standalone, scope.filters, k or max(self.config.retrieval.k, 6))
         t2 = time.perf_counter()
-        answer = self.extractive.answer(standalone, hits, scope.filters.years, self.coverage_text())
+        answer = self.extractive.answer(
+            standalone, hits, scope.filters.years, self.coverage_text(), focus=q if rw.changed else ""
+        )
         chosen = (backend or self.config.backend).lower()
         if chosen == "llm" and hits:
             from reportqa.answer.llm import answer_with_llm

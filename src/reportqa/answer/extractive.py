@@ -16,7 +16,11 @@ from reportqa.text import content_words, numbers_in, tokenize
 from reportqa.types import Answer, Citation, Hit, Passage, Sentence
 
 MONEY_WORDS = {"cost", "budget", "fund", "spend", "invest", "money", "price", "paid", "pay", "worth", "valu", "save", "rais"}
-COUNT_CUES = re.compile(r"\b(how many|how much|number of|what (percentage|proportion|share|fraction)|how far|by how|what was the (rate|figure|level))\b", re.I)
+COUNT_CUES = re.compile(
+    r"\b(how (many|much|often|far|big|large|long)|number|figures?|percentage|proportion|share|rate|reductions?|increases?|"
+    r"fall|fell|rise|rose|grow|grew|change[ds]?|compare[ds]?|total|budget|cost|amount|by how)\b",
+    re.I,
+)
 MONEY_CUES = re.compile(r"\b(how much (money|funding|did .{0,40} (cost|get|receive|spend|invest|raise|save))|budget|cost|funding|invest)", re.I)
 GENERIC = {"mopac", "london", "mayor", "report", "met", "mps", "polic", "year", "annual", "crime", "say", "said", "many", "much", "number", "total", "what", "happen", "work", "did", "do", "new", "use", "includ"}
 # Words about the question itself rather than its subject: never required of an answer.
@@ -135,8 +139,10 @@ class ExtractiveAnswerer:
         words = [w for w in tokenize(question) if not w[0].isdigit() and not w.startswith("£") and w not in META]
         return {w: self.stats.idf(w) * (0.3 if w in GENERIC else 1.0) for w in words}
 
-    def score(self, question: str, hits: Sequence[Hit]) -> list[Scored]:
+    def score(self, question: str, hits: Sequence[Hit], focus: str = "") -> list[Scored]:
         weights = self._weights(question)
+        focus_w = {t: w for t, w in self._weights(focus).items() if t in weights} if focus else {}
+        focus_total = sum(focus_w.values()) or 1.0
         total = sum(weights.values()) or 1.0
         qnums = {n for n in numbers_in(question) if not re.fullmatch(r"(19|20)\d\d|\d\d", n)}
         wants_figure = bool(COUNT_CUES.search(question))
@@ -167,6 +173,8 @@ class ExtractiveAnswerer:
                 if qnums and qnums & nums:
                     sc += 0.1
                 sc += 0.1 / h.rank
+                if focus_w:  # a follow-up's own words matter more than the topic carried over
+                    sc += 0.3 * sum(w for t, w in focus_w.items() if _has(words, t)) / focus_total
                 if len(s.text) < 25:
                     sc -= 0.2
                 out.append(Scored(h, s, sc, cov, tuple(missing), own))
@@ -180,16 +188,20 @@ class ExtractiveAnswerer:
         hits: Sequence[Hit],
         asked_years: Sequence[str] = (),
         coverage_text: str = "",
+        focus: str = "",
     ) -> Answer:
         if not hits:
             return self.not_found(question, hits, coverage_text)
-        scored = self.score(question, hits)
+        scored = self.score(question, hits, focus)
         weights = self._weights(question)
         attribute = self._attribute_words(question, weights)
         best = scored[0] if scored else None
         if best is None or not self._answers(best, attribute):
             return self.not_found(question, hits, coverage_text)
         chosen = [best]
+        follow = self._complement(best, weights)
+        if follow is not None:
+            chosen.append(follow)
         if len(asked_years) > 1:
             for year in asked_years:
                 if any(c.hit.passage.year == year for c in chosen):
@@ -209,6 +221,33 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(s)
         return self.compose(question, chosen, asked_years)
+
+    def _complement(self, best: Scored, weights: dict[str, float]) -> Scored | None:
+        """The next sentence or list item, when it holds what the best sentence leaves out.
+
+        "...toolkit to take a stand against VAWG." + "Developed by arts and education charity Tender, ..."
+        "...comparing the 12-month period to May 2016 and the 12 months to January 2024:" + "burglary fell by 18 per cent."
+        """
+        p = best.hit.passage
+        idx = p.sentences.index(best.sentence)
+        left = {t: w for t, w in weights.items() if not _has(_with_prefixes(content_words(best.sentence.text)), t)}
+        total = sum(left.values())
+        candidates = []
+        for nxt in p.sentences[idx + 1 : idx + 12]:
+            same_block = nxt.block == best.sentence.block
+            if not same_block and not best.sentence.text.rstrip().endswith(":"):
+                break
+            words = _with_prefixes(content_words(nxt.text))
+            gain = sum(w for t, w in left.items() if _has(words, t)) / total if total else 0.0
+            candidates.append((gain, -abs(nxt.block - best.sentence.block), nxt))
+            if same_block:
+                break  # only the very next sentence of a paragraph
+        if not candidates:
+            return None
+        gain, _, nxt = max(candidates, key=lambda c: (c[0], c[1]))
+        if gain < 0.3:
+            return None
+        return Scored(best.hit, nxt, best.score * 0.9, best.coverage, (), gain)
 
     def _attribute_words(self, question: str, weights: dict[str, float]) -> Requirements:
         return requirements(question)

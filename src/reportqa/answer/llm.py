@@ -25,8 +25,13 @@ log = logging.getLogger(__name__)
 
 FALLBACK_BACKEND = "extractive (fallback)"
 REWRITE_MAX_TOKENS = 80
-_HINT = "check that the LLM server is running and REPORTQA_LLM__URL points at it; the extractive backend needs no LLM"
-_NOT_FOUND_RE = re.compile(r"\b(reports?|passages?) (don't|do not|does not|doesn't) (say|answer|contain|mention)\b", re.I)
+_HINT = (
+    "check that the LLM server is running and REPORTQA_LLM__URL points at it; "
+    "the extractive backend needs no LLM"
+)
+_NOT_FOUND_RE = re.compile(
+    r"\b(reports?|passages?) (don't|do not|does not|doesn't) (say|answer|contain|mention)\b", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,9 @@ class LLMAnswerer:
 
     def _client(self, max_tokens: int) -> Any:
         if not self.config.url:
-            raise BackendError("no LLM endpoint is configured", "set REPORTQA_LLM__URL, e.g. http://127.0.0.1:8080/v1")
+            raise BackendError(
+                "no LLM endpoint is configured", "set REPORTQA_LLM__URL, e.g. http://127.0.0.1:8080/v1"
+            )
         from llama_index.llms.openai_like import OpenAILike
 
         key = self.config.api_key.get_secret_value() if self.config.api_key else "not-needed"
@@ -97,14 +104,16 @@ class LLMAnswerer:
 
         if isinstance(exc, BackendError):
             return exc
-        if isinstance(exc, openai.APITimeoutError):
-            return BackendError(f"the LLM at {self.url} did not answer within {self.config.timeout:g} s", _HINT)
-        if isinstance(exc, openai.APIConnectionError):
+        if isinstance(exc, openai.APITimeoutError):  # before APIConnectionError, its base class
+            message = f"the LLM at {self.url} did not answer within {self.config.timeout:g} s"
+        elif isinstance(exc, openai.APIConnectionError):
             cause = _first_line(exc.__cause__) if exc.__cause__ else "connection failed"
-            return BackendError(f"could not connect to the LLM at {self.url}: {cause}", _HINT)
-        if isinstance(exc, openai.APIStatusError):
-            return BackendError(f"the LLM at {self.url} answered HTTP {exc.status_code}: {_first_line(exc)}", _HINT)
-        return BackendError(f"the LLM call to {self.url} failed: {type(exc).__name__}: {_first_line(exc)}", _HINT)
+            message = f"could not connect to the LLM at {self.url}: {cause}"
+        elif isinstance(exc, openai.APIStatusError):
+            message = f"the LLM at {self.url} answered HTTP {exc.status_code}: {_first_line(exc)}"
+        else:
+            message = f"the LLM call to {self.url} failed: {type(exc).__name__}: {_first_line(exc)}"
+        return BackendError(message, _HINT)
 
     def generate(self, question: str, hits: Sequence[Hit], history: Sequence[Turn] = ()) -> LLMResult:
         """Ask the model to answer from the hits' passages, numbered 1..len(hits) in order."""
@@ -148,14 +157,14 @@ def answer_with_llm(
     try:
         result = llm.generate(question, hits, history)
     except BackendError as exc:
-        log.warning("LLM failed, using the extractive answer: %s", exc.message)
+        log.info("LLM failed, using the extractive answer: %s", exc.message)
         return _fell_back(fallback, exc.message)
     v = verify_text(result.text, passages)
     timings = {"llm": result.elapsed}
     if not v.used_markers and is_not_found(v.text):
         return _not_found(question, hits, fallback, v.dropped_markers, timings)
     if not v.ok:
-        log.warning("LLM answer failed verification: %s", v.reason())
+        log.info("LLM answer failed verification: %s", v.reason())
         return _fell_back(fallback, f"LLM answer failed verification: {v.reason()}")
     order = first_use_order(v.text)
     mapping = {old: new for new, old in enumerate(order, start=1)}
@@ -184,13 +193,17 @@ def _fell_back(fallback: Callable[[], Answer], note: str) -> Answer:
 
 
 def _not_found(
-    question: str, hits: Sequence[Hit], fallback: Callable[[], Answer], dropped: int, timings: dict[str, float]
+    question: str,
+    hits: Sequence[Hit],
+    fallback: Callable[[], Answer],
+    dropped: int,
+    timings: dict[str, float],
 ) -> Answer:
     fb = fallback()
     if fb.status == "not_found":
         text, related = fb.text, fb.related
     else:
-        text = NOT_FOUND + " The passages I found do not answer this question; the closest are listed as related."
+        text = NOT_FOUND + " The passages I found do not answer this; the closest are listed as related."
         related = tuple(citation_for(i, h.passage, question) for i, h in enumerate(hits[:3], start=1))
     return Answer(
         status="not_found",

@@ -16,7 +16,9 @@ from reportqa.text import content_words, numbers_in, split_sentences, unsupporte
 from reportqa.types import Citation, Passage, Sentence
 
 # "[1]", "[1, 2]", "[1;2]", "[passage 1]"; the whitespace before a marker goes with it when it is dropped.
-_MARKER_RE = re.compile(r"([ \t]*)\[\s*(?:passages?|source|n\s*=)?\s*(\d{1,6}(?:\s*[,;]\s*\d{1,6})*)\s*\]", re.I)
+_MARKER_RE = re.compile(
+    r"([ \t]*)\[\s*(?:passages?|source|n\s*=)?\s*(\d{1,6}(?:\s*[,;]\s*\d{1,6})*)\s*\]", re.I
+)
 _CLEAN_MARKER_RE = re.compile(r"\[(\d+)\]")
 _ENUMERATOR_RE = re.compile(r"^\s*(?:[-*•◦]|\d{1,2}[.)])\s+")
 
@@ -24,7 +26,7 @@ _ENUMERATOR_RE = re.compile(r"^\s*(?:[-*•◦]|\d{1,2}[.)])\s+")
 @dataclass(frozen=True)
 class CitedSentence:
     text: str  # without markers
-    markers: tuple[int, ...]  # valid markers it cites (its own, or, for a lead-in ending in ':', the ones below)
+    markers: tuple[int, ...]  # valid markers; a lead-in ending in ':' takes those of the lines below
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,9 @@ class Verification:
             return ""
         if not self.used_markers:
             extra = f" ({self.dropped_markers} pointed to no passage)" if self.dropped_markers else ""
+            figures = sorted({n for _, missing in self.unsupported for n in missing})
+            if figures:
+                extra += f"; uncited figure(s) {', '.join(figures)}"
             return "no valid citation markers" + extra
         sent, missing = self.unsupported[0]
         more = f" (and {len(self.unsupported) - 1} more sentence(s))" if len(self.unsupported) > 1 else ""

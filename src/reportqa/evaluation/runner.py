@@ -111,27 +111,51 @@ def run_question(assistant: Any, item: Item, backend: str | None = None) -> Item
     return ItemRun(item.id, run, None, latency)
 
 
-def align(gold_questions: Sequence[str], drafted: Sequence[str]) -> list[int | None]:
-    """For each gold part, the index of the drafted part that asks it (None when nothing was drafted).
+def align(gold_questions: Sequence[str], drafted: Sequence[str]) -> list[list[int]]:
+    """For each gold part, the drafted parts that ask it, best match first ([] when nothing was drafted).
 
-    Same number of parts: taken in order. Otherwise the drafted part sharing the most content words,
-    nearer positions first on a tie.
+    Same number of parts: taken in order. Otherwise each drafted part goes to the gold part it shares
+    the most content words with (nearer relative positions first on a tie), so a gold part the drafter
+    split in two is judged on both halves; a gold part left with none (the drafter merged it into
+    another) borrows its best match.
     """
     if not drafted:
-        return [None] * len(gold_questions)
+        return [[] for _ in gold_questions]
     if len(drafted) == len(gold_questions):
-        return list(range(len(drafted)))
-    words = [content_words(d) for d in drafted]
-    out: list[int | None] = []
-    for i, q in enumerate(gold_questions):
-        qw = content_words(q)
+        return [[i] for i in range(len(drafted))]
+    gw = [content_words(q) for q in gold_questions]
+    dw = [content_words(d) for d in drafted]
 
-        def score(j: int, qw: set[str] = qw, i: int = i) -> tuple[float, int]:
-            union = qw | words[j]
-            return (len(qw & words[j]) / len(union) if union else 0.0, -abs(i - j))
+    def score(i: int, j: int) -> tuple[float, float]:
+        union = gw[i] | dw[j]
+        sim = len(gw[i] & dw[j]) / len(union) if union else 0.0
+        return (sim, -abs(i / max(len(gw), 1) - j / max(len(dw), 1)))
 
-        out.append(max(range(len(drafted)), key=score))
+    out: list[list[int]] = [[] for _ in gold_questions]
+    for j in range(len(drafted)):
+        out[max(range(len(gw)), key=lambda i: score(i, j))].append(j)
+    for i, js in enumerate(out):
+        if not js:
+            js.append(max(range(len(dw)), key=lambda j: score(i, j)))
+        js.sort(key=lambda j: score(i, j), reverse=True)
     return out
+
+
+def _combined(parts: Sequence[AnswerRun]) -> AnswerRun:
+    """Several drafted parts judged as one gold part: answered if any is; texts and citations joined."""
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    status = "answered" if any(p.status == "answered" for p in parts) else first.status
+    cites: dict[int, CitationRecord] = {}
+    for p in parts:
+        for c in p.citations:
+            cites.setdefault(c.marker, c)
+    return AnswerRun(
+        question=" | ".join(p.question for p in parts), status=status, text="\n".join(p.text for p in parts),
+        citations=tuple(cites[k] for k in sorted(cites)), rewritten_question=" | ".join(p.rewritten_question for p in parts),
+        filters=first.filters, retrieved=first.retrieved, error="; ".join(p.error for p in parts if p.error),
+    )
 
 
 def run_mayors_question(assistant: Any, item: Item, backend: str | None = None) -> ItemRun:
@@ -146,23 +170,29 @@ def run_mayors_question(assistant: Any, item: Item, backend: str | None = None) 
     latency = time.perf_counter() - t0
     drafted = list(draft.parts)
     gold_parts = item.parts or ()
-    mapping = align([p.question for p in gold_parts], [f"{d.question} {d.standalone}" for d in drafted])
+    groups = align([p.question for p in gold_parts], [f"{d.question} {d.standalone}" for d in drafted])
+    ranked = {js[0] for gp, js in zip(gold_parts, groups, strict=True) if gp.gold and js}  # primaries only
+    runs: dict[int, AnswerRun] = {}
     parts: list[AnswerRun] = []
-    for gp, j in zip(gold_parts, mapping, strict=True):
-        if j is None:
+    for gp, js in zip(gold_parts, groups, strict=True):
+        if not js:
             parts.append(AnswerRun(gp.question, "not_processed", "", error="the draft has no parts"))
             continue
-        d = drafted[j]
-        retrieved: tuple[Retrieved, ...] = ()
-        filters = Filters()
-        if gp.gold and d.status in ("answered", *NOT_COVERED):
-            base = Filters(years=(d.years[0],)) if len(d.years) == 1 else Filters()
-            filters = infer(d.standalone, assistant.reports, base).filters
-            retrieved = _ranking(assistant, d.standalone, filters)
-        parts.append(AnswerRun(
-            question=d.question, status=d.status, text=d.text, citations=_citations(d.citations),
-            rewritten_question=d.standalone, filters=_flat(filters), retrieved=retrieved,
-        ))
+        for j in js:
+            if j in runs:
+                continue
+            d = drafted[j]
+            retrieved: tuple[Retrieved, ...] = ()
+            filters = Filters()
+            if j in ranked and d.status in ("answered", *NOT_COVERED):
+                base = Filters(years=(d.years[0],)) if len(d.years) == 1 else Filters()
+                filters = infer(d.standalone, assistant.reports, base).filters
+                retrieved = _ranking(assistant, d.standalone, filters)
+            runs[j] = AnswerRun(
+                question=d.question, status=d.status, text=d.text, citations=_citations(d.citations),
+                rewritten_question=d.standalone, filters=_flat(filters), retrieved=retrieved,
+            )
+        parts.append(_combined([runs[j] for j in js]))
     summary = AnswerRun(item.question, "answered" if any(p.status == "answered" for p in parts) else "not_found",
                         draft.summary)
     return ItemRun(item.id, summary, tuple(parts), latency)

@@ -277,7 +277,8 @@ def build_ui(config: Config, get_assistant: Callable[[], Assistant], store: Feed
         return sources_html(session.turns[int(index)][1], int(index) + 1, tax.label)
 
     def new_conversation() -> tuple[Any, ...]:
-        return ([], Session(), "", gr.update(choices=[], value=None), "", "New conversation started.")
+        off = gr.update(value=None, interactive=False)
+        return ([], Session(), "", gr.update(choices=[], value=None), "", off, off, "New conversation started.")
 
     def send_feedback(index: int | None, verdict: str | None, comment: str, session: Session) -> tuple[str, str]:
         if index is None or not (0 <= int(index) < len(session.turns)):
@@ -344,7 +345,7 @@ def build_ui(config: Config, get_assistant: Callable[[], Assistant], store: Feed
                 chat = gr.Chatbot(label="Conversation", height=460, render_markdown=False, sanitize_html=True,
                                   latex_delimiters=[], allow_tags=False, elem_id="rq-chat",
                                   feedback_options=("Like", "Dislike"))
-                question = gr.Textbox(label="Your question", lines=2, max_lines=6, elem_id="rq-question",
+                question = gr.Textbox(label="Your question", lines=1, max_lines=4, elem_id="rq-question",
                                       placeholder="e.g. How many people did the London Victim and Witness Service support?")
                 with gr.Row():
                     ask_btn = gr.Button("Ask", variant="primary", elem_id="rq-ask")
@@ -364,9 +365,10 @@ def build_ui(config: Config, get_assistant: Callable[[], Assistant], store: Feed
                     comment = gr.Textbox(label="Comment (optional)", lines=2, elem_id="rq-comment")
                     fb_btn = gr.Button("Send feedback", elem_id="rq-send-feedback")
                 fb_status = gr.HTML("", elem_id="rq-fb-status", js_on_load=LIVE_JS)
-        with gr.Accordion("Draft Mayor's Question answer", open=True, elem_id="rq-draft-section"):
+        with gr.Accordion("Mayor's Question draft", open=True, elem_id="rq-draft-section"):
             gr.HTML(f"<p class='rq-draft-banner'>{esc(DRAFT_BANNER)}</p>", js_on_load=None)
-            mq_title = gr.Textbox(label="The Mayor's Question being answered (optional)", elem_id="rq-mq-title")
+            mq_title = gr.Textbox(label="Title of the draft (optional)", elem_id="rq-mq-title",
+                                  placeholder="e.g. the Mayor's Question reference and subject")
             draft_btn = gr.Button("Draft Mayor's Question answer", variant="primary", elem_id="rq-draft")
             draft_text = gr.Textbox(label="Draft answer (editable)", lines=14, max_lines=40, interactive=True,
                                     elem_id="rq-draft-text")
@@ -381,7 +383,7 @@ def build_ui(config: Config, get_assistant: Callable[[], Assistant], store: Feed
         outs = [question, chat, session, sources, pick, live]
         ask_btn.click(ask, [question, year, priority, session, chat], outs)
         question.submit(ask, [question, year, priority, session, chat], outs)
-        new_btn.click(new_conversation, None, [chat, session, sources, pick, draft_text, live])
+        new_btn.click(new_conversation, None, [chat, session, sources, pick, draft_text, md_btn, docx_btn, live])
         pick.change(show_sources, [pick, session], sources)
         fb_btn.click(send_feedback, [pick, verdict, comment, session], [comment, fb_status])
         chat.like(like, [comment, session], fb_status)
