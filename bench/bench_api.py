@@ -65,8 +65,8 @@ def start_server(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def questions() -> list[dict[str, Any]]:
-    items = [json.loads(x) for x in (ROOT / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
-             if x.strip()]
+    lines = (ROOT / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    items = [json.loads(x) for x in lines if x.strip()]
     out = []
     for it in items:
         if it.get("type") == "mayors_question" or len(it["question"]) > 1500:

@@ -16,13 +16,19 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
+from reportqa.config import Config
 from reportqa.web.api import RateLimiter
 
+if TYPE_CHECKING:
+    from reportqa.service import Assistant
+
 ROOT = Path(__file__).resolve().parents[1]
+QUESTION = "How many people did the London Victim and Witness Service support?"
 ALLOWED = "http://allowed.example"
 REFUSED = "http://evil.example"
 RATE_LIMIT = 6
@@ -38,7 +44,7 @@ def free_port() -> int:
 class Server:
     """`uvicorn reportqa.web.api:app_from_env --factory` in a subprocess; settings by environment."""
 
-    def __init__(self, index_config, tmp: Path, **settings: str) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, index_config: Config, tmp: Path, **settings: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.feedback_db = tmp / "feedback.sqlite3"
@@ -86,7 +92,7 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def server(index_config, tmp_path_factory) -> Iterator[Server]:  # type: ignore[no-untyped-def]
+def server(index_config: Config, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     s = Server(index_config, tmp_path_factory.mktemp("api"), rate_limit=str(RATE_LIMIT), rate_window="600",
                max_question_chars="300", max_body_bytes="4096", cors_origins=json.dumps([ALLOWED]))
     yield s
@@ -94,7 +100,7 @@ def server(index_config, tmp_path_factory) -> Iterator[Server]:  # type: ignore[
 
 
 @pytest.fixture(scope="module")
-def closed_server(index_config, tmp_path_factory) -> Iterator[Server]:  # type: ignore[no-untyped-def]
+def closed_server(index_config: Config, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     s = Server(index_config, tmp_path_factory.mktemp("api-off"), public_enabled="false")
     yield s
     s.stop()
@@ -115,7 +121,7 @@ def assert_error_body(r: httpx.Response) -> dict[str, object]:
 @pytest.mark.slow
 def test_ask_returns_an_answer_with_citations_in_the_documented_shape(server: Server) -> None:
     with server.client() as c:
-        r = c.post("/api/v1/ask", json={"question": "How many people did the London Victim and Witness Service support?"})
+        r = c.post("/api/v1/ask", json={"question": QUESTION})
         assert r.status_code == 200, r.text
         body = r.json()
         assert set(body) == {"status", "text", "citations", "rewritten_question", "notice"}
@@ -139,7 +145,7 @@ def test_ask_returns_an_answer_with_citations_in_the_documented_shape(server: Se
 @pytest.mark.slow
 def test_history_carries_the_topic_into_a_follow_up(server: Server) -> None:
     history = [
-        {"role": "user", "content": "How many people did the London Victim and Witness Service support in 2023-24?"},
+        {"role": "user", "content": QUESTION.replace("?", " in 2023-24?")},
         {"role": "assistant", "content": "It supported many people."},
     ]
     with server.client() as c:
@@ -167,7 +173,8 @@ def test_bad_requests_get_json_errors_without_tracebacks(server: Server) -> None
             (c.post("/api/v1/ask", json={"question": "  "}), 422),
             (c.post("/api/v1/ask", json={"question": 42}), 422),
             (c.post("/api/v1/ask", json={"question": "hi", "admin": True}), 422),
-            (c.post("/api/v1/ask", json={"question": "hi", "history": [{"role": "system", "content": "x"}]}), 422),
+            (c.post("/api/v1/ask", json={"question": "hi", "history": [{"role": "system", "content": "x"}]}),
+             422),
             (c.get("/api/v1/nothing-here"), 404),
             (c.get("/source/no-such-passage"), 404),
         ]
@@ -182,7 +189,8 @@ def test_question_and_body_caps_answer_413(server: Server) -> None:
         long_q = c.post("/api/v1/ask", json={"question": "why " * 80})  # 320 chars > 300
         assert long_q.status_code == 413
         assert "too long" in assert_error_body(long_q)["error"]
-        big = c.post("/api/v1/ask", json={"question": "hi", "history": [{"role": "user", "content": "x" * 3000}] * 2})
+        history = [{"role": "user", "content": "x" * 3000}] * 2  # each turn is valid; together too big
+        big = c.post("/api/v1/ask", json={"question": "hi", "history": history})
         assert big.status_code == 413
         assert_error_body(big)
 
@@ -271,7 +279,7 @@ def test_kill_switch_answers_503_politely(closed_server: Server) -> None:
 # -- in-process tests: the same app, for what a real server cannot be made to do -----------------------
 
 
-def test_unexpected_errors_become_json_without_internals(index_config, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_unexpected_errors_become_json_without_internals(index_config: Config, tmp_path: Path) -> None:
     from fastapi.testclient import TestClient
 
     from reportqa.web.api import create_app
@@ -282,7 +290,8 @@ def test_unexpected_errors_become_json_without_internals(index_config, tmp_path:
         def ask(self, *args: object, **kwargs: object) -> object:
             raise RuntimeError("secret /etc/internal/path")
 
-    cfg = index_config.model_copy(update={"api": index_config.api.model_copy(update={"feedback_db": tmp_path / "f.db"})})
+    api = index_config.api.model_copy(update={"feedback_db": tmp_path / "f.db"})
+    cfg = index_config.model_copy(update={"api": api})
     app = create_app(cfg, assistant=Exploding(), ui=False)  # type: ignore[arg-type]
     with TestClient(app, raise_server_exceptions=False) as c:
         r = c.post("/api/v1/ask", json={"question": "anything"})
@@ -292,7 +301,7 @@ def test_unexpected_errors_become_json_without_internals(index_config, tmp_path:
     assert body["error"] == "something went wrong on our side"
 
 
-def test_public_questions_are_stored_only_when_configured(assistant, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_public_questions_are_stored_only_when_configured(assistant: Assistant, tmp_path: Path) -> None:
     from fastapi.testclient import TestClient
 
     from reportqa.web.api import create_app
@@ -335,11 +344,11 @@ def test_rate_limiter_slides_its_window() -> None:
     assert rl.check("a") == 0
 
 
-def test_feedback_is_stored_and_exported_as_csv(assistant, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_feedback_is_stored_and_exported_as_csv(assistant: Assistant, tmp_path: Path) -> None:
     from reportqa.cli import main
     from reportqa.web.feedback import FeedbackStore
 
-    ans = assistant.ask("How many people did the London Victim and Witness Service support?")
+    ans = assistant.ask(QUESTION)
     db = tmp_path / "fb.sqlite3"
     store = FeedbackStore(db)
     store.record(ans.question, ans, True, "clear, with the figure")

@@ -23,6 +23,8 @@ from typing import Any
 import httpx
 import pytest
 
+from reportqa.config import Config
+
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,6 +34,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-b
                  "--disable-component-update", "--disable-sync"]
 QUESTION = "How many people did the London Victim and Witness Service support?"
 LONG = 120_000  # ms: the first question loads the model
+FOCUSED = "document.querySelector('#reportqa-widget').shadowRoot.activeElement"
 
 
 def free_port() -> int:
@@ -50,7 +53,7 @@ def artifacts() -> Path:
 class Server:
     """`reportqa serve` in a subprocess, settings by environment."""
 
-    def __init__(self, index_config, tmp: Path, ui: bool = True, **settings: str) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, index_config: Config, tmp: Path, ui: bool = True, **settings: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.feedback_db = tmp / "feedback.sqlite3"
@@ -134,7 +137,8 @@ def pages() -> Iterator[PageServer]:
 
 
 @pytest.fixture(scope="module")
-def server(index_config, pages: PageServer, tmp_path_factory) -> Iterator[Server]:  # type: ignore[no-untyped-def]
+def server(index_config: Config, pages: PageServer,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     s = Server(index_config, tmp_path_factory.mktemp("web"), rate_limit="1000",
                cors_origins=json.dumps([pages.origin]))
     yield s
@@ -142,15 +146,17 @@ def server(index_config, pages: PageServer, tmp_path_factory) -> Iterator[Server
 
 
 @pytest.fixture(scope="module")
-def strict_server(index_config, pages: PageServer, tmp_path_factory) -> Iterator[Server]:  # type: ignore[no-untyped-def]
-    s = Server(index_config, tmp_path_factory.mktemp("web-strict"), ui=False, rate_limit="1", rate_window="600",
-               cors_origins=json.dumps([pages.origin]))
+def strict_server(index_config: Config, pages: PageServer,
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    s = Server(index_config, tmp_path_factory.mktemp("web-strict"), ui=False, rate_limit="1",
+               rate_window="600", cors_origins=json.dumps([pages.origin]))
     yield s
     s.stop()
 
 
 @pytest.fixture(scope="module")
-def closed_server(index_config, pages: PageServer, tmp_path_factory) -> Iterator[Server]:  # type: ignore[no-untyped-def]
+def closed_server(index_config: Config, pages: PageServer,
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     s = Server(index_config, tmp_path_factory.mktemp("web-off"), ui=False, public_enabled="false",
                cors_origins=json.dumps([pages.origin]))
     yield s
@@ -199,15 +205,18 @@ CONTRAST_JS = """
   const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
     const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(parseFloat);
     return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1}; };
-  const lum = (c) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+  const lin = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+  const lum = (c) => { const f = lin;
     return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
   const up = (e) => e.parentElement || (e.parentNode && e.parentNode.host) || null;
+  const mix = (c, base, a) => ({r: c.r * a + base.r * (1 - a), g: c.g * a + base.g * (1 - a),
+                                b: c.b * a + base.b * (1 - a)});
   const background = (el) => { const layers = [];
     for (let e = el; e; e = up(e)) { const c = parse(getComputedStyle(e).backgroundColor);
       if (c && c.a > 0) { layers.push(c); if (c.a >= 1) break; } }
     let base = {r: 255, g: 255, b: 255};
     for (let i = layers.length - 1; i >= 0; i--) { const c = layers[i];
-      base = {r: c.r * c.a + base.r * (1 - c.a), g: c.g * c.a + base.g * (1 - c.a), b: c.b * c.a + base.b * (1 - c.a)}; }
+      base = mix(c, base, c.a); }
     return base; };
   const roots = [document]; const out = []; const seen = new Set();
   for (let i = 0; i < roots.length; i++) {
@@ -220,18 +229,19 @@ CONTRAST_JS = """
       if (seen.has(el)) return; seen.add(el);
       const own = Array.from(el.childNodes).some((n) => n.nodeType === 3 && n.textContent.trim());
       if (!own || !el.getClientRects().length) return;
-      if (el.closest(':disabled, [aria-disabled=true], [aria-hidden=true], .rq-sr-only, .sr, style, script')) return;
+      const skip = ':disabled, [aria-disabled=true], [aria-hidden=true], .rq-sr-only, .sr, style, script';
+      if (el.closest(skip)) return;
       const st = getComputedStyle(el);
       if (st.visibility === 'hidden' || parseFloat(st.opacity) === 0) return;
       const fg = parse(st.color); if (!fg) return;
       const bg = background(el);
-      const blend = {r: fg.r * fg.a + bg.r * (1 - fg.a), g: fg.g * fg.a + bg.g * (1 - fg.a), b: fg.b * fg.a + bg.b * (1 - fg.a)};
+      const blend = mix(fg, bg, fg.a);
       const [a, b] = [lum(blend), lum(bg)].sort((x, y) => y - x);
       const ratio = (a + 0.05) / (b + 0.05);
       const size = parseFloat(st.fontSize), bold = parseInt(st.fontWeight, 10) >= 700;
       const need = (size >= 24 || (bold && size >= 18.66)) ? 3 : 4.5;
-      if (ratio < need) out.push({text: el.textContent.trim().slice(0, 40), ratio: Math.round(ratio * 100) / 100,
-                                  color: st.color, need});
+      if (ratio < need) out.push({text: el.textContent.trim().slice(0, 40),
+                                  ratio: Math.round(ratio * 100) / 100, color: st.color, need});
     });
   }
   return out;
@@ -280,13 +290,15 @@ def test_workspace_year_filter_limits_the_sources(page: Any, server: Server) -> 
     shot(page, "workspace-year-filter")
 
 
-def test_workspace_drafts_a_mayors_question_answer_and_downloads_it(page: Any, server: Server, tmp_path: Path) -> None:
+def test_workspace_drafts_a_mayors_question_answer_and_downloads_it(page: Any, server: Server,
+                                                                    tmp_path: Path) -> None:
     open_workspace(page, server)
     ask_in_workspace(page, QUESTION)
     page.get_by_label("Title of the draft (optional)").fill("Support for victims")
     page.get_by_role("button", name="Draft Mayor's Question answer", exact=True).click()
     draft = page.get_by_label("Draft answer (editable)")
-    page.wait_for_function("() => document.querySelector('#rq-draft-text textarea').value.length > 50", timeout=LONG)
+    page.wait_for_function("() => document.querySelector('#rq-draft-text textarea').value.length > 50",
+                           timeout=LONG)
     text = draft.input_value()
     assert "DRAFT" in text.upper() and "References" in text and "50,000" in text
     assert re.search(r"^1\. .*2022-2023 MOPAC Annual Report", text, re.M), text
@@ -323,7 +335,8 @@ def feedback_rows(server: Server, where: str, *params: object) -> list[tuple[Any
         return []
     db = sqlite3.connect(server.feedback_db)
     try:
-        return db.execute(f"SELECT helpful, question, answer, citations FROM feedback WHERE {where}", params).fetchall()
+        query = f"SELECT helpful, question, answer, citations FROM feedback WHERE {where}"
+        return db.execute(query, params).fetchall()
     except sqlite3.OperationalError:  # the server has not created the table yet
         return []
     finally:
@@ -333,7 +346,8 @@ def feedback_rows(server: Server, where: str, *params: object) -> list[tuple[Any
 def test_workspace_feedback_is_stored_and_exported(page: Any, server: Server, tmp_path: Path) -> None:
     open_workspace(page, server)
     ask_in_workspace(page, QUESTION)
-    page.locator("#rq-chat").get_by_role("button", name="Like", exact=True).first.click()  # the chat's own control
+    # the chat's own like button stores a judgement too
+    page.locator("#rq-chat").get_by_role("button", name="Like", exact=True).first.click()
     deadline = time.monotonic() + 30
     while not feedback_rows(server, "helpful = 1 AND question = ?", QUESTION) and time.monotonic() < deadline:
         time.sleep(0.3)
@@ -364,7 +378,7 @@ def test_workspace_works_from_the_keyboard(page: Any, server: Server) -> None:
     open_workspace(page, server)
     for _ in range(60):
         page.keyboard.press("Tab")
-        if page.evaluate("() => document.activeElement && document.activeElement.closest('#rq-question') !== null"):
+        if page.evaluate("() => document.activeElement?.closest('#rq-question') != null"):
             break
     else:
         pytest.fail("Tab never reached the question box")
@@ -408,13 +422,14 @@ def ask_in_widget(page: Any, question: str, replies: int) -> None:
     box.fill(question)
     box.press("Enter")
     page.wait_for_function(
-        "(n) => document.querySelector('#reportqa-widget').shadowRoot.querySelectorAll('.msg.bot, .msg.error').length >= n",
+        "(n) => document.querySelector('#reportqa-widget').shadowRoot"
+        ".querySelectorAll('.msg.bot, .msg.error').length >= n",
         arg=replies, timeout=LONG)
 
 
 def test_widget_answers_with_source_links(page: Any, server: Server, pages: PageServer) -> None:
     open_widget(page, pages.embed(server))
-    assert page.evaluate("() => document.querySelector('#reportqa-widget').shadowRoot.activeElement.id") == "rq-q"
+    assert page.evaluate(f"() => {FOCUSED}.id") == "rq-q"
     assert "may be out of date" in widget(page).locator(".notice").inner_text()
     assert widget(page).locator("[role=log]").get_attribute("aria-live") == "polite"
     ask_in_widget(page, QUESTION, 1)
@@ -434,7 +449,7 @@ def test_widget_answers_with_source_links(page: Any, server: Server, pages: Page
     page.bring_to_front()
     page.get_by_label("Your question").press("Escape")
     assert widget(page).locator(".panel").is_hidden()
-    assert page.evaluate("() => document.querySelector('#reportqa-widget').shadowRoot.activeElement.className") == "launcher"
+    assert page.evaluate(f"() => {FOCUSED}.className") == "launcher"
 
 
 def test_widget_shows_markup_in_questions_as_plain_text(page: Any, server: Server, pages: PageServer) -> None:

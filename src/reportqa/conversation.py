@@ -36,7 +36,7 @@ def entities(text: str) -> list[str]:
         words = e.split()
         while words and words[0] in _NOT_ENTITY and len(words) > 0:
             words = words[1:]
-        e = " ".join(words)
+        e = re.sub(r"['’]s$", "", " ".join(words))
         if not e or e in _NOT_ENTITY or re.fullmatch(r"[\d/-]+", e) or len(e) < 3:
             continue
         out.append(e)
@@ -88,6 +88,11 @@ def rewrite(question: str, history: Sequence[Turn]) -> Rewrite:
             q = _YEAR_AFTER_RE.sub("", q)
         else:
             year = prev_year
+    tail = _ELLIPSIS_RE.sub("", q).strip()
+    if _ELLIPSIS_RE.search(q) and re.match(
+        r"(?i)(how|what|which|who|when|where|why|is|are|was|were|did|does|do|has|have|can|could)\b", tail
+    ):
+        q = tail[0].upper() + tail[1:]  # "And how does it compare ...?" is a whole question with a pronoun
     prev_entities = entities(prev)
     topic = prev_entities[-1] if prev_entities else ""
     base = strip_time(prev).rstrip("?. ")

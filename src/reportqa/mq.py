@@ -548,10 +548,10 @@ def analyse(text: str, max_chars: int | None = None) -> MQAnalysis:
         stem, lead_context = _stem_of(pre)
         preamble_list = lead_context
         # a full question in the preamble is an ask of its own, never dropped
-        for s in pre_sentences[:-1]:
-            if s.endswith("?") and s in preamble_list and len(s.split()) >= 4:
-                preamble_list.remove(s)
-                asks.append(_Ask("intro", s))
+        intro = [s for s in pre_sentences[:-1] if s.endswith("?") and s in preamble_list and len(s.split()) >= 4]
+        for n, s in enumerate(intro, 1):
+            preamble_list.remove(s)
+            asks.append(_Ask("intro" if len(intro) == 1 else f"intro.{n}", s))
         for i, mk in enumerate(markers):
             end = markers[i + 1].start if i + 1 < len(markers) else len(work)
             asks += _split_body(_label(scheme, mk, i + 1), work[mk.end : end], stem, 1)

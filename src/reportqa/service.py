@@ -138,6 +138,10 @@ class Assistant:
                           notes=(f"refused: {refusal.category}",), backend="policy")
         rw = rewrite(q, turns)
         standalone = rw.standalone
+        use_llm = (backend or self.config.backend).lower() == "llm" and bool(self.config.llm.url)
+        if use_llm and turns and rw.changed:
+            # with an LLM configured, it rewrites follow-ups; the rules' rewrite is the fallback
+            standalone = self.llm.rewrite_followup(q, turns) or standalone
         asks = split_asks(standalone)
         if len(asks) > 1 and not report_id:
             return self._ask_parts(q, asks, year, priority, backend, k, t0)

@@ -20,7 +20,8 @@ def register(subparsers: Any) -> None:
     s = subparsers.add_parser("serve", help="run the officer workspace and the public widget API")
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     s.add_argument("--port", type=int, default=7860, help="port (default 7860)")
-    s.add_argument("--no-ui", action="store_true", help="serve only the API and the widget, not the workspace")
+    s.add_argument("--no-ui", action="store_true",
+                   help="serve only the API and the widget, not the workspace")
     s.set_defaults(func=cmd_serve)
 
     s = subparsers.add_parser("feedback", help="export the officers' helpful / not helpful feedback")

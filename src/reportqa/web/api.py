@@ -47,6 +47,7 @@ DISABLED = ("The public assistant is switched off at the moment. "
 MAX_HISTORY_TURNS = 12
 MAX_TURN_CHARS = 4000
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+SOURCE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
 
 class ApiError(Exception):
@@ -147,12 +148,14 @@ def source_page(assistant: Assistant, passage_id: str, start: int | None, end: i
     a = b = 0
     if start is not None and end is not None and p.start <= start < end <= p.end:
         a, b = start - p.start, end - p.start
-    body = html.escape(text[:a]) + (f"<mark>{html.escape(text[a:b])}</mark>" if b > a else "") + html.escape(text[b:])
+    marked = f"<mark>{html.escape(text[a:b])}</mark>" if b > a else ""
+    body = html.escape(text[:a]) + marked + html.escape(text[b:])
     title = html.escape(f"{p.title} ({p.year})")
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>{title}</title><style>body{{font:1rem/1.5 system-ui,sans-serif;color:#1a1a1a;background:#fff;"
+        f"<title>{title}</title><style>"
+        "body{font:1rem/1.5 system-ui,sans-serif;color:#1a1a1a;background:#fff;"
         "max-width:46rem;margin:2rem auto;padding:0 1rem}pre{white-space:pre-wrap;font:inherit}"
         "mark{background:#ffe066;color:#1a1a1a}.note{color:#3d3d3d}</style></head><body><main>"
         f"<h1>{title}</h1><p>{html.escape(p.section)}</p><pre>{body}</pre>"
@@ -194,7 +197,8 @@ def create_app(config: Config | None = None, assistant: Assistant | None = None,
             return _error(400, exc.message, exc.hint)
         log.error("service error on %s: %s", request.url.path, exc.message)
         if isinstance(exc, IndexMissing):
-            return _error(503, "the assistant is not ready", "the reports index is being prepared; try again later")
+            return _error(503, "the assistant is not ready",
+                          "the reports index is being prepared; try again later")
         if isinstance(exc, BackendError):
             return _error(502, "the answering service did not respond", "please try again in a moment")
         return _error(500, "something went wrong on our side", "please try again in a moment")
@@ -215,7 +219,8 @@ def create_app(config: Config | None = None, assistant: Assistant | None = None,
     # -- routes --------------------------------------------------------------------------------------
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
-        return JSONResponse({"status": "ok", "public_enabled": config.api.public_enabled}, headers=SECURITY_HEADERS)
+        return JSONResponse({"status": "ok", "public_enabled": config.api.public_enabled},
+                            headers=SECURITY_HEADERS)
 
     @app.get(f"{API}/info")
     async def info() -> JSONResponse:
@@ -261,10 +266,7 @@ def create_app(config: Config | None = None, assistant: Assistant | None = None,
     @app.get("/source/{passage_id}")
     async def source(passage_id: str, start: int | None = None, end: int | None = None) -> HTMLResponse:
         page = source_page(get_assistant(), passage_id, start, end)
-        return HTMLResponse(page, headers={
-            **SECURITY_HEADERS,
-            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-        })
+        return HTMLResponse(page, headers={**SECURITY_HEADERS, "Content-Security-Policy": SOURCE_CSP})
 
     @app.api_route(API + "/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     async def no_such_route(rest: str) -> JSONResponse:

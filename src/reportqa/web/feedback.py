@@ -102,8 +102,8 @@ class FeedbackStore:
                json.dumps([citation_record(c) for c in cites], ensure_ascii=False))
         with self._connect() as conn:
             cur = conn.execute(
-                "INSERT INTO feedback (created, source, helpful, comment, question, answer, status, citations)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
+                "INSERT INTO feedback (created, source, helpful, comment, question, answer, status,"
+                " citations) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
             rowid = int(cur.lastrowid or 0)
         log.info("feedback %d stored (%s)", rowid, "helpful" if helpful else "not helpful")
         return rowid
@@ -118,7 +118,8 @@ class FeedbackStore:
             return []
         with self._connect() as conn:
             conn.row_factory = sqlite3.Row
-            return [dict(r) for r in conn.execute(f"SELECT {', '.join(CSV_FIELDS)} FROM feedback ORDER BY id")]
+            query = f"SELECT {', '.join(CSV_FIELDS)} FROM feedback ORDER BY id"
+            return [dict(r) for r in conn.execute(query)]
 
     def public_questions(self) -> list[dict[str, object]]:
         if not self.path.exists():

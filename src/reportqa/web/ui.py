@@ -37,13 +37,13 @@ CSS = """
   color: #1a1a1a; white-space: pre-wrap; font-size: 0.95rem; line-height: 1.5; }
 .rq-passage mark { background: #ffe066; color: #1a1a1a; padding: 0 0.1em; }
 .rq-meta { color: #374151; }
-.rq-note, .rq-draft-banner { color: #7c2d12; background: #fff7ed; border: 1px solid #c2410c; padding: 0.5rem 0.75rem;
-  border-radius: 4px; }
+.rq-note, .rq-draft-banner { color: #7c2d12; background: #fff7ed; border: 1px solid #c2410c;
+  padding: 0.5rem 0.75rem; border-radius: 4px; }
 .rq-sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
   clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0; }
 :focus-visible { outline: 3px solid #1d4ed8 !important; outline-offset: 2px !important; }
 """
-HEAD = '<meta name="description" content="reportqa officer workspace: answers with citations from MOPAC reports">'
+HEAD = '<meta name="description" content="reportqa officer workspace: cited answers from MOPAC reports">'
 LIVE_JS = "element.setAttribute('role', 'status'); element.setAttribute('aria-live', 'polite');"
 
 
@@ -246,7 +246,8 @@ def build_ui(config: Config, get_assistant: Callable[[], Assistant], store: Feed
     assistant = get_assistant()
     tax = load_taxonomy()
 
-    def ask(question: str, year: str, priority: str, session: Session, chat: list[dict[str, Any]]) -> tuple[Any, ...]:
+    def ask(question: str, year: str, priority: str, session: Session,
+            chat: list[dict[str, Any]]) -> tuple[Any, ...]:
         q = (question or "").strip()
         if not q:
             gr.Warning("Type a question first.")
@@ -278,9 +279,11 @@ def build_ui(config: Config, get_assistant: Callable[[], Assistant], store: Feed
 
     def new_conversation() -> tuple[Any, ...]:
         off = gr.update(value=None, interactive=False)
-        return ([], Session(), "", gr.update(choices=[], value=None), "", off, off, "New conversation started.")
+        return ([], Session(), "", gr.update(choices=[], value=None), "", off, off,
+                "New conversation started.")
 
-    def send_feedback(index: int | None, verdict: str | None, comment: str, session: Session) -> tuple[str, str]:
+    def send_feedback(index: int | None, verdict: str | None, comment: str,
+                      session: Session) -> tuple[str, str]:
         if index is None or not (0 <= int(index) < len(session.turns)):
             gr.Warning("Ask a question first, then rate its answer.")
             return comment, ""
@@ -320,7 +323,8 @@ def build_ui(config: Config, get_assistant: Callable[[], Assistant], store: Feed
         text = mq.to_markdown(session.draft)
         md_path, docx_path = write_draft_files(session, text)
         return (text, gr.update(value=str(md_path), interactive=True),
-                gr.update(value=str(docx_path), interactive=True), "Draft ready: check it against its sources.")
+                gr.update(value=str(docx_path), interactive=True),
+                "Draft ready: check it against its sources.")
 
     def draft_edited(text: str, session: Session) -> tuple[Any, Any]:
         if not (text or "").strip():
@@ -346,14 +350,14 @@ def build_ui(config: Config, get_assistant: Callable[[], Assistant], store: Feed
                                   latex_delimiters=[], allow_tags=False, elem_id="rq-chat",
                                   feedback_options=("Like", "Dislike"))
                 question = gr.Textbox(label="Your question", lines=1, max_lines=4, elem_id="rq-question",
-                                      placeholder="e.g. How many people did the London Victim and Witness Service support?")
+                                      placeholder="e.g. How many people did the LVWS support in 2022-23?")
                 with gr.Row():
                     ask_btn = gr.Button("Ask", variant="primary", elem_id="rq-ask")
                     new_btn = gr.Button("New conversation", elem_id="rq-new")
                 with gr.Row():
                     year = gr.Dropdown(year_choices(assistant), value=ALL, label="Year", elem_id="rq-year")
-                    priority = gr.Dropdown(priority_choices(), value=ALL, label="Police and Crime Plan priority",
-                                           elem_id="rq-priority")
+                    priority = gr.Dropdown(priority_choices(), value=ALL, elem_id="rq-priority",
+                                           label="Police and Crime Plan priority")
                 live = gr.HTML("", elem_id="rq-live", js_on_load=LIVE_JS, elem_classes=["rq-sr-only"])
             with gr.Column(scale=2):
                 pick = gr.Dropdown(choices=[], value=None, label="Show sources for", elem_id="rq-pick")
@@ -378,12 +382,14 @@ def build_ui(config: Config, get_assistant: Callable[[], Assistant], store: Feed
             draft_status = gr.HTML("", elem_id="rq-draft-status", js_on_load=LIVE_JS)
         with gr.Accordion("Feedback export", open=False, elem_id="rq-export-section"):
             export_btn = gr.Button("Export feedback as CSV", elem_id="rq-export")
-            export_file = gr.File(label="Feedback export", visible=False, interactive=False, elem_id="rq-export-file")
+            export_file = gr.File(label="Feedback export", visible=False, interactive=False,
+                                  elem_id="rq-export-file")
 
         outs = [question, chat, session, sources, pick, live]
         ask_btn.click(ask, [question, year, priority, session, chat], outs)
         question.submit(ask, [question, year, priority, session, chat], outs)
-        new_btn.click(new_conversation, None, [chat, session, sources, pick, draft_text, md_btn, docx_btn, live])
+        new_btn.click(new_conversation, None,
+                      [chat, session, sources, pick, draft_text, md_btn, docx_btn, live])
         pick.change(show_sources, [pick, session], sources)
         fb_btn.click(send_feedback, [pick, verdict, comment, session], [comment, fb_status])
         chat.like(like, [comment, session], fb_status)
