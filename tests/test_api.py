@@ -375,3 +375,21 @@ def test_source_rendering_escapes_corpus_text_and_marks_the_quote() -> None:
     assert passage_html("abc", "zzz").startswith("<mark>zzz</mark>")
     assert chat_html("a<b>\nc") == "a&lt;b&gt;<br>c"
     assert esc("`$`") == "&#96;&#36;&#96;"
+
+
+def test_workspace_login_guards_the_workspace_not_the_public_api(assistant: Assistant, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+    from pydantic import SecretStr
+
+    from reportqa.web.api import create_app
+
+    cfg = assistant.config
+    login = SecretStr("officer:pw-123")
+    api = cfg.api.model_copy(update={"feedback_db": tmp_path / "f.db", "workspace_auth": login})
+    app = create_app(cfg.model_copy(update={"api": api}), assistant=assistant, ui=True)
+    with TestClient(app) as c:
+        assert c.get("/config").status_code == 401
+        assert c.post("/login", data={"username": "officer", "password": "wrong"}).status_code == 400
+        assert c.post("/api/v1/ask", json={"question": "What is the Lighthouse?"}).status_code == 200
+        assert c.post("/login", data={"username": "officer", "password": "pw-123"}).status_code == 200
+        assert c.get("/config").status_code == 200

@@ -55,6 +55,7 @@ class APIConfig(BaseModel):
     cors_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1", "http://localhost"])
     store_public_questions: bool = False
     feedback_db: Path = Path("feedback.sqlite3")
+    workspace_auth: SecretStr | None = None  # "user:password" guarding the officer workspace (env only)
 
 
 class Config(BaseSettings):

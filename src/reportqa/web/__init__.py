@@ -6,14 +6,12 @@ Nothing heavy is imported here: FastAPI, Gradio and the service load when a comm
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 from typing import Any
 
 from reportqa.config import Config
-
-log = logging.getLogger(__name__)
+from reportqa.errors import InputError
 
 
 def register(subparsers: Any) -> None:
@@ -38,6 +36,11 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
     from reportqa.web.api import create_app
 
     app = create_app(config, ui=not args.no_ui)
+    local = args.host in ("127.0.0.1", "localhost", "::1")
+    if not args.no_ui and config.api.workspace_auth is None and not local:
+        print(f"warning: the officer workspace is open to anyone who can reach {args.host}; set "
+              "REPORTQA_API__WORKSPACE_AUTH=user:password, or serve the public widget with --no-ui",
+              file=sys.stderr)
     where = f"http://{args.host}:{args.port}"
     print(f"reportqa: workspace at {where}/ , widget at {where}/widget.js , API at {where}/api/v1/ask",
           file=sys.stderr)
@@ -50,7 +53,11 @@ def cmd_feedback_export(args: argparse.Namespace, config: Config) -> int:
 
     from reportqa.web.feedback import FeedbackStore
 
-    store = FeedbackStore(Path(args.db) if args.db else config.api.feedback_db)
+    db = Path(args.db) if args.db else config.api.feedback_db
+    if not db.is_file():
+        raise InputError(f"no feedback database at {db}",
+                         "pass --db FILE, or set REPORTQA_API__FEEDBACK_DB to the server's api.feedback_db")
+    store = FeedbackStore(db)
     if args.out == "-":
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "feedback.csv"

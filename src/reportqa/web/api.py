@@ -250,7 +250,7 @@ def create_app(config: Config | None = None, assistant: Assistant | None = None,
         if len(question) > config.api.max_question_chars:
             raise ApiError(413, f"the question is too long ({len(question)} characters)",
                            f"keep it under {config.api.max_question_chars} characters")
-        a = get_assistant()
+        a = await run_in_threadpool(get_assistant)  # the first call opens the index
         history = [t.model_dump() for t in req.history]
         answer = await run_in_threadpool(a.ask, question, history)
         if config.api.store_public_questions:
@@ -265,7 +265,7 @@ def create_app(config: Config | None = None, assistant: Assistant | None = None,
 
     @app.get("/source/{passage_id}")
     async def source(passage_id: str, start: int | None = None, end: int | None = None) -> HTMLResponse:
-        page = source_page(get_assistant(), passage_id, start, end)
+        page = source_page(await run_in_threadpool(get_assistant), passage_id, start, end)
         return HTMLResponse(page, headers={**SECURITY_HEADERS, "Content-Security-Policy": SOURCE_CSP})
 
     @app.api_route(API + "/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
@@ -283,8 +283,20 @@ def create_app(config: Config | None = None, assistant: Assistant | None = None,
 
         blocks = build_ui(config, get_assistant, store)
         app = gr.mount_gradio_app(app, blocks, path="/", footer_links=[], run_history=False, show_error=True,
-                                  theme=_theme(), css=CSS, head=HEAD, ssr_mode=False, mcp_server=False)
+                                  theme=_theme(), css=CSS, head=HEAD, ssr_mode=False, mcp_server=False,
+                                  auth=workspace_auth(config), auth_message="reportqa officer workspace")
     return app
+
+
+def workspace_auth(config: Config) -> tuple[str, str] | None:
+    """The officer workspace's login, from api.workspace_auth ("user:password"), if set."""
+    if config.api.workspace_auth is None:
+        return None
+    user, sep, password = config.api.workspace_auth.get_secret_value().partition(":")
+    if not (sep and user.strip() and password):
+        raise ReportQAError("api.workspace_auth must look like user:password",
+                            "set REPORTQA_API__WORKSPACE_AUTH=officer:a-long-passphrase")
+    return user.strip(), password
 
 
 def _theme() -> Any:

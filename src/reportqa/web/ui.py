@@ -385,16 +385,18 @@ def build_ui(config: Config, get_assistant: Callable[[], Assistant], store: Feed
             export_file = gr.File(label="Feedback export", visible=False, interactive=False,
                                   elem_id="rq-export-file")
 
+        private: dict[str, Any] = {"api_visibility": "private"}  # the UI's events are not a public API
         outs = [question, chat, session, sources, pick, live]
-        ask_btn.click(ask, [question, year, priority, session, chat], outs)
-        question.submit(ask, [question, year, priority, session, chat], outs)
+        ask_btn.click(ask, [question, year, priority, session, chat], outs, **private)
+        question.submit(ask, [question, year, priority, session, chat], outs, **private)
         new_btn.click(new_conversation, None,
-                      [chat, session, sources, pick, draft_text, md_btn, docx_btn, live])
-        pick.change(show_sources, [pick, session], sources)
-        fb_btn.click(send_feedback, [pick, verdict, comment, session], [comment, fb_status])
-        chat.like(like, [comment, session], fb_status)
-        draft_btn.click(draft, [mq_title, session], [draft_text, md_btn, docx_btn, draft_status])
-        draft_text.input(draft_edited, [draft_text, session], [md_btn, docx_btn], trigger_mode="always_last")
-        export_btn.click(export_feedback, [session], export_file)
+                      [chat, session, sources, pick, draft_text, md_btn, docx_btn, live], **private)
+        pick.change(show_sources, [pick, session], sources, **private)
+        fb_btn.click(send_feedback, [pick, verdict, comment, session], [comment, fb_status], **private)
+        chat.like(like, [comment, session], fb_status, **private)
+        draft_btn.click(draft, [mq_title, session], [draft_text, md_btn, docx_btn, draft_status], **private)
+        draft_text.input(draft_edited, [draft_text, session], [md_btn, docx_btn], trigger_mode="always_last",
+                         **private)
+        export_btn.click(export_feedback, [session], export_file, **private)
     return demo
 
