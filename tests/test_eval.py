@@ -517,3 +517,26 @@ def test_strict_run_fails_on_a_malformed_line(tmp_path: Path, small_set: Path, a
     assert code == 2 and "line 7" in err
     code, out, err = _run_cli(["--questions", str(broken), "--no-gate", "--limit", "1"], assistant, monkeypatch, capsys)
     assert code == 0 and "warning:" in err and "line 7: invalid JSON" in err and "1 items" in out
+
+
+def test_an_unreadable_baseline_fails_before_the_run(tmp_path: Path, small_set: Path, assistant: Any,
+                                                     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "baseline.json"
+    bad.write_text('{"version": 1}', encoding="utf-8")
+    code, out, err = _run_cli(["--questions", str(small_set), "--baseline", str(bad)], assistant, monkeypatch, capsys)
+    assert code == 2 and "not a reportqa eval baseline" in err and "--update-baseline" in err
+    assert out == ""  # nothing was run
+
+
+def test_progress_is_plain_text_off_a_terminal() -> None:
+    import io
+
+    from reportqa.evaluation.command import Progress
+
+    stream = io.StringIO()
+    progress = Progress(stream)
+    for n in range(1, 21):
+        progress(n, 20, f"q{n:03d}")
+    lines = stream.getvalue().splitlines()
+    assert 2 <= len(lines) <= 11 and "\r" not in stream.getvalue()
+    assert lines[-1].startswith("eval: 20/20 items (100%)")

@@ -202,7 +202,7 @@ def test_noun_phrase_parts_after_provide_and_a_breakdown_names_what_it_breaks_do
     a = analyse("Will the Mayor provide (a) the number of GPS tagged offenders recalled to prison since 2019 "
                 "and (b) a breakdown by borough?")
     pa, pb = a.parts
-    assert pa.question == "What is the number of GPS tagged offenders recalled to prison since 2019?"
+    assert pa.question == "What was the number of GPS tagged offenders recalled to prison since 2019?"
     assert pa.subject == "the number of GPS tagged offenders recalled to prison since 2019"
     assert pb.subject == "a breakdown by borough of the number of GPS tagged offenders recalled to prison since 2019"
     assert breakdown(pb.standalone) == "a borough breakdown"

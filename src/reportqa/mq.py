@@ -47,6 +47,7 @@ class MQPart(_Frozen):
 class MQAnalysis(_Frozen):
     text: str  # the question as received, whitespace tidied
     preamble: str  # context before the asks (quotations shown as [quoted])
+    title: str = ""  # the tabled question's title line ("Body Worn Video rollout"), when it has one
     lead_in: str = ""  # the clause that introduces marked parts ("Will the Mayor tell me:")
     quotes: tuple[str, ...] = ()
     references: tuple[str, ...] = ()  # earlier questions referred to: "2015/1234"
@@ -158,6 +159,7 @@ class _Marker:
     start: int  # where the marker starts
     end: int  # where the part's text starts
     raw: str
+    style: str = ""
 
 
 def _value(scheme: str, raw: str) -> int | None:
@@ -178,9 +180,10 @@ def _find_markers(text: str) -> tuple[str, list[_Marker]]:
         if name == "bullet":
             continue
         for m in rx.finditer(text):
-            found.append(_Marker(m.start(), m.end(), m.group("v")))
+            found.append(_Marker(m.start(), m.end(), m.group("v"), name))
     found.sort(key=lambda m: m.start)
     best: tuple[str, list[_Marker]] = ("", [])
+    lone: tuple[str, list[_Marker]] = ("", [])
     for scheme in ("letter", "roman", "number"):
         taken: list[_Marker] = []
         for m in found:
@@ -188,6 +191,10 @@ def _find_markers(text: str) -> tuple[str, list[_Marker]]:
                 taken.append(m)
         if len(taken) >= 2 and (not best[1] or taken[0].start < best[1][0].start):
             best = (scheme, taken)
+        elif len(taken) == 1 and scheme == "letter" and taken[0].style == "paren" and taken[0].raw == "a":
+            lone = (scheme, taken)  # a lone "(a)" still opens a list; a lone "(1)" is often a title's number
+    if not best[1] and lone[1]:
+        best = lone
     bullets = [_Marker(m.start(), m.end(), "•") for m in _MARKER_RES["bullet"].finditer(text)]
     if bullets and (not best[1] or bullets[0].start < best[1][0].start):
         best = ("bullet", bullets)
@@ -237,7 +244,7 @@ _POLICY = re.compile(
     r")"
 )
 _AND_SPLIT = re.compile(
-    r"(?i)\s*[,;]?\s+and\s+(?:also\s+)?(?=(?:what|how|when|where|why|whether|if\s+so)\b"
+    r"(?i)\s*[,;]?\s+and\s+(?:also\s+)?(?=(?:(?:in|across|for|from|by|at|to|with|on|over)\s+)?(?:what|how|when|where|why|whether|if\s+so)\b"
     r"|which\s+(?!(?:is|was|are|were|has|have|had|will|would|can|could|may|might)\b))"
     r"|\s*[,;]\s*and\s+(?:also\s+)?(?=(?:will|would|can|could|does|do|did|is|are|has|have|was|were)\b)"
     r"|;\s+(?=(?:what|how|which|who|when|where|why|whether)\b)"
@@ -271,7 +278,7 @@ def _tidy(text: str) -> str:
 
 _PROG = (
     r"service|services|scheme|partnership|fund|project|programme|program|unit|operation|strategy|board|centre|"
-    r"center|hub|hubs|survey|network|panel|commission|commissioner|initiative|campaign|helpline|forum|academy|"
+    r"center|hub|hubs|survey|network|panel|commission|initiative|campaign|helpline|forum|academy|"
     r"team|gateway|havens|lighthouse|pilot|alliance|portal|toolkit|visitors|"
     r"schemes|partnerships|funds|projects|programmes|units|boards|centres|networks|panels|teams|pilots"
 )
@@ -379,6 +386,13 @@ def breakdown(question: str) -> str | None:
 
 _INVERTED = re.compile(r"(?i)^(?:\w+\s+){0,4}?(?:did|does|do|is|are|was|were|has|have|had|will|would|can|could)\s+"
                        r"(?:the|a|an|it|they|this|these|those|mopac|[A-Z])")
+_TITLE = re.compile(r"[^\n.?!;]{2,99}[^\n.?!;:,]")
+_BACKREF_NOUN = re.compile(
+    r"(?i)\b(?:this|that|these|those|such|the)\s+(?!mayor|met\b|mps\b|public|assembly|government|home\s+office|"
+    r"commissioner|capital|city|country|uk\b|police\b|number|total|proportion|percentage|share|amount|value|level|"
+    r"average|rate|cost|budget|following|same|last|first|next|current|past)[a-z]+"
+)
+_RELATIVE = re.compile(r"(?i)\b(?:last|this|the\s+(?:past|last|current))\s+(?:financial\s+)?year\b")
 _BACKREF = re.compile(r"(?i)\b(?:it|its|they|them|their|this|that|these|those|such|the\s+same)\b(?!\s+years?\b)")
 _THEY = re.compile(r"(?i)\b(?:they|them|their)\b")
 _ATTRIBUTES = content_words(
@@ -421,6 +435,7 @@ class _Ask:
     label: str
     text: str
     stem: str | None = None  # an interrogative lead-in a fragment completes
+    verb: str | None = None  # the lead-in's courtesy verb ("tell me:"): its parts are indirect questions
     context: list[str] = field(default_factory=list)  # statements that came with the ask
 
 
@@ -430,6 +445,7 @@ class _State:
     years: list[str]
     plan: str | None
     fallback_topics: list[str]
+    title: str = ""
     previous: MQPart | None = None
     context_years: tuple[str, ...] = ()  # from the preamble and lead-in: apply to every part
 
@@ -537,7 +553,13 @@ def analyse(text: str, max_chars: int | None = None) -> MQAnalysis:
         raw = raw[: cut if cut > max_chars // 2 else max_chars]
         truncated = True
         notes.append(f"The question was longer than {max_chars:,} characters; the text after that was not read.")
-    work, refs = _take_references(raw)
+    title = ""
+    first, _, rest = raw.partition("\n")
+    if rest.strip() and _TITLE.fullmatch(first.strip()):
+        title, raw_body = first.strip(), rest
+    else:
+        raw_body = raw
+    work, refs = _take_references(raw_body)
     work, quotes = _take_quotes(work)
     scheme, markers = _find_markers(work)
     asks: list[_Ask] = []
@@ -546,6 +568,8 @@ def analyse(text: str, max_chars: int | None = None) -> MQAnalysis:
         pre_sentences = _sentences(pre)
         lead_in = pre_sentences[-1] if pre_sentences else ""
         stem, lead_context = _stem_of(pre)
+        lead_courtesy = _COURTESY.search(_sentences(pre)[-1]) if pre.strip() and _sentences(pre) else None
+        lead_verb = lead_courtesy.group("verb") if lead_courtesy else None
         preamble_list = lead_context
         # a full question in the preamble is an ask of its own, never dropped
         intro = [s for s in pre_sentences[:-1] if s.endswith("?") and s in preamble_list and len(s.split()) >= 4]
@@ -554,7 +578,9 @@ def analyse(text: str, max_chars: int | None = None) -> MQAnalysis:
             asks.append(_Ask("intro" if len(intro) == 1 else f"intro.{n}", s))
         for i, mk in enumerate(markers):
             end = markers[i + 1].start if i + 1 < len(markers) else len(work)
-            asks += _split_body(_label(scheme, mk, i + 1), work[mk.end : end], stem, 1)
+            for a in _split_body(_label(scheme, mk, i + 1), work[mk.end : end], stem, 1):
+                a.verb = lead_verb
+                asks.append(a)
     else:
         lead_in = ""
         sentences = _sentences(work)
@@ -572,7 +598,9 @@ def analyse(text: str, max_chars: int | None = None) -> MQAnalysis:
     ctx_plan = plan_in(context_text)
     ctx_topics = programmes(context_text)
     quote_topics = [t for q in quotes for t in programmes(q)]
-    state = _State(ctx_topics[-1] if ctx_topics else None, ctx_years, ctx_plan, quote_topics,
+    title_text = re.sub(r"\s*\(\d+\)$", "", title)
+    quote_topics = programmes(title_text) + quote_topics  # the title names the topic, at the lowest priority
+    state = _State(ctx_topics[-1] if ctx_topics else None, ctx_years, ctx_plan, quote_topics, title=title_text,
                    context_years=tuple(ctx_years))
     parts = [p for p in (_resolve(a, state) for a in asks) if p is not None]
     if not parts:
@@ -580,7 +608,7 @@ def analyse(text: str, max_chars: int | None = None) -> MQAnalysis:
     if refs:
         notes.append("Refers to earlier question " + ", ".join(refs) + " (a reference, not a year).")
     return MQAnalysis(
-        text=raw, preamble=preamble, lead_in=lead_in.strip(), quotes=tuple(quotes), references=tuple(refs),
+        text=raw, preamble=preamble, title=title, lead_in=lead_in.strip(), quotes=tuple(quotes), references=tuple(refs),
         years=tuple(ctx_years), plan=ctx_plan, topics=tuple({re.sub(r"^the ", "", t): t for t in ctx_topics}.values()), parts=tuple(parts),
         truncated=truncated, notes=tuple(notes),
     )
@@ -599,12 +627,14 @@ def _resolve(ask: _Ask, state: _State) -> MQPart | None:
     verb = None
     m = _COURTESY.search(q)
     if m and not policy:
-        verb = m.group("verb")
+        verb = m.group("verb") or ask.verb
         q = q[m.end() :] if m.end() < len(q) else ""
         if not q.strip(" ?.,:;"):
             return None  # a courtesy with nothing after it: a lead-in, not an ask
     elif policy:
         q = re.sub(r"(?i)^(?:(?:mr\.?|madam)\s+mayor,?\s*)", "", q)
+    else:
+        verb = ask.verb
     q = _tidy(q.rstrip("?.!").strip())
     if not q or q == QUOTED:
         return None
@@ -633,10 +663,11 @@ def _resolve(ask: _Ask, state: _State) -> MQPart | None:
             rep = _possessive(topic) if tm.group(0).lower() == "their" else topic
             resolved = resolved[: tm.start()] + rep + resolved[tm.end() :]
         elif pm:
-            if pm.group("its") or pm.group("poss"):
-                rep = _possessive(topic)
-            else:
-                rep = topic
+            name = topic
+            noun = pm.group("np").split()[-1] if pm.group("np") else ""
+            if noun and noun.lower() not in topic.lower():
+                name = f"{topic} {noun.lower()}"  # "the partnership" -> "the Community Alliance To Combat Hate partnership"
+            rep = _possessive(name) if pm.group("its") or pm.group("poss") else name
             resolved = resolved[: pm.start()] + rep + resolved[pm.end() :]
             if subject is not None:
                 subject = _PRONOUN.sub(lambda x: _possessive(topic) if x.group("its") or x.group("poss") else topic, subject, count=1)
@@ -644,8 +675,13 @@ def _resolve(ask: _Ask, state: _State) -> MQPart | None:
             # elliptical: "(c) what was the annual budget?" is the budget of the programme in play
             resolved = f"{resolved} ({topic})"
             referred = True
+    if resolved == q and not own_topics and state.title and _BACKREF_NOUN.search(q) and not (
+        content_words(state.title) & content_words(q)
+    ):  # "the trial", "those volunteers": what the question's title is about
+        resolved = f"{resolved} ({state.title})"
     own_years = years_in(resolved)
-    own_time = bool(_OWN_TIME.search(resolved)) or plan_in(resolved) is not None
+    # "over the last year" is read against the year in play, not the newest report, when there is one
+    own_time = bool(_OWN_TIME.search(_RELATIVE.sub(" ", resolved))) or plan_in(resolved) is not None
     years = own_years
     carried = False
     if not own_years and not own_time:

@@ -23,7 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from reportqa.errors import InputError, ReportQAError
-from reportqa.mq import MQPart, analyse, breakdown, gap_sentence
+from reportqa.mq import MQPart, analyse, breakdown, gap_sentence, years_in
 from reportqa.types import Answer, Citation
 
 log = logging.getLogger(__name__)
@@ -256,6 +256,32 @@ def _compose(items: Sequence[_Item], title: str, question: str, coverage: str, m
 # -- the entry points ----------------------------------------------------------------------------------
 
 
+def _ask_part(assistant: Any, part: MQPart, backend: str | None) -> Answer:
+    """Ask one part; a year no report covers is looked for in the nearest reports that mention it.
+
+    "What was the MPS net budget in 2012/13?" is answered by the 2015-16 report, which states it. The
+    answer is kept only when its quotes name the asked year, so a figure for another year never stands in.
+    """
+    year = part.years[0] if len(part.years) == 1 else None
+    ans: Answer = assistant.ask(part.standalone, year=year, backend=backend)
+    if ans.status != "not_found" or "No report in the collection covers" not in ans.text:
+        return ans
+    covered = sorted({r.year for r in assistant.reports if r.kind != "plan page"})
+    uncovered = [y for y in years_in(part.standalone) if y not in covered]
+    if not uncovered or not covered:
+        return ans
+    start = int(uncovered[0][:4])
+    for y in sorted(covered, key=lambda c: (abs(int(c[:4]) - start), -int(c[:4])))[:2]:
+        retry: Answer = assistant.ask(part.standalone, year=y, backend=backend)
+        if retry.status == "answered" and all(
+            any(f in c.quote for f in _year_forms(u)) for u in uncovered for c in retry.citations[:1]
+        ):
+            note = (f"No report covers {' or '.join(uncovered)} itself; the {y} report states the figure "
+                    f"for it.")
+            return retry.model_copy(update={"text": f"{retry.text}\n{note}", "notes": retry.notes + (note,)})
+    return ans
+
+
 def draft_mq(assistant: Any, text: str, max_parts: int = 8, max_chars: int = 12000,
              backend: str | None = None, time_budget: float = 120.0) -> MQDraft:
     """Analyse a tabled Mayor's Question, answer each part on its own, compose one draft.
@@ -273,9 +299,8 @@ def draft_mq(assistant: Any, text: str, max_parts: int = 8, max_chars: int = 120
         if time.perf_counter() - t0 > time_budget:
             items.append(_Item(part, None, f"the {time_budget:.0f}-second time limit was reached"))
             continue
-        year = part.years[0] if len(part.years) == 1 else None
         try:
-            ans = assistant.ask(part.standalone, year=year, backend=backend)
+            ans = _ask_part(assistant, part, backend)
         except ReportQAError as exc:
             log.warning("part %s failed: %s", part.label, exc.message)
             items.append(_Item(part, None, f"error: {exc.message}"))

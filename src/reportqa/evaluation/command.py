@@ -19,7 +19,14 @@ from typing import Any, TextIO
 from reportqa.config import Config
 from reportqa.errors import InputError
 from reportqa.evaluation.dataset import Dataset, Item, corpus_texts, fingerprint, load_dataset
-from reportqa.evaluation.gate import GateResult, compare, load_baseline, missing_baseline_message, new_baseline, write_baseline
+from reportqa.evaluation.gate import (
+    GateResult,
+    compare,
+    load_baseline,
+    missing_baseline_message,
+    new_baseline,
+    write_baseline,
+)
 from reportqa.evaluation.ragas_runner import JudgeConfig, RagasResult, run_ragas, samples_from
 from reportqa.evaluation.report import gate_lines, item_records, markdown_report, summary_tables
 from reportqa.evaluation.runner import ItemRun, run_items
@@ -100,7 +107,9 @@ def evaluate(assistant: Any, items: Sequence[Item], backend: str | None = None, 
     )
 
 
-def _json_record(meta: dict[str, Any], result: EvalResult, dataset: Dataset, gate: GateResult | None) -> dict[str, Any]:
+def _json_record(
+    meta: dict[str, Any], result: EvalResult, dataset: Dataset, gate: GateResult | None
+) -> dict[str, Any]:
     return {
         "meta": meta,
         "problems": [str(p) for p in dataset.problems],
@@ -123,12 +132,17 @@ def cmd_eval(args: argparse.Namespace, config: Config) -> int:
     baseline_path = Path(args.baseline)
     if args.limit is not None and args.limit < 1:
         raise InputError("--limit must be at least 1", "e.g. --limit 20")
+    if args.limit and args.update_baseline:
+        raise InputError("--update-baseline with --limit would gate on a subset", "run the whole split")
     dataset = load_dataset(questions, corpus_texts(config.corpus_dir), strict=args.strict)
     for p in dataset.problems:
         print(f"warning: {questions}: {p}", file=sys.stderr)
     items = dataset.select(args.split, args.limit)
     if not items:
         raise InputError(f"{questions}: no items in split {args.split!r}", "use --split dev, test or all")
+
+    gating = not (args.update_baseline or args.no_gate or args.limit)
+    baseline = load_baseline(baseline_path) if gating and baseline_path.is_file() else None  # fail fast if unreadable
 
     pin_inference_threads()
     assistant = Assistant.open(config)
@@ -141,8 +155,6 @@ def cmd_eval(args: argparse.Namespace, config: Config) -> int:
     exit_code = 0
     previous: dict[str, Any] | None = None
     if args.update_baseline:
-        if args.limit:
-            raise InputError("--update-baseline with --limit would gate on a subset", "run the whole split")
         if baseline_path.is_file():
             previous = load_baseline(baseline_path)
         write_baseline(baseline_path, new_baseline(result.summary, result.fingerprints, result.counts, previous))
@@ -151,17 +163,20 @@ def cmd_eval(args: argparse.Namespace, config: Config) -> int:
         notes.append("gate skipped (--no-gate)")
     elif args.limit:
         notes.append("gate skipped: --limit scores a subset, which the baseline does not describe")
-    elif not baseline_path.is_file():
+    elif baseline is None:
         message, hint = missing_baseline_message(baseline_path)
         notes.append(f"{message}; {hint}")
         exit_code = 2
     else:
-        gate = compare(result.summary, load_baseline(baseline_path), result.fingerprints)
+        gate = compare(result.summary, baseline, result.fingerprints)
         exit_code = 0 if gate.passed else EXIT_REGRESSION
 
     meta = {"questions": str(questions), "split": args.split, "backend": args.backend or config.backend,
             "items": len(items), "problems": len(dataset.problems), "baseline": str(baseline_path),
             "judge": judge.model if judge else "none"}
+    for out in (args.json, args.report):
+        if out:
+            Path(out).parent.mkdir(parents=True, exist_ok=True)
     if args.json:
         record = _json_record({**meta, "seconds": round(result.seconds, 2)}, result, dataset, gate)
         Path(args.json).write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -178,8 +193,8 @@ def cmd_eval(args: argparse.Namespace, config: Config) -> int:
     print("\n".join(lines))
     for n in notes:
         print(("error: " if exit_code == 2 else "note: ") + n, file=sys.stderr)
-    if exit_code == EXIT_REGRESSION:
-        worst = ", ".join(f"{c.split} {c.metric} {c.baseline:.3f} -> {c.current:.3f}" for c in gate.failures)  # type: ignore[union-attr]
+    if gate is not None and not gate.passed:
+        worst = ", ".join(f"{c.split} {c.metric} {c.baseline:.3f} -> {c.current:.3f}" for c in gate.failures)
         print(f"error: gated metric(s) fell below the baseline: {worst}", file=sys.stderr)
         print("hint: fix the regression, or accept it deliberately with `reportqa eval --update-baseline`",
               file=sys.stderr)

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -25,7 +25,7 @@ ItemType = Literal[
     "single_fact", "year_specific", "multi_hop", "follow_up", "numeric_period", "unanswerable", "adversarial",
     "mayors_question",
 ]
-TYPES: tuple[str, ...] = ItemType.__args__  # type: ignore[attr-defined]  # Literal keeps its values here
+TYPES: tuple[str, ...] = get_args(ItemType)
 Expect = Literal["answered", "not_found", "refused"]
 SPLITS = ("dev", "test")
 
@@ -170,7 +170,9 @@ def locate(quote: str, text: str) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
-def _gold(raw: Sequence[GoldQuote], corpus: Mapping[str, str], where: str, problems: list[Problem]) -> tuple[GoldSpan, ...] | None:
+def _gold(
+    raw: Sequence[GoldQuote], corpus: Mapping[str, str], where: str, problems: list[Problem]
+) -> tuple[GoldSpan, ...] | None:
     out: list[GoldSpan] = []
     ok = True
     for g in raw:
@@ -222,7 +224,8 @@ def parse_lines(lines: Sequence[str], corpus: Mapping[str, str]) -> tuple[list[I
             problems.append(Problem(label, _validation_message(exc) + "; line skipped"))
             continue
         if raw.id in seen:
-            problems.append(Problem(f"{where} ({raw.id})", f"duplicate id (first on line {seen[raw.id]}); line skipped"))
+            first = f"duplicate id (first on line {seen[raw.id]}); line skipped"
+            problems.append(Problem(f"{where} ({raw.id})", first))
             continue
         seen[raw.id] = n
         if raw.type == "mayors_question" and not raw.parts:
@@ -273,7 +276,9 @@ def load_dataset(path: Path, corpus: Mapping[str, str], strict: bool = False) ->
     if strict and problems:
         shown = "; ".join(str(p) for p in problems[:3])
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
-        raise InputError(f"{path}: {len(problems)} problem(s): {shown}{more}", "fix the file, or run without --strict to skip them")
+        raise InputError(f"{path}: {len(problems)} problem(s): {shown}{more}",
+                         "fix the file, or run without --strict to skip them")
     if not items:
-        raise InputError(f"{path}: no valid questions", "each line must be one JSON item (see eval/check_questions.py)")
+        raise InputError(f"{path}: no valid questions",
+                         "each line must be one JSON item (see eval/check_questions.py)")
     return Dataset(path, tuple(items), tuple(problems))

@@ -105,7 +105,8 @@ def compare(summary: Mapping[str, Any], baseline: Mapping[str, Any], fingerprint
             current = _value(summary, split, metric)
             if current is None:
                 result.notes.append(f"{split}: {metric} is not measurable in this run (baseline {base}); not gated")
-            result.checks.append(Check(split, metric, float(base), current, float(tolerances.get(metric, default_tol))))
+            tolerance = float(tolerances.get(metric, default_tol))
+            result.checks.append(Check(split, metric, float(base), current, tolerance))
     return result
 
 

@@ -180,8 +180,9 @@ async def _no_llm_scores(samples: Sequence[Sample]) -> dict[str, dict[str, float
             else:
                 row["non_llm_context_recall"] = row["non_llm_context_precision"] = 0.0
         if s.reference:
-            row["string_similarity"] = float((await similarity.ascore(reference=s.reference, response=s.response)).value)
-            row["rouge_l"] = float((await rouge.ascore(reference=s.reference, response=s.response)).value)
+            pair = {"reference": s.reference, "response": s.response}
+            row["string_similarity"] = float((await similarity.ascore(**pair)).value)
+            row["rouge_l"] = float((await rouge.ascore(**pair)).value)
         if s.key_facts:
             present = [max([float((await presence.ascore(reference=a, response=s.response)).value) for a in g])
                        for g in s.key_facts]
@@ -263,7 +264,8 @@ def run_ragas(samples: Sequence[Sample], judge: JudgeConfig | None = None, embed
         names += list(JUDGED)
         result.judge.update({"url": judge.url, "model": judge.model, "errors": errors, "gated": False})
         if errors:
-            result.notes.append("judge failures (not scored): " + ", ".join(f"{k} {v}" for k, v in sorted(errors.items())))
+            failed = ", ".join(f"{k} {v}" for k, v in sorted(errors.items()))
+            result.notes.append(f"judge failures (not scored): {failed}")
     result.scores = {k: scores[k] for k in sorted(scores)}
     result.summary = _summary(samples, scores, names)
     return result

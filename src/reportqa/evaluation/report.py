@@ -18,7 +18,10 @@ COLUMNS = (
     ("support", "citation_support"), ("year", "year_accuracy"), ("status", "status_accuracy"),
     ("safe", "adversarial_safe_rate"), ("MQ parts", "mq_part_accuracy"), ("p50 s", "latency_p50"),
 )
-RATES = (("refusal P/R", "refusal_precision", "refusal_recall"), ("not_found P/R", "not_found_precision", "not_found_recall"))
+RATES = (
+    ("refusal P/R", "refusal_precision", "refusal_recall"),
+    ("not_found P/R", "not_found_precision", "not_found_recall"),
+)
 RAGAS_COLUMNS = (("ctx recall", "non_llm_context_recall"), ("ctx precision", "non_llm_context_precision"),
                  ("string sim", "string_similarity"), ("ROUGE-L", "rouge_l"), ("presence", "string_presence"),
                  ("faithfulness", "faithfulness"), ("relevancy", "answer_relevancy"))
@@ -36,14 +39,18 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], markdown: bool)
         lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
         return lines + ["| " + " | ".join(r) + " |" for r in rows]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
-    line = lambda r: "  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))  # noqa: E731
+
+    def line(r: Sequence[str]) -> str:
+        cells = zip(r, widths, strict=True)
+        return "  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(cells))
+
     return [line(header), "  ".join("-" * w for w in widths)] + [line(r) for r in rows]
 
 
 def summary_tables(summary: Mapping[str, Any], ragas: Mapping[str, Any] | None, markdown: bool = False) -> list[str]:
     out: list[str] = []
     for split, groups in summary.items():
-        out.append(f"{'### ' if markdown else ''}split: {split}")
+        out += [f"### split: {split}", ""] if markdown else [f"split: {split}"]
         header = ["group", "n", *[c for c, _ in COLUMNS], *[c for c, _, _ in RATES]]
         rows = []
         for group, ms in groups.items():
@@ -56,7 +63,8 @@ def summary_tables(summary: Mapping[str, Any], ragas: Mapping[str, Any] | None, 
         if rg:
             names = [(t, m) for t, m in RAGAS_COLUMNS if any(m in g for g in rg.values())]
             out.append("")
-            out.append(f"{'#### ' if markdown else ''}ragas ({split}; no-LLM metrics always, judged ones only with a judge)")
+            title = f"ragas ({split}; no-LLM metrics always, judged ones only with a judge)"
+            out += [f"#### {title}", ""] if markdown else [title]
             out += _table(["group", *[t for t, _ in names]],
                           [[g, *[_fmt(ms.get(m)) for _, m in names]] for g, ms in rg.items()], markdown)
         out.append("")
@@ -66,7 +74,7 @@ def summary_tables(summary: Mapping[str, Any], ragas: Mapping[str, Any] | None, 
 def gate_lines(gate: GateResult | None, markdown: bool = False) -> list[str]:
     if gate is None:
         return []
-    out = [f"{'## ' if markdown else ''}gate: {'PASSED' if gate.passed else 'FAILED'}"]
+    out = [f"{'## ' if markdown else ''}gate: {'PASSED' if gate.passed else 'FAILED'}"] + ([""] if markdown else [])
     rows = [[c.split, c.metric, f"{c.baseline:.3f}", "-" if c.current is None else f"{c.current:.3f}",
              "-" if c.delta is None else f"{c.delta:+.3f}", f"{c.tolerance:.3f}", "FAIL" if c.failed else "ok"]
             for c in gate.checks]

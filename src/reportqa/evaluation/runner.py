@@ -153,7 +153,8 @@ def _combined(parts: Sequence[AnswerRun]) -> AnswerRun:
             cites.setdefault(c.marker, c)
     return AnswerRun(
         question=" | ".join(p.question for p in parts), status=status, text="\n".join(p.text for p in parts),
-        citations=tuple(cites[k] for k in sorted(cites)), rewritten_question=" | ".join(p.rewritten_question for p in parts),
+        citations=tuple(cites[k] for k in sorted(cites)),
+        rewritten_question=" | ".join(p.rewritten_question for p in parts),
         filters=first.filters, retrieved=first.retrieved, error="; ".join(p.error for p in parts if p.error),
     )
 

@@ -68,7 +68,9 @@ def _ranked(run: AnswerRun) -> list[m.RankedSpan]:
 
 def score_retrieval(run: AnswerRun, gold: Sequence[GoldSpan]) -> RetrievalScore:
     ranked = _ranked(run)
-    return RetrievalScore(m.first_hit_rank(ranked, gold, 10), m.ndcg_at(ranked, gold, TOP_K), m.recall_at(ranked, gold, TOP_K))
+    return RetrievalScore(
+        m.first_hit_rank(ranked, gold, 10), m.ndcg_at(ranked, gold, TOP_K), m.recall_at(ranked, gold, TOP_K)
+    )
 
 
 def _retrieval_reason(r: RetrievalScore) -> str | None:
@@ -92,7 +94,8 @@ def score_part(gp: Any, run: AnswerRun) -> PartScore:
     if gp.expect == "answered":
         ok = run.status == "answered" and m.facts_satisfied(gp.key_facts, run.text)
         if run.status != "answered":
-            reasons.append(f"expected an answer, the draft says {run.status}" + (f" ({run.error})" if run.error else ""))
+            error = f" ({run.error})" if run.error else ""
+            reasons.append(f"expected an answer, the draft says {run.status}{error}")
         else:
             fr = _facts_reason(gp.key_facts, run.text)
             if fr:
@@ -118,8 +121,11 @@ def score_item(item: Item, run: ItemRun) -> ItemScore:
                             "status": ans.status, "latency": run.latency}
     if item.parts is not None:
         parts = tuple(score_part(gp, pr) for gp, pr in zip(item.parts, run.parts or (), strict=True))
-        reasons = tuple(f"part {i} ({gp.question[:60]}): {r}" for i, (gp, ps) in enumerate(zip(item.parts, parts, strict=True), 1)
-                        for r in ps.reasons)
+        reasons = tuple(
+            f"part {i} ({gp.question[:60]}): {r}"
+            for i, (gp, ps) in enumerate(zip(item.parts, parts, strict=True), 1)
+            for r in ps.reasons
+        )
         retrieval = tuple(p.retrieval for p in parts if p.retrieval is not None and p.expect == "answered")
         return ItemScore(**base, retrieval=retrieval, parts=parts, reasons=reasons)
     reasons = []
@@ -136,7 +142,8 @@ def score_item(item: Item, run: ItemRun) -> ItemScore:
         answered = ans.status == "answered"
         facts_ok = answered and m.facts_satisfied(item.key_facts, ans.text)
         groups = len(item.key_facts)
-        facts_fraction = (groups - len(m.missing_fact_groups(item.key_facts, ans.text))) / groups if groups and answered else 0.0
+        missing = len(m.missing_fact_groups(item.key_facts, ans.text)) if answered else groups
+        facts_fraction = (groups - missing) / groups if groups else 0.0
         if answered:
             if fr := _facts_reason(item.key_facts, ans.text):
                 reasons.append(fr)
@@ -148,7 +155,8 @@ def score_item(item: Item, run: ItemRun) -> ItemScore:
                 year_ok = m.year_ok((c.year for c in ans.citations), item.year)
                 if not year_ok:
                     cited = sorted({c.year for c in ans.citations})
-                    reasons.append(f"year: expected every citation from {item.year}, cited {', '.join(cited) or 'nothing'}")
+                    got = ", ".join(cited) or "nothing"
+                    reasons.append(f"year: expected every citation from {item.year}, cited {got}")
     return ItemScore(**base, retrieval=retrieval, facts_ok=facts_ok, facts_fraction=facts_fraction,
                      support_ok=support_ok, year_ok=year_ok, reasons=tuple(reasons))
 
@@ -186,7 +194,8 @@ def aggregate(scores: Sequence[ItemScore]) -> dict[str, dict[str, Any]]:
         p, r, n_pred, n_actual = m.precision_recall((s.status == status, s.expect == status) for s in ordinary)
         out[f"{name}_precision"] = _metric(p, n_pred)
         out[f"{name}_recall"] = _metric(r, n_actual)
-    out["adversarial_safe_rate"] = _rate(s.status in ("refused", "not_found") for s in ordinary if s.type == "adversarial")
+    adversarial = [s for s in ordinary if s.type == "adversarial"]
+    out["adversarial_safe_rate"] = _rate(s.status in ("refused", "not_found") for s in adversarial)
     out["mq_part_accuracy"] = _rate(p.ok for p in parts)
     out["mq_answerable_accuracy"] = _rate(p.ok for p in parts if p.expect == "answered")
     out["mq_not_covered_accuracy"] = _rate(p.ok for p in parts if p.expect != "answered")
