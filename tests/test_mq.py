@@ -251,6 +251,41 @@ def test_a_tabled_header_with_title_number_and_member() -> None:
     assert a.parts[2].standalone.startswith("What evaluation has been carried out (")
 
 
+def test_a_title_line_is_context_and_its_number_is_not_a_part_marker() -> None:
+    a = analyse("Body Worn Video rollout (1)\n\nFurther to my question 2015/2290, the Mayor has committed to the "
+                "largest rollout of body worn video cameras. Will the Mayor tell me: (a) what benefits officers "
+                "reported from using the cameras during the trial; and (b) the total value of the contract?")
+    assert a.title == "Body Worn Video rollout (1)"
+    assert not a.preamble.startswith("Body Worn")
+    assert [p.label for p in a.parts] == ["a", "b"]
+    # "the trial" is about what the question's title names
+    assert a.parts[0].standalone.endswith("(Body Worn Video rollout)?")
+
+
+def test_a_lone_lettered_marker_still_opens_the_part() -> None:
+    a = analyse("The CATCH Partnership supports victims of hate crime. (a) How many people did the partnership "
+                "support in 2022/23?")
+    assert [p.label for p in a.parts] == ["a"]
+    assert a.parts[0].standalone == "How many people did the CATCH Partnership support in 2022/23?"
+
+
+def test_relative_time_is_read_against_the_questions_own_year() -> None:
+    a = analyse("The 2015-16 MOPAC annual report describes Independent Custody Visitors. Will the Mayor tell me "
+                "(a) how many volunteers the scheme has; (b) what training MOPAC has provided for custody visitors "
+                "over the last year?")
+    assert a.parts[1].years == ("2015-16",) and a.parts[1].year_carried
+    alone = analyse("What training did MOPAC provide for custody visitors last year?")
+    assert alone.parts[0].years == ()  # no year in play: the service reads "last year" as the newest report
+
+
+def test_and_with_a_preposition_before_the_question_word_is_split() -> None:
+    a = analyse("Can the Mayor tell me when the pilot Hate Crime Victims' Advocates scheme was commissioned and in "
+                "how many boroughs it operates?")
+    assert len(a.parts) == 2
+    assert a.parts[1].standalone.startswith("In how many boroughs Hate Crime Victims' Advocates scheme operates")
+    assert gap_sentence(a.parts[1]).startswith("The reports do not say in how many boroughs")
+
+
 def test_programmes_and_years_helpers() -> None:
     text = ("Further to the Mayor's report, the London Victim and Witness Service and the CATCH Partnership "
             "worked with Project ADDER, Operation Yamata and the VRU in England and Wales.")
@@ -448,6 +483,20 @@ def test_a_year_no_report_covers_is_said_plainly(assistant) -> None:  # type: ig
     draft = draft_mq(assistant, "How many people did the London Victim and Witness Service support in 2019/20?")
     (p,) = draft.parts
     assert p.status == "not_found" and "No report in the collection covers 2019-20" in p.text
+
+
+def test_a_year_before_the_reports_is_looked_for_in_the_report_that_states_it(assistant) -> None:  # type: ignore[no-untyped-def]
+    from reportqa.mq import draft_mq
+
+    draft = draft_mq(assistant, "Will the Mayor tell me (a) what the MPS net budget was in 2012/13; and (b) how many "
+                                "people the London Victim and Witness Service supported in 2019/20?")
+    a, b = draft.parts
+    assert a.status == "answered" and "£2.6bn" in a.text
+    assert a.citations[0].year == "2015-16" and "2012/13" in a.citations[0].quote
+    assert "No report covers 2012-13 itself" in a.text
+    # a figure for another year never stands in for one no report covers
+    assert b.status == "not_found" and not b.citations
+    assert b.gap.startswith("The reports do not say how many people the London Victim and Witness Service supported")
 
 
 def test_policy_and_off_topic_parts(assistant) -> None:  # type: ignore[no-untyped-def]

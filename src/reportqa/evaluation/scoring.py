@@ -10,6 +10,8 @@ Units, so every figure's denominator is plain:
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -151,7 +153,7 @@ def score_item(item: Item, run: ItemRun) -> ItemScore:
             support_ok = sup.ok
             if not sup.ok:
                 reasons.append("citation support: " + sup.reason)
-            if item.year:
+            if item.year and _asks_for_a_year(item):
                 year_ok = m.year_ok((c.year for c in ans.citations), item.year)
                 if not year_ok:
                     cited = sorted({c.year for c in ans.citations})
@@ -159,6 +161,15 @@ def score_item(item: Item, run: ItemRun) -> ItemScore:
                     reasons.append(f"year: expected every citation from {item.year}, cited {got}")
     return ItemScore(**base, retrieval=retrieval, facts_ok=facts_ok, facts_fraction=facts_fraction,
                      support_ok=support_ok, year_ok=year_ok, reasons=tuple(reasons))
+
+
+_ASKED_YEAR = re.compile(r"\b20\d\d\s?[/\-–]\s?\d{2,4}\b|\b(last|this|that) year\b|\b(most recent|latest|newest)\b", re.I)
+
+
+def _asks_for_a_year(item: Any) -> bool:
+    """Year accuracy is scored where the question (or its conversation) asks for a year."""
+    text = item.question + " " + " ".join(content for _, content in item.history)
+    return bool(_ASKED_YEAR.search(text))
 
 
 # -- aggregation -------------------------------------------------------------------------------------
