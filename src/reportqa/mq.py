@@ -469,13 +469,21 @@ def _split_body(label: str, body: str, stem: str | None, depth: int) -> list[_As
     sentences = _sentences(body) or [body]
     chosen = [s for s in sentences if s.endswith("?") or _WH.match(s) or _is_ask(s)] or [" ".join(sentences)]
     context = [s for s in sentences if s not in chosen]
-    pieces: list[str] = []
-    for s in chosen:
-        pieces += _and_split(s)
-    pieces = [p for p in (_tidy(p) for p in pieces) if p and p != QUOTED]
+    pieces = _pieces(chosen)
     if len(pieces) <= 1:
-        return [_Ask(label, pieces[0] if pieces else _tidy(body), stem, context)]
-    return [_Ask(f"{label}.{i + 1}" if label else str(i + 1), p, stem, context) for i, p in enumerate(pieces)]
+        text, verb = pieces[0] if pieces else (_tidy(body), None)
+        return [_Ask(label, text, stem, context, verb)]
+    return [_Ask(f"{label}.{i + 1}" if label else str(i + 1), p, stem, context, v) for i, (p, v) in enumerate(pieces)]
+
+
+def _pieces(sentences: list[str]) -> list[tuple[str, str | None]]:
+    """Sentences -> asks split on 'and what ...', each with the courtesy verb of its sentence."""
+    out: list[tuple[str, str | None]] = []
+    for s in sentences:
+        m = _COURTESY.search(s)
+        verb = m.group("verb") if m else None
+        out += [(p, verb) for p in (_tidy(x) for x in _and_split(s)) if p and p != QUOTED]
+    return out
 
 
 def _and_split(sentence: str) -> list[str]:
@@ -579,18 +587,15 @@ def analyse(text: str, max_chars: int | None = None) -> MQAnalysis:
         for i, mk in enumerate(markers):
             end = markers[i + 1].start if i + 1 < len(markers) else len(work)
             for a in _split_body(_label(scheme, mk, i + 1), work[mk.end : end], stem, 1):
-                a.verb = lead_verb
+                a.verb = a.verb or lead_verb
                 asks.append(a)
     else:
         lead_in = ""
         sentences = _sentences(work)
         chosen = [s for s in sentences if _is_ask(s)] or sentences[-1:]
         preamble_list = [s for s in sentences if s not in chosen]
-        pieces: list[str] = []
-        for s in chosen:
-            pieces += _and_split(s)
-        pieces = [p for p in (_tidy(p) for p in pieces) if p and p != QUOTED]
-        asks = [_Ask("" if len(pieces) == 1 else str(i + 1), p) for i, p in enumerate(pieces)]
+        pieces = _pieces(chosen)
+        asks = [_Ask("" if len(pieces) == 1 else str(i + 1), p, verb=v) for i, (p, v) in enumerate(pieces)]
     _share_tail(asks)
     preamble = " ".join(preamble_list).strip()
     context_text = " ".join(preamble_list)

@@ -166,6 +166,18 @@ class Assistant:
         answer = self.extractive.answer(
             standalone, hits, scope.filters.years, self.coverage_text(), focus=q if rw.changed else ""
         )
+        if answer.status == "not_found" and scope.mentioned and not base.years and hits is not None:
+            # a year in a question may be the year of the data, reported in a later report: look in every
+            # report, for a sentence that itself names that year
+            wider = scope.filters.model_copy(update={"years": ()})
+            more = self.retriever.search(standalone, wider, k or max(self.config.retrieval.k, 6))
+            retry = self.extractive.answer(
+                standalone, more, (), self.coverage_text(), focus=q if rw.changed else "", require_years=scope.mentioned
+            )
+            if retry.status == "answered":
+                hits, answer = more, retry
+                notes.append("the year named in the question is the year of the figures; found in " +
+                             ", ".join(sorted({c.year for c in retry.citations})) + " report")
         chosen = (backend or self.config.backend).lower()
         if chosen == "llm" and hits:
             from reportqa.answer.llm import answer_with_llm

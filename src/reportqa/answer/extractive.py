@@ -189,12 +189,16 @@ class ExtractiveAnswerer:
         asked_years: Sequence[str] = (),
         coverage_text: str = "",
         focus: str = "",
+        require_years: Sequence[str] = (),
     ) -> Answer:
         if not hits:
             return self.not_found(question, hits, coverage_text)
         scored = self.score(question, hits, focus)
         weights = self._weights(question)
         attribute = self._attribute_words(question, weights)
+        if require_years:
+            rx = years_regex(require_years)
+            scored = [x for x in scored if rx.search(x.sentence.text)]
         best = scored[0] if scored else None
         if best is None or not self._answers(best, attribute):
             return self.not_found(question, hits, coverage_text)
@@ -341,6 +345,15 @@ def _antecedent(p: Passage, s: Sentence) -> Sentence | None:
     if idx > 0 and p.sentences[idx - 1].block == s.block:
         return p.sentences[idx - 1]
     return None
+
+
+def years_regex(years: Sequence[str]) -> re.Pattern[str]:
+    """'2014-15' written any way a report writes it: 2014/15, 2014-15, 2014–15, 2014/2015, 2014 – 15."""
+    alts = []
+    for y in years:
+        a, b = int(y[:4]), int(y[5:7])
+        alts.append(rf"{a}\s?[/\-–]\s?(?:20)?{b:02d}\b")
+    return re.compile("|".join(alts))
 
 
 def _with_prefixes(words: set[str]) -> set[str]:
