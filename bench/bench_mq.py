@@ -1,29 +1,29 @@
 """Times a five-part Mayor's Question drafted on the default (extractive) answerer.
 
-    .venv/bin/python bench/bench_mq.py [--index index] [--repeat 5] [--out bench/results/mq.json]
+Usage: .venv/bin/python bench/bench_mq.py [--repeat 5]   (needs an index: reportqa ingest)
 
-Writes its figures (open, warm-up, analysis, each part's ask, whole drafts) to a JSON file.
-No thresholds: this records how long drafting takes, it does not judge it.
+Writes its figures to bench/results/mq.json: opening and warming the assistant, the analysis alone, the
+first draft, warm drafts, and each part's `ask` as the drafter made it. No thresholds: it records.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import statistics
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import percentile, write  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTION = (
     "Further to my question 2023/4567, will the Mayor tell me: (a) how many people the London Victim and "
     "Witness Service supported in 2022/23; (b) how it compares with other services in England and Wales; "
-    "(c) what its annual budget was; (d) how many survivors the Lighthouse supported in 2022/23; and (e) what "
-    "steps the Mayor is taking to expand Project ADDER?"
+    "(c) what its annual budget was; (d) how many survivors the Lighthouse supported in 2022/23; and (e) "
+    "what steps the Mayor is taking to expand Project ADDER?"
 )
 
 
@@ -32,29 +32,28 @@ class TimedAssistant:
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
-        self.asks: list[dict[str, Any]] = []
+        self.reports = inner.reports
+        self.asks: list[tuple[str, float]] = []
 
     def ask(self, question: str, **kwargs: Any) -> Any:
-        t = time.perf_counter()
+        t0 = time.perf_counter()
         ans = self.inner.ask(question, **kwargs)
-        self.asks.append({"question": question, "seconds": time.perf_counter() - t, "status": ans.status,
-                          "stages": ans.timings})
+        self.asks.append((question, time.perf_counter() - t0))
         return ans
 
     def coverage_text(self) -> str:
         return str(self.inner.coverage_text())
 
 
-def summary(xs: list[float]) -> dict[str, float]:
-    return {"min": min(xs), "median": statistics.median(xs), "max": max(xs), "mean": statistics.fmean(xs)}
+def ms(values: list[float]) -> dict[str, float]:
+    xs = [v * 1000 for v in values]
+    return {"p50": round(percentile(xs, 50), 2), "p95": round(percentile(xs, 95), 2),
+            "mean": round(statistics.fmean(xs), 2), "max": round(max(xs), 2)}
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--index", default=str(ROOT / "index"), help="index directory (default: the repo's index/)")
-    p.add_argument("--corpus", default=str(ROOT / "corpus"))
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description="Time a five-part Mayor's Question draft.")
     p.add_argument("--repeat", type=int, default=5, help="warm drafts to time after the first (default 5)")
-    p.add_argument("--out", default=str(ROOT / "bench" / "results" / "mq.json"))
     args = p.parse_args(argv)
 
     from reportqa.config import Config, offline_environment
@@ -63,64 +62,47 @@ def main(argv: list[str] | None = None) -> int:
     from reportqa.mq import analyse, draft_mq
     from reportqa.service import Assistant
 
-    config = Config(index_dir=Path(args.index), corpus_dir=Path(args.corpus))
-    t = time.perf_counter()
-    assistant = Assistant.open(config)
-    open_s = time.perf_counter() - t
-    t = time.perf_counter()
+    t0 = time.perf_counter()
+    assistant = Assistant.open(Config())
+    open_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
     assistant.warm()
-    warm_s = time.perf_counter() - t
+    warm_s = time.perf_counter() - t0
 
-    analysis_runs = []
+    analysis_s = []
     for _ in range(20):
-        t = time.perf_counter()
+        t0 = time.perf_counter()
         analysis = analyse(QUESTION)
-        analysis_runs.append(time.perf_counter() - t)
+        analysis_s.append(time.perf_counter() - t0)
 
     timed = TimedAssistant(assistant)
-    t = time.perf_counter()
+    t0 = time.perf_counter()
     first = draft_mq(timed, QUESTION)
-    first_s = time.perf_counter() - t
-    runs: list[float] = []
+    first_s = time.perf_counter() - t0
+    first_asks = len(timed.asks)
+    drafts_s = []
     for _ in range(max(args.repeat, 1)):
-        t = time.perf_counter()
+        t0 = time.perf_counter()
         draft = draft_mq(timed, QUESTION)
-        runs.append(time.perf_counter() - t)
+        drafts_s.append(time.perf_counter() - t0)
     per_part: dict[str, list[float]] = {}
-    for a in timed.asks:
-        per_part.setdefault(a["question"], []).append(a["seconds"])
+    for question, seconds in timed.asks[first_asks:]:
+        per_part.setdefault(question, []).append(seconds)
 
-    result = {
-        "benchmark": "mq draft, five-part question, extractive answerer",
-        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "index": str(args.index),
+    write("mq", {
         "question_chars": len(QUESTION),
         "parts": len(analysis.parts),
-        "statuses": {p.label: p.status for p in draft.parts},
+        "statuses": {part.label: part.status for part in draft.parts},
         "references": len(draft.references),
-        "seconds": {
-            "open": open_s,
-            "warm": warm_s,
-            "analyse": summary(analysis_runs),
-            "first_draft": first_s,
-            "first_draft_stages": first.timings,
-            "draft": summary(runs),
-            "draft_runs": runs,
-            "per_part_ask": {q: summary(xs) for q, xs in per_part.items()},
-        },
-    }
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    s = result["seconds"]
-    print(f"{len(analysis.parts)} parts, statuses {result['statuses']}")
-    print(f"open {open_s:.2f}s  warm {warm_s:.2f}s  first draft {first_s:.3f}s  "
-          f"warm draft median {s['draft']['median']:.3f}s  analyse median {s['analyse']['median'] * 1000:.2f}ms")
-    print(f"wrote {out}")
-    return 0
+        "open_s": round(open_s, 3),
+        "warm_s": round(warm_s, 3),
+        "analyse_ms": ms(analysis_s),
+        "first_draft_s": round(first_s, 3),
+        "first_draft_stages_s": {k: round(v, 4) for k, v in first.timings.items()},
+        "warm_draft_ms": ms(drafts_s),
+        "warm_ask_ms_per_part": {q: ms(xs) for q, xs in per_part.items()},
+    })
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -37,7 +37,7 @@ class MQPart(_Frozen):
     plan: str | None = None
     topic: str | None = None  # the programme the part is about, when known
     subject: str | None = None  # what is asked for, as a noun phrase ("the LVWS's annual budget")
-    indirect: bool = False  # tabled as an indirect question ("tell me how many ... supported"): reads after "say"
+    indirect: bool = False  # tabled as "tell me how many ... supported": reads after "The reports do not say"
     policy: bool = False  # asks for a decision or view of the Mayor's, which reports cannot give
 
     def display_label(self) -> str:
@@ -63,11 +63,15 @@ class MQAnalysis(_Frozen):
 
 _REF_NUM = r"(20\d\d)\s*/\s*(\d{1,5})\b"
 _REF_PHRASE = re.compile(
-    r"(?i)\b(?:further|following(?:\s+up)?|with\s+reference|in\s+relation|referring|in\s+reference|in\s+addition)\s+"
-    r"(?:on\s+)?(?:to\s+)?(?:my|the\s+mayor'?s|the|your|a)?\s*(?:(?:mayor'?s|written|oral|previous|earlier|last)\s+)*"
+    r"(?i)\b(?:further|following(?:\s+up)?|with\s+reference|in\s+relation|referring|in\s+reference|"
+    r"in\s+addition)\s+"
+    r"(?:on\s+)?(?:to\s+)?(?:my|the\s+mayor'?s|the|your|a)?\s*(?:(?:mayor'?s|written|oral|previous|earlier|"
+    r"last)\s+)*"
     r"(?:question|answer|mq)s?\s*(?:no\.?|number|ref\.?)?\s*" + _REF_NUM + r"[,:;]?\s*"
 )
-_REF_NAMED = re.compile(r"(?i)\b(?:(?:mayor'?s\s+)?question|answer|mq)\s*(?:no\.?|number|ref\.?)?[:.]?\s*" + _REF_NUM)
+_REF_NAMED = re.compile(
+    r"(?i)\b(?:(?:mayor'?s\s+)?question|answer|mq)\s*(?:no\.?|number|ref\.?)?[:.]?\s*" + _REF_NUM
+)
 _REF_BARE = re.compile(r"(?<![\d/])" + _REF_NUM + r"(?!\s*[/\-–]\d)")
 
 
@@ -86,7 +90,9 @@ def _take_references(text: str) -> tuple[str, list[str]]:
 
     text = _REF_PHRASE.sub(lambda m: keep(m, ""), text)
     text = _REF_NAMED.sub(lambda m: keep(m, "an earlier question"), text)
-    text = _REF_BARE.sub(lambda m: m.group(0) if _is_fy(m.group(1), m.group(2)) else keep(m, "an earlier question"), text)
+    text = _REF_BARE.sub(
+        lambda m: m.group(0) if _is_fy(m.group(1), m.group(2)) else keep(m, "an earlier question"), text
+    )
     return text, refs
 
 
@@ -98,9 +104,10 @@ def _single_quoted(text: str) -> list[tuple[int, int]]:
     """Spans of ‘...’ and '...' quotations, told from apostrophes (Mayor’s) in one linear pass."""
     spans: list[tuple[int, int]] = []
     for open_ch, close_ch in (("‘", "’"), ("'", "'")):
+        n = len(text)
         opens = [i for i, c in enumerate(text) if c == open_ch and (i == 0 or not text[i - 1].isalnum())
-                 and i + 1 < len(text) and not text[i + 1].isspace()]
-        closes = [i for i, c in enumerate(text) if c == close_ch and (i + 1 == len(text) or not text[i + 1].isalnum())
+                 and i + 1 < n and not text[i + 1].isspace()]
+        closes = [i for i, c in enumerate(text) if c == close_ch and (i + 1 == n or not text[i + 1].isalnum())
                   and i > 0 and not text[i - 1].isspace()]
         j = 0
         end = -1
@@ -151,7 +158,8 @@ _MARKER_RES = {
 }
 _MARKER_ANY = re.compile(r"(?<![^\s:;,.?!])\(?(?:[a-h]|i{1,3}|iv|\d)\)\s")
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10,
-          "xi": 11, "xii": 12, "xiii": 13, "xiv": 14, "xv": 15, "xvi": 16, "xvii": 17, "xviii": 18, "xix": 19, "xx": 20}
+          "xi": 11, "xii": 12, "xiii": 13, "xiv": 14, "xv": 15, "xvi": 16, "xvii": 17, "xviii": 18, "xix": 19,
+          "xx": 20}
 
 
 @dataclass(frozen=True)
@@ -222,29 +230,40 @@ _COURTESY = re.compile(
     r"(?:please\s+)?(?:will|can|could|would|may|might|shall)\s+" + _WHO + r"\s+(?:please\s+|kindly\s+)?(?=\w)"
     r"|please\s+(?=(?:tell|inform|advise|update|confirm|explain|set\s+out|outline|clarify|indicate|state|"
     r"specify|detail|describe|provide|give|list|publish|share|supply|send|let)\b)"
-    r"|i\s+would\s+(?:be\s+grateful|appreciate\s+it)\s+if\s+" + _WHO + r"\s+(?:could|would|can|will)\s+(?:please\s+)?"
+    r"|i\s+would\s+(?:be\s+grateful|appreciate\s+it)\s+if\s+" + _WHO + r"\s+(?:could|would|can|will)"
+    r"\s+(?:please\s+)?"
     r"|i\s+would\s+like\s+" + _WHO + r"\s+to\s+"
     r"|i(?:\s+would|'d|’d)\s+like\s+to\s+(?:know|ask|understand|see|have|receive)\s+"
     r"|(?:can|could|may)\s+i\s+ask(?:\s+" + _WHO + r")?\s+"
     r")"
-    r"(?P<verb>(?:tell|inform|advise|update|remind|confirm|explain|set\s+out|outline|clarify|indicate|state|say|"
-    r"specify|detail|describe|summari[sz]e|provide|give|list|publish|share|supply|send|let\s+(?:me|us)\s+know)\b)?"
+    r"(?P<verb>(?:tell|inform|advise|update|remind|confirm|explain|set\s+out|outline|clarify|indicate|state|"
+    r"say|"
+    r"specify|detail|describe|summari[sz]e|provide|give|list|publish|share|supply|send|let\s+(?:me|us)"
+    r"\s+know)\b)?"
     r"\s*(?:(?:me|us|the\s+(?:london\s+)?assembly|assembly\s+members|members|londoners)\b\s*)?"
     r"(?:(?:with|of|on|about|as\s+to)\s+)?"
 )
 _POLICY = re.compile(
     r"(?i)" + _CLAUSE + _MR + r"(?:"
-    r"(?:will|would|can|could|shall)\s+" + _WHO + r"\s+(?:please\s+)?(?:now\s+)?(?:commit|agree|consider|accept|"
-    r"support|meet|write|review|ask|lobby|join|condemn|apologi[sz]e|guarantee|pledge|undertake|ensure|reconsider|"
-    r"reverse|intervene|urge|press|instruct|seek|investigate|launch|act|step\s+in|make\s+representations|call\s+(?:on|for)|"
-    r"raise|rule\s+out|reinstate|restore|increase|protect|continue|extend|introduce|work\s+with|look\s+into)\b"
-    r"|(?:does|do|did|is|are|has|have)\s+" + _WHO + r"\s+(?:agree|accept|believe|think|feel|support|considered|consider|"
-    r"share|recogni[sz]e|regret|welcome|satisfied|confident|concerned|aware|happy|content|worried|intend|plan|expect)\b"
-    r"|what\s+(?:is|are)\s+(?:the\s+mayor'?s|the\s+mayor’s|your)\s+(?:view|views|opinion|assessment|response|position)\b"
+    r"(?:will|would|can|could|shall)\s+" + _WHO + r"\s+(?:please\s+)?(?:now\s+)?(?:commit|agree|consider|"
+    r"accept|"
+    r"support|meet|write|review|ask|lobby|join|condemn|apologi[sz]e|guarantee|pledge|undertake|ensure|"
+    r"reconsider|"
+    r"reverse|intervene|urge|press|instruct|seek|investigate|launch|act|step\s+in|make\s+representations|"
+    r"call\s+(?:on|for)|"
+    r"raise|rule\s+out|reinstate|restore|increase|protect|continue|extend|introduce|work\s+with|look\s+into)"
+    r"\b"
+    r"|(?:does|do|did|is|are|has|have)\s+" + _WHO + r"\s+(?:agree|accept|believe|think|feel|support|"
+    r"considered|consider|"
+    r"share|recogni[sz]e|regret|welcome|satisfied|confident|concerned|aware|happy|content|worried|intend|"
+    r"plan|expect)\b"
+    r"|what\s+(?:is|are)\s+(?:the\s+mayor'?s|the\s+mayor’s|your)\s+(?:view|views|opinion|assessment|response|"
+    r"position)\b"
     r")"
 )
 _AND_SPLIT = re.compile(
-    r"(?i)\s*[,;]?\s+and\s+(?:also\s+)?(?=(?:(?:in|across|for|from|by|at|to|with|on|over)\s+)?(?:what|how|when|where|why|whether|if\s+so)\b"
+    r"(?i)\s*[,;]?\s+and\s+(?:also\s+)?(?=(?:(?:in|across|for|from|by|at|to|with|on|over)\s+)?(?:what|how|"
+    r"when|where|why|whether|if\s+so)\b"
     r"|which\s+(?!(?:is|was|are|were|has|have|had|will|would|can|could|may|might)\b))"
     r"|\s*[,;]\s*and\s+(?:also\s+)?(?=(?:will|would|can|could|does|do|did|is|are|has|have|was|were)\b)"
     r"|;\s+(?=(?:what|how|which|who|when|where|why|whether)\b)"
@@ -277,10 +296,10 @@ def _tidy(text: str) -> str:
 # -- programmes and years ---------------------------------------------------------------------
 
 _PROG = (
-    r"service|services|scheme|partnership|fund|project|programme|program|unit|operation|strategy|board|centre|"
-    r"center|hub|hubs|survey|network|panel|commission|initiative|campaign|helpline|forum|academy|"
-    r"team|gateway|havens|lighthouse|pilot|alliance|portal|toolkit|visitors|"
-    r"schemes|partnerships|funds|projects|programmes|units|boards|centres|networks|panels|teams|pilots"
+    r"service|services|scheme|partnership|fund|project|programme|program|unit|operation|strategy|board|"
+    r"centre|center|hub|hubs|survey|network|panel|commission|initiative|campaign|helpline|forum|academy|"
+    r"team|gateway|havens|lighthouse|pilot|alliance|portal|toolkit|visitors|schemes|partnerships|funds|"
+    r"projects|programmes|units|boards|centres|networks|panels|teams|pilots"
 )
 _PROG_WORD = re.compile(rf"(?i)^(?:{_PROG})$")
 _CAP = r"(?:[A-Z][\w’'&\-]*)"
@@ -288,18 +307,17 @@ _NAME_RE = re.compile(
     rf"(?P<art>\b[Tt]he\s+)?(?P<name>{_CAP}(?:\s+(?:(?:of|and|for|the|&)\s+)?{_CAP})*"
     rf"(?:\s+(?:[a-z][\w\-]*\s+){{0,2}}?(?:{_PROG})\b)?)"
 )
-_NOT_NAME_WORDS = {
-    "further", "following", "given", "since", "in", "according", "will", "can", "could", "would", "please", "mayor",
-    "mayor's", "mayor’s", "mr", "madam", "dear", "what", "how", "which", "who", "when", "where", "why", "whether",
-    "is", "are", "was", "were", "does", "do", "did", "has", "have", "and", "the", "a", "an", "i", "my", "as", "at",
-    "on", "to", "for", "of", "this", "that", "these", "those", "it", "its", "if", "also", "so", "but", "with",
-    "by", "from", "last", "during", "after", "before", "under", "over", "between", "while", "although", "despite",
-    "thank", "thanks", "re", "answer", "question", "annual", "report", "what's", "how's", "there", "here",
-}
-_NOT_ACRONYM = {
-    "MOPAC", "MPS", "GLA", "UK", "MP", "MPs", "OBE", "CB", "QPM", "FY", "MQ", "MQs", "BCU", "BCUs", "DMPC", "PCSO",
-    "PCSOs", "BAME", "BME", "LGBT", "LGBTQ", "Q1", "Q2", "Q3", "Q4", "CEO", "AM", "AMs", "PCP", "ONS", "NHS",
-}
+_NOT_NAME_WORDS = set(
+    """further following given since in according will can could would please mayor mayor's mayor’s mr
+    madam dear what how which who when where why whether is are was were does do did has have and the a
+    an i my as at on to for of this that these those it its if also so but with by from last during
+    after before under over between while although despite thank thanks re answer question annual report
+    what's how's there here""".split()
+)
+_NOT_ACRONYM = set(
+    """MOPAC MPS GLA UK MP MPs OBE CB QPM FY MQ MQs BCU BCUs DMPC PCSO PCSOs BAME BME LGBT LGBTQ Q1 Q2 Q3
+    Q4 CEO AM AMs PCP ONS NHS""".split()
+)
 
 
 def programmes(text: str) -> list[str]:
@@ -317,7 +335,8 @@ def programmes(text: str) -> list[str]:
             continue
         words[-1] = re.sub(r"['’]s?$", "", words[-1])
         name = " ".join(words)
-        acronym = len(words) == 1 and re.fullmatch(r"[A-Z][A-Z0-9]{1,7}", name) is not None and name not in _NOT_ACRONYM
+        acronym = (len(words) == 1 and re.fullmatch(r"[A-Z][A-Z0-9]{1,7}", name) is not None
+                   and name not in _NOT_ACRONYM)
         if not (acronym or any(_PROG_WORD.match(w) for w in words) or words[0] in ("Project", "Operation")):
             continue
         if name.lower() in ("police and crime plan", "annual report", "metropolitan police service"):
@@ -348,18 +367,29 @@ def plan_in(text: str) -> str | None:
     return fy(a, b)
 
 
-_OWN_TIME = re.compile(r"(?i)\b(?:19|20)\d\d\b|\b(?:last|this|next|previous|each|every|per)\s+(?:financial\s+)?year\b|\bsince\b")
+_OWN_TIME = re.compile(
+    r"(?i)\b(?:19|20)\d\d\b|\b(?:last|this|next|previous|each|every|per)\s+(?:financial\s+)?year\b|\bsince\b"
+)
 _PRONOUN = re.compile(
-    r"(?i)\b(?:(?P<np>(?:this|that|the|such)\s+(?:service|scheme|programme|program|project|fund|partnership|initiative|"
-    r"pilot|unit|board|centre|campaign|team|strategy|operation|hub|network|helpline|forum|survey|panel|commission|"
+    r"(?i)\b(?:(?P<np>(?:this|that|the|such)\s+(?:service|scheme|programme|program|project|fund|partnership|"
+    r"initiative|"
+    r"pilot|unit|board|centre|campaign|team|strategy|operation|hub|network|helpline|forum|survey|panel|"
+    r"commission|"
     r"academy|alliance|gateway|toolkit))(?P<poss>['’]s)?\b"
-    r"|(?P<its>its)\b|(?P<it>it)\b(?!\s+(?:is|was)\s+(?:possible|true|the\s+case|likely|clear|right|fair|expected|intended)))"
+    r"|(?P<its>its)\b|(?P<it>it)\b(?!\s+(?:is|was)\s+(?:possible|true|the\s+case|likely|clear|right|fair|"
+    r"expected|intended)))"
 )
 _SUBJECT_RE = re.compile(
-    r"(?i)^what\s+(?:(?:is|was|are|were|has\s+been|have\s+been|will\s+be)\s+(?P<np>(?:the|a|an|[\w’']+['’]s)\b.+)"
-    r"|(?P<np2>(?:the\s+|[\w’']+['’]s\s+)[^?]+?)\s+(?:is|was|are|were|has\s+been|have\s+been)(?P<tail>\s+(?:in|for|during|under)\s+.+)?)$"
+    r"(?i)^what\s+(?:(?:is|was|are|were|has\s+been|have\s+been|will\s+be)\s+(?P<np>(?:the|a|an|[\w’']+['’]s)"
+    r"\b.+)"
+    r"|(?P<np2>(?:the\s+|[\w’']+['’]s\s+)[^?]+?)\s+(?:is|was|are|were|has\s+been|have\s+been)"
+    r"(?P<tail>\s+(?:in|for|during|under)\s+.+)?)$"
 )
-_BREAKDOWN_RE = re.compile(r"(?i)\b(?:by|per|for\s+each|in\s+each|broken\s+down\s+by|across\s+each)\s+(?P<dim>borough|ward|bcu|month|quarter|ethnicity|ethnic\s+group|age|gender|sex|force|region)s?\b|\b(?P<dim2>borough|ward)[-\s]by[-\s]\w+\b")
+_BREAKDOWN_RE = re.compile(
+    r"(?i)\b(?:by|per|for\s+each|in\s+each|broken\s+down\s+by|across\s+each)\s+"
+    r"(?P<dim>borough|ward|bcu|month|quarter|ethnicity|ethnic\s+group|age|gender|sex|force|region)s?\b"
+    r"|\b(?P<dim2>borough|ward)[-\s]by[-\s]\w+\b"
+)
 
 
 def gap_sentence(part: MQPart) -> str:
@@ -384,31 +414,36 @@ def breakdown(question: str) -> str | None:
     return f"a {'BCU' if dim == 'bcu' else dim} breakdown"
 
 
-_INVERTED = re.compile(r"(?i)^(?:\w+\s+){0,4}?(?:did|does|do|is|are|was|were|has|have|had|will|would|can|could)\s+"
-                       r"(?:the|a|an|it|they|this|these|those|mopac|[A-Z])")
+_INVERTED = re.compile(
+    r"(?i)^(?:\w+\s+){0,4}?(?:did|does|do|is|are|was|were|has|have|had|will|would|can|could)\s+"
+    r"(?:the|a|an|it|they|this|these|those|mopac|[A-Z])"
+)
 _TITLE = re.compile(r"[^\n.?!;]{2,99}[^\n.?!;:,]")
 _BACKREF_NOUN = re.compile(
-    r"(?i)\b(?:this|that|these|those|such|the)\s+(?!mayor|met\b|mps\b|public|assembly|government|home\s+office|"
-    r"commissioner|capital|city|country|uk\b|police\b|number|total|proportion|percentage|share|amount|value|level|"
-    r"average|rate|cost|budget|following|same|last|first|next|current|past)[a-z]+"
+    r"(?i)\b(?:this|that|these|those|such|the)\s+(?!mayor|met\b|mps\b|public|assembly|government|"
+    r"home\s+office|commissioner|capital|city|country|uk\b|police\b|number|total|proportion|percentage|"
+    r"share|amount|value|level|average|rate|cost|budget|following|same|last|first|next|current|past)[a-z]+"
 )
 _RELATIVE = re.compile(r"(?i)\b(?:last|this|the\s+(?:past|last|current))\s+(?:financial\s+)?year\b")
-_BACKREF = re.compile(r"(?i)\b(?:it|its|they|them|their|this|that|these|those|such|the\s+same)\b(?!\s+years?\b)")
+_BACKREF = re.compile(
+    r"(?i)\b(?:it|its|they|them|their|this|that|these|those|such|the\s+same)\b(?!\s+years?\b)"
+)
 _THEY = re.compile(r"(?i)\b(?:they|them|their)\b")
 _ATTRIBUTES = content_words(
-    "budget budgets cost costs spend spent spending funding funded fund money staff staffing employ employed "
-    "people person number numbers total annual annually supported support helped help evaluation evaluated outcome "
-    "outcomes result results referral referrals target targets achieve achieved launch launched start started "
-    "expand expanded capacity contract contracts provider providers run ran manage managed waiting time times "
-    "success successful impact performance users clients victims cases size scale value figure figures breakdown "
-    "split list how many much when where why long last current latest carried out done made undertaken "
-    "published commissioned planned conducted completed received allocated assessment assessed progress update"
+    "budget budgets cost costs spend spent spending funding funded fund money staff staffing employ "
+    "employed people person number numbers total annual annually supported support helped help evaluation "
+    "evaluated outcome outcomes result results referral referrals target targets achieve achieved launch "
+    "launched start started expand expanded capacity contract contracts provider providers run ran manage "
+    "managed waiting time times success successful impact performance users clients victims cases size "
+    "scale value figure figures breakdown split list how many much when where why long last current "
+    "latest carried out done made undertaken published commissioned planned conducted completed received "
+    "allocated assessment assessed progress update"
 )
 _ASIDE = re.compile(r"\s+[—–]\s+(?P<a>[^—–]{12,}?)(?:\s*[—–](?=\s|$|[,;:?.])|$)|\s*\((?P<b>[^()]{30,})\)")
 
 
 def _asides(text: str) -> tuple[str, list[str]]:
-    """Commentary between dashes or in long brackets, out of the ask: '... in 2022/23 — I ask because ... —'."""
+    """Commentary between dashes or in long brackets, out of the ask: '... 2022/23 — I ask because ... —'."""
     found: list[str] = []
 
     def repl(m: re.Match[str]) -> str:
@@ -472,8 +507,9 @@ def _split_body(label: str, body: str, stem: str | None, depth: int) -> list[_As
     pieces = _pieces(chosen)
     if len(pieces) <= 1:
         text, verb = pieces[0] if pieces else (_tidy(body), None)
-        return [_Ask(label, text, stem, context, verb)]
-    return [_Ask(f"{label}.{i + 1}" if label else str(i + 1), p, stem, context, v) for i, (p, v) in enumerate(pieces)]
+        return [_Ask(label, text, stem=stem, context=context, verb=verb)]
+    return [_Ask(f"{label}.{i + 1}" if label else str(i + 1), p, stem=stem, context=context, verb=v)
+            for i, (p, v) in enumerate(pieces)]
 
 
 def _pieces(sentences: list[str]) -> list[tuple[str, str | None]]:
@@ -553,14 +589,16 @@ def analyse(text: str, max_chars: int | None = None) -> MQAnalysis:
     raw = "".join(" " if unicodedata.category(c) in ("Cc", "Cf") and c not in "\n\t" else c for c in text)
     raw = re.sub(r"[ \t]+", " ", raw.replace("\r\n", "\n").replace("\r", "\n")).strip()
     if not raw.strip(" .?!,;:-"):
-        raise InputError("the Mayor's Question is empty", "paste the question as tabled, e.g. 'Will the Mayor tell me (a) ..., (b) ...?'")
+        raise InputError("the Mayor's Question is empty",
+                         "paste the question as tabled, e.g. 'Will the Mayor tell me (a) ..., (b) ...?'")
     notes: list[str] = []
     truncated = False
     if max_chars is not None and len(raw) > max_chars:
         cut = raw.rfind(" ", 0, max_chars)
         raw = raw[: cut if cut > max_chars // 2 else max_chars]
         truncated = True
-        notes.append(f"The question was longer than {max_chars:,} characters; the text after that was not read.")
+        notes.append(f"The question was longer than {max_chars:,} characters; "
+                     "the text after that was not read.")
     title = ""
     first, _, rest = raw.partition("\n")
     if rest.strip() and _TITLE.fullmatch(first.strip()):
@@ -580,7 +618,8 @@ def analyse(text: str, max_chars: int | None = None) -> MQAnalysis:
         lead_verb = lead_courtesy.group("verb") if lead_courtesy else None
         preamble_list = lead_context
         # a full question in the preamble is an ask of its own, never dropped
-        intro = [s for s in pre_sentences[:-1] if s.endswith("?") and s in preamble_list and len(s.split()) >= 4]
+        intro = [s for s in pre_sentences[:-1]
+                 if s.endswith("?") and s in preamble_list and len(s.split()) >= 4]
         for n, s in enumerate(intro, 1):
             preamble_list.remove(s)
             asks.append(_Ask("intro" if len(intro) == 1 else f"intro.{n}", s))
@@ -605,16 +644,19 @@ def analyse(text: str, max_chars: int | None = None) -> MQAnalysis:
     quote_topics = [t for q in quotes for t in programmes(q)]
     title_text = re.sub(r"\s*\(\d+\)$", "", title)
     quote_topics = programmes(title_text) + quote_topics  # the title names the topic, at the lowest priority
-    state = _State(ctx_topics[-1] if ctx_topics else None, ctx_years, ctx_plan, quote_topics, title=title_text,
+    state = _State(ctx_topics[-1] if ctx_topics else None, ctx_years, ctx_plan, quote_topics,
+                   title=title_text,
                    context_years=tuple(ctx_years))
     parts = [p for p in (_resolve(a, state) for a in asks) if p is not None]
     if not parts:
-        raise InputError("no question found in the text", "include at least one question, e.g. 'How many people did ... support in 2022/23?'")
+        raise InputError("no question found in the text",
+                         "include at least one question, e.g. 'How many people did ... support in 2022/23?'")
     if refs:
         notes.append("Refers to earlier question " + ", ".join(refs) + " (a reference, not a year).")
     return MQAnalysis(
-        text=raw, preamble=preamble, title=title, lead_in=lead_in.strip(), quotes=tuple(quotes), references=tuple(refs),
-        years=tuple(ctx_years), plan=ctx_plan, topics=tuple({re.sub(r"^the ", "", t): t for t in ctx_topics}.values()), parts=tuple(parts),
+        text=raw, preamble=preamble, title=title, lead_in=lead_in.strip(), quotes=tuple(quotes),
+        references=tuple(refs), years=tuple(ctx_years), plan=ctx_plan,
+        topics=tuple({re.sub(r"^the ", "", t): t for t in ctx_topics}.values()), parts=tuple(parts),
         truncated=truncated, notes=tuple(notes),
     )
 
@@ -657,7 +699,8 @@ def _resolve(ask: _Ask, state: _State) -> MQPart | None:
             past = bool(years_in(q) or state.years) or verb in ("provide", "give", "list", "publish", "share")
             q = f"{'What was' if past else 'What is'} {q}"
     own_topics = programmes(q)
-    topic = own_topics[-1] if own_topics else state.topic or (state.fallback_topics[-1] if state.fallback_topics else None)
+    fallback = state.fallback_topics[-1] if state.fallback_topics else None
+    topic = own_topics[-1] if own_topics else state.topic or fallback
     resolved = q
     referred = bool(re.match(r"(?i)(?:if\s+so|and)\b", core) or _BACKREF.search(core))
     if not own_topics and topic:
@@ -671,11 +714,14 @@ def _resolve(ask: _Ask, state: _State) -> MQPart | None:
             name = topic
             noun = pm.group("np").split()[-1] if pm.group("np") else ""
             if noun and noun.lower() not in topic.lower():
-                name = f"{topic} {noun.lower()}"  # "the partnership" -> "the Community Alliance To Combat Hate partnership"
+                name = f"{topic} {noun.lower()}"  # "the partnership" -> "the ... To Combat Hate partnership"
             rep = _possessive(name) if pm.group("its") or pm.group("poss") else name
             resolved = resolved[: pm.start()] + rep + resolved[pm.end() :]
             if subject is not None:
-                subject = _PRONOUN.sub(lambda x: _possessive(topic) if x.group("its") or x.group("poss") else topic, subject, count=1)
+                def named(x: re.Match[str], name: str = topic) -> str:
+                    return _possessive(name) if x.group("its") or x.group("poss") else name
+
+                subject = _PRONOUN.sub(named, subject, count=1)
         elif content_words(resolved) <= _ATTRIBUTES:
             # elliptical: "(c) what was the annual budget?" is the budget of the programme in play
             resolved = f"{resolved} ({topic})"
@@ -712,7 +758,8 @@ def _resolve(ask: _Ask, state: _State) -> MQPart | None:
     if subject is not None:
         subject = re.sub(r"\s+in\s+20\d\d-\d\d(?:\s+and\s+20\d\d-\d\d)*$", "", subject).strip()
         prev = state.previous
-        if re.match(r"(?i)(?:a|the)\s+(?:breakdown|split|list)\b", subject) and " of " not in subject and prev:
+        listing = re.match(r"(?i)(?:a|the)\s+(?:breakdown|split|list)\b", subject)
+        if listing and " of " not in subject and prev:
             what = prev.subject or prev.question.rstrip("?")
             subject = f"{subject} of {what}"
             resolved = re.sub(r"\s*\([^)]*\)$", "", f"What is {subject}") if not own_topics else resolved
@@ -727,8 +774,10 @@ def _resolve(ask: _Ask, state: _State) -> MQPart | None:
 
 
 _COMPARE = re.compile(
-    r"(?i)^(?:and\s+)?how\s+(?:does|do|did|has|have|is|are)\s+(?:this|that|these|those|it|they|the\s+(?:figure|figures|"
-    r"number|numbers|total|totals))\s+(?:compared?|changed|differ)\s*(?:(?:with|to|against|since|from)\s+(?P<target>.+))?$"
+    r"(?i)^(?:and\s+)?how\s+(?:does|do|did|has|have|is|are)\s+(?:this|that|these|those|it|they|"
+    r"the\s+(?:figure|figures|"
+    r"number|numbers|total|totals))\s+(?:compared?|changed|differ)\s*(?:(?:with|to|against|since|from)"
+    r"\s+(?P<target>.+))?$"
 )
 
 
@@ -740,7 +789,8 @@ def _comparison(ask: _Ask, q: str, state: _State) -> MQPart | None:
         return None
     target = m.group("target") or ""
     years = years_in(target)
-    if not years and re.search(r"(?i)\b(?:previous|last|prior|preceding|year before|earlier)\b", target) and prev.years:
+    earlier = re.search(r"(?i)\b(?:previous|last|prior|preceding|year before|earlier)\b", target)
+    if not years and earlier and prev.years:
         start = int(prev.years[0][:4]) - 1
         years = [f"{start}-{(start + 1) % 100:02d}"]
     if target and not years:
@@ -756,7 +806,9 @@ def _comparison(ask: _Ask, q: str, state: _State) -> MQPart | None:
 
 # Drafting lives in mq_draft, which imports the analysis above; its names are served from here lazily,
 # so `reportqa.mq` is the one API and importing either module first works.
-_DRAFT_NAMES = ("DraftPart", "MQDraft", "draft_mq", "draft_from_answers", "to_markdown", "to_docx", "register")
+_DRAFT_NAMES = (
+    "DraftPart", "MQDraft", "draft_mq", "draft_from_answers", "to_markdown", "to_docx", "register",
+)
 
 
 def __getattr__(name: str) -> object:
@@ -767,4 +819,6 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["MQAnalysis", "MQPart", "analyse", "programmes", "years_in", "breakdown", "gap_sentence", *_DRAFT_NAMES]
+__all__ = [
+    "MQAnalysis", "MQPart", "analyse", "programmes", "years_in", "breakdown", "gap_sentence", *_DRAFT_NAMES,
+]

@@ -170,7 +170,8 @@ def _compose_part(item: _Item, refs: _References, max_related: int = 2) -> Draft
             return DraftPart(status="not_found", text=text, related=cits, gap=gap, notes=tuple(notes), **base)
         if part.policy:
             body = f"{_POLICY_GAP} Background from the reports:\n{body}"
-            return DraftPart(status="policy", text=body, citations=cits, gap=_POLICY_GAP, notes=tuple(notes), **base)
+            return DraftPart(status="policy", text=body, citations=cits, gap=_POLICY_GAP, notes=tuple(notes),
+                             **base)
         return DraftPart(status="answered", text=body, citations=cits, notes=tuple(notes), **base)
     if ans.status == "refused":
         category = next((n.split(":", 1)[1].strip() for n in ans.notes if n.startswith("refused:")), "")
@@ -189,8 +190,10 @@ _POLICY_GAP = ("This part asks for the Mayor's decision or view, which the repor
                "the Mayor's office should answer it.")
 _REFUSED = {
     "off_topic": "The reports do not cover this: it is outside the subject of MOPAC's reports.",
-    "politics": "This part asks for a political opinion, which the reports do not give; for the Mayor's office.",
-    "personal_data": "The reports do not give personal information about individuals, and this draft does not.",
+    "politics": "This part asks for a political opinion, which the reports do not give; "
+                "for the Mayor's office.",
+    "personal_data": "The reports do not give personal information about individuals, "
+                     "and this draft does not.",
     "injection": "Not processed: this part reads as an instruction to the assistant rather than a question.",
     "crime": "Not processed: this part asks for help with something harmful, not about the reports.",
 }
@@ -213,7 +216,8 @@ def _summary(parts: Sequence[DraftPart], coverage: str, max_parts: int) -> str:
     out: list[str] = []
     if answered and not (missing or policy or skipped):
         n = len(parts)
-        out.append("The reports answer " + ("the question." if n == 1 else "both parts." if n == 2 else f"all {n} parts."))
+        scope = "the question." if n == 1 else "both parts." if n == 2 else f"all {n} parts."
+        out.append("The reports answer " + scope)
     elif answered:
         out.append(_cap(_labels(answered)) + (" is" if len(answered) == 1 and answered[0].label else " are")
                    + " answered from the reports.")
@@ -224,7 +228,8 @@ def _summary(parts: Sequence[DraftPart], coverage: str, max_parts: int) -> str:
     elif missing:
         out.append(f"The reports do not cover {_labels(missing)}.")
     if policy:
-        out.append(_cap(_labels(policy)) + " asks for the Mayor's decision or view: for the Mayor's office to answer.")
+        out.append(_cap(_labels(policy))
+                   + " asks for the Mayor's decision or view: for the Mayor's office to answer.")
     if skipped:
         out.append(f"{_cap(_labels(skipped))} {'was' if len(skipped) == 1 else 'were'} not processed "
                    f"(the draft answers at most {max_parts} parts).")
@@ -262,7 +267,9 @@ def _ask_part(assistant: Any, part: MQPart, backend: str | None) -> Answer:
     "What was the MPS net budget in 2012/13?" is answered by the 2015-16 report, which states it. The
     answer is kept only when its quotes name the asked year, so a figure for another year never stands in.
     """
-    year = part.years[0] if len(part.years) == 1 else None
+    # a year carried from the preamble or an earlier part is pinned; a year the part names itself is left
+    # to the service, which may widen to a later report that states that year's figure
+    year = part.years[0] if len(part.years) == 1 and part.year_carried else None
     ans: Answer = assistant.ask(part.standalone, year=year, backend=backend)
     if ans.status != "not_found" or "No report in the collection covers" not in ans.text:
         return ans
@@ -313,7 +320,8 @@ def draft_mq(assistant: Any, text: str, max_parts: int = 8, max_chars: int = 120
     t2 = time.perf_counter()
     notes = list(analysis.notes)
     if analysis.quotes:
-        notes.append(f"{len(analysis.quotes)} quotation(s) in the question were read as context, not as asks.")
+        notes.append(f"{len(analysis.quotes)} quotation(s) in the question were read as context, "
+                     "not as asks.")
     title = "Draft answer: Mayor's Question" + (
         f" (further to {', '.join(analysis.references)})" if analysis.references else "")
     draft = _compose(items, title, analysis.text, assistant.coverage_text(), max_parts,
@@ -361,8 +369,10 @@ def _sections(draft: MQDraft) -> list[tuple[str, list[tuple[str, str]]]]:
             answer.append(("note", f"Searched as: {p.standalone}"))
     out: list[tuple[str, list[tuple[str, str]]]] = [("Answer", answer)]
     if draft.nearby:
-        items = [("bullet", f"“{_shorten(c.quote, 200)}” ({_source_label(c)}) [{c.marker}]") for c in draft.nearby]
-        out.append(("What the reports cover nearby", [("para", f"The reports cover {draft.coverage}.")] + items))
+        items = [("bullet", f"“{_shorten(c.quote, 200)}” ({_source_label(c)}) [{c.marker}]")
+                 for c in draft.nearby]
+        intro = [("para", f"The reports cover {draft.coverage}.")]
+        out.append(("What the reports cover nearby", intro + items))
     missing = draft.parts_with("not_found", "refused", "error", "policy")
     if missing:
         out.append(("Not covered by the reports",
@@ -421,7 +431,8 @@ def to_docx(draft: MQDraft, path: str | Path) -> Path:
     q.add_run("Question: ").bold = True
     q.add_run(_shorten(draft.question, 4000))
     if draft.earlier_questions:
-        doc.add_paragraph().add_run(f"Further to question {', '.join(draft.earlier_questions)}.").italic = True
+        further = f"Further to question {', '.join(draft.earlier_questions)}."
+        doc.add_paragraph().add_run(further).italic = True
     s = doc.add_paragraph()
     s.add_run("Summary: ").bold = True
     s.add_run(draft.summary)
@@ -449,7 +460,9 @@ def to_docx(draft: MQDraft, path: str | Path) -> Path:
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser("draft", help="draft an answer to a Mayor's Question, part by part, with sources")
+    p = subparsers.add_parser(
+        "draft", help="draft an answer to a Mayor's Question, part by part, with sources"
+    )
     p.add_argument("text", nargs="?", help="the question as tabled ('-' reads standard input)")
     p.add_argument("--file", help="read the question from a text file")
     p.add_argument("--format", choices=["md", "docx"], default="md", help="output format (default md)")
@@ -462,7 +475,8 @@ def register(subparsers: Any) -> None:
 
 def _read_question(args: argparse.Namespace) -> str:
     if args.file and args.text:
-        raise InputError("give the question as text or with --file, not both", "reportqa draft --file question.txt")
+        raise InputError("give the question as text or with --file, not both",
+                         "reportqa draft --file question.txt")
     if args.file:
         path = Path(args.file)
         try:
@@ -472,12 +486,14 @@ def _read_question(args: argparse.Namespace) -> str:
         except UnicodeDecodeError as exc:
             raise InputError(f"{path}: not UTF-8 text", "save the question as plain text (UTF-8)") from exc
         except OSError as exc:
-            raise InputError(f"{path}: cannot read it ({exc.strerror})", "check the path given to --file") from exc
+            raise InputError(f"{path}: cannot read it ({exc.strerror})",
+                             "check the path given to --file") from exc
     if args.text == "-":
         return sys.stdin.read()
     if args.text:
         return str(args.text)
-    raise InputError("no question given", "reportqa draft \"Will the Mayor tell me (a) ..., (b) ...?\" or --file question.txt")
+    raise InputError("no question given",
+                     "reportqa draft \"Will the Mayor tell me (a) ..., (b) ...?\" or --file question.txt")
 
 
 def cmd_draft(args: argparse.Namespace, config: Any) -> int:
@@ -485,7 +501,8 @@ def cmd_draft(args: argparse.Namespace, config: Any) -> int:
 
     text = _read_question(args)
     if args.format == "docx" and not args.out:
-        raise InputError("a Word draft needs --out", "e.g. reportqa draft --file q.txt --format docx --out draft.docx")
+        raise InputError("a Word draft needs --out",
+                         "e.g. reportqa draft --file q.txt --format docx --out draft.docx")
     if args.max_parts < 1:
         raise InputError("--max-parts must be at least 1", "e.g. --max-parts 8")
     if not text.strip():
@@ -500,7 +517,8 @@ def cmd_draft(args: argparse.Namespace, config: Any) -> int:
             try:
                 out.write_text(to_markdown(draft), encoding="utf-8")
             except OSError as exc:
-                raise InputError(f"cannot write {out}: {exc.strerror or exc}", "choose another --out path") from exc
+                raise InputError(f"cannot write {out}: {exc.strerror or exc}",
+                                 "choose another --out path") from exc
         print(f"wrote {out}", file=sys.stderr)
     if args.json:
         print(json.dumps(draft.to_json(), indent=2, ensure_ascii=False))
