@@ -111,19 +111,9 @@ def label(p: Passage) -> str:
 
 
 def citation(marker: int, p: Passage, s: Sentence) -> Citation:
-    return Citation(
-        marker=marker,
-        passage_id=p.id,
-        report_id=p.report_id,
-        title=p.title,
-        year=p.year,
-        section=p.section,
-        priority=p.priority,
-        quote=p.text[s.start - p.start : s.end - p.start],
-        start=s.start,
-        end=s.end,
-        passage=p.clean,
-    )
+    from reportqa.answer.verify import citation_span
+
+    return citation_span(marker, p, s.start, s.end)
 
 
 class ExtractiveAnswerer:

@@ -217,6 +217,11 @@ def citation_for(marker: int, passage: Passage, sentence: str | Sequence[str] | 
         start, end = min(b.start for b in best), max(b.end for b in best)
     else:
         start, end = passage.start, passage.end
+    return citation_span(marker, passage, start, end)
+
+
+def citation_span(marker: int, passage: Passage, start: int, end: int) -> Citation:
+    """The one way a citation is made: the quote is cut from the passage's exact source text by offsets."""
     return Citation(
         marker=marker,
         passage_id=passage.id,
