@@ -6,7 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Status = Literal["answered", "not_found", "refused"]
+# answered: the evidence gives what was asked; partial: the reports cover the subject but not the asked
+# detail (the answer says what they give and names what they don't); not_found; refused.
+Status = Literal["answered", "partial", "not_found", "refused"]
 
 
 class _Frozen(BaseModel):
@@ -141,6 +143,10 @@ class Answer(_Frozen):
     notes: tuple[str, ...] = ()
     dropped_markers: int = 0
     timings: dict[str, float] = Field(default_factory=dict)
+    hits: tuple[Hit, ...] = ()  # the retrieved passages the answer was chosen from, best first
+    missing: str = ""  # for a partial answer: the asked detail the reports do not give
+    refusal: str = ""  # for a refused answer: the policy category ("injection", "personal_data", ...)
+    answerability: float | None = None  # the calibrated probability that the evidence answers the question
 
     def to_json(self) -> dict[str, object]:
         return self.model_dump(mode="json")
