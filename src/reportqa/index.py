@@ -37,6 +37,12 @@ from reportqa.types import Passage, Report
 
 log = logging.getLogger(__name__)
 PARSER_VERSION = "parse-v1"
+# The build layout: 2 added sentence vectors (sentences.npy) and exact, single-threaded HNSW settings.
+INDEX_FORMAT = 2
+# HNSW built on one thread with a wide search beam: the same corpus gives the same neighbours on any
+# machine (a multi-threaded build inserts in a racy order, and a narrow beam then misses different
+# passages on different builds).
+HNSW = {"hnsw:space": "cosine", "hnsw:num_threads": 1, "hnsw:construction_ef": 200, "hnsw:search_ef": 200}
 Progress = Callable[[str], None]
 
 
@@ -74,7 +80,18 @@ def fingerprint(corpus: Corpus, config: Config) -> dict[str, Any]:
         "model": model_fingerprint(),
         "chunker": {**config.chunk.model_dump(), "chunker": CHUNKER_VERSION, "parser": PARSER_VERSION},
         "taxonomy": hashlib.sha256(DEFAULT_TAXONOMY.read_bytes()).hexdigest()[:16],
+        "format": INDEX_FORMAT,
     }
+
+
+def sentence_key(text: str) -> str:
+    """The key a sentence vector is stored and reused under: a digest of the embedded text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def sentence_texts(passages: list[Passage]) -> list[str]:
+    """Every sentence of every passage, in passage then sentence order: the rows of sentences.npy."""
+    return [s.text for p in passages for s in p.sentences]
 
 
 # -- layout and Chroma ------------------------------------------------------------------------
@@ -194,6 +211,17 @@ def ingest(
         arr = embedder.embed([embed_text(p) for p in todo])
         for p, v in zip(todo, arr, strict=True):
             vectors[p.id] = [float(x) for x in v]
+    texts = sentence_texts(passages)
+    keys = [sentence_key(t) for t in texts]
+    old_sent = _old_sentence_vectors(current) if current is not None and reuse else {}
+    missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in old_sent}.items())
+    if missing:
+        say(f"{len(texts)} sentences: {len(texts) - len(missing)} reused, {len(missing)} to embed")
+        embedder = embedder or Embedder(config.embed_batch_size)
+        arr = embedder.embed([t for _, t in missing])
+        for (k, _), v in zip(missing, arr, strict=True):
+            old_sent[k] = v
+    sent_vectors = (keys, old_sent)
     if _fail_after_embedding:  # used by the crash test: the process dies here
         raise ReportQAError("ingest interrupted (test hook)")
 
@@ -204,7 +232,7 @@ def ingest(
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
     try:
-        _write_build(config, tmp, build, passages, vectors, fp)
+        _write_build(config, tmp, build, passages, vectors, fp, sent_vectors)
         os.replace(tmp, build)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -229,8 +257,26 @@ def _old_vectors(config: Config, build: Path, ids: list[str]) -> dict[str, list[
     return {i: [float(x) for x in e] for i, e in zip(got["ids"], got["embeddings"], strict=True)}
 
 
+def _old_sentence_vectors(build: Path) -> dict[str, Any]:
+    try:
+        import numpy as np
+
+        keys = json.loads((build / "sentence_keys.json").read_text(encoding="utf-8"))
+        arr = np.load(build / "sentences.npy")
+    except (OSError, ValueError) as exc:  # an old layout or a broken build only costs a re-embed
+        log.info("no sentence vectors to reuse from %s: %s", build, exc)
+        return {}
+    return {k: arr[i] for i, k in enumerate(keys) if i < len(arr)}
+
+
 def _write_build(
-    config: Config, tmp: Path, final: Path, passages: list[Passage], vectors: dict[str, list[float]], fp: dict[str, Any]
+    config: Config,
+    tmp: Path,
+    final: Path,
+    passages: list[Passage],
+    vectors: dict[str, list[float]],
+    fp: dict[str, Any],
+    sent_vectors: tuple[list[str], dict[str, Any]],
 ) -> None:
     from llama_index.core.schema import TextNode
     from llama_index.vector_stores.chroma import ChromaVectorStore
@@ -243,7 +289,7 @@ def _write_build(
             client.delete_collection(name)
         except Exception:  # noqa: S110 - absent is fine
             pass
-    col = client.create_collection(name, embedding_function=None, metadata={"hnsw:space": "cosine"})
+    col = client.create_collection(name, embedding_function=None, metadata=dict(HNSW))
     store = ChromaVectorStore(chroma_collection=col)
     nodes = [TextNode(id_=p.id, text=p.clean, metadata=_metadata(p), embedding=vectors[p.id]) for p in passages]
     for i in range(0, len(nodes), 500):
@@ -252,6 +298,13 @@ def _write_build(
     with (tmp / "passages.jsonl").open("w", encoding="utf-8") as fh:
         for p in passages:
             fh.write(json.dumps(p.model_dump(mode="json"), ensure_ascii=False) + "\n")
+    import numpy as np
+
+    keys, by_key = sent_vectors
+    dims = Embedder.dims
+    matrix = np.stack([np.asarray(by_key[k], dtype=np.float32) for k in keys]) if keys else np.zeros((0, dims), np.float32)
+    np.save(tmp / "sentences.npy", matrix)
+    (tmp / "sentence_keys.json").write_text(json.dumps(keys), encoding="utf-8")
     import bm25s
 
     bm = bm25s.BM25()
@@ -302,6 +355,10 @@ class OpenIndex:
         return cls(config, build)
 
     @cached_property
+    def sentence_vectors(self) -> SentenceVectors:
+        return SentenceVectors.load(self.build, self.passages)
+
+    @cached_property
     def bm25(self) -> Any:
         import bm25s
 
@@ -320,3 +377,39 @@ class OpenIndex:
                 "run `reportqa ingest` again",
             ) from exc
         return ChromaVectorStore(chroma_collection=col)
+
+
+class SentenceVectors:
+    """The unit vectors of every passage sentence, computed at ingest: shape (sentences, 384), float32.
+
+    `for_passage(p)` gives the rows of one passage's sentences, in order, so the answerer scores every
+    sentence of the retrieved passages with one matrix product against the query vector.
+    """
+
+    def __init__(self, matrix: Any, first_row: dict[str, int]) -> None:
+        self.matrix = matrix
+        self.first_row = first_row
+
+    @classmethod
+    def load(cls, build: Path, passages: list[Passage]) -> SentenceVectors:
+        import numpy as np
+
+        try:
+            matrix = np.load(build / "sentences.npy", mmap_mode="r")
+        except OSError as exc:
+            raise IndexMissing(f"the index at {build} has no sentence vectors", "run `reportqa ingest` again") from exc
+        first: dict[str, int] = {}
+        row = 0
+        for p in passages:
+            first[p.id] = row
+            row += len(p.sentences)
+        if row != len(matrix):
+            raise IndexMissing(
+                f"the index at {build} has {len(matrix)} sentence vectors for {row} sentences",
+                "run `reportqa ingest` again",
+            )
+        return cls(matrix, first)
+
+    def for_passage(self, p: Passage) -> Any:
+        start = self.first_row[p.id]
+        return self.matrix[start : start + len(p.sentences)]

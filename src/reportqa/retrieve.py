@@ -122,7 +122,10 @@ class Retriever:
         self.reranker = reranker or make_reranker(config.reranker)
 
     def bm25(self, query: str, f: Filters, n: int) -> list[tuple[str, float]]:
-        toks = tokenize(query)
+        from reportqa.answer.features import expansions
+
+        # the other spellings of every aliased name in the query (the Met -> MPS, Metropolitan Police Service)
+        toks = tokenize(" ".join([query, *expansions(query)]))
         if not toks:
             return []
         scores = self.index.bm25.get_scores(toks)

@@ -79,7 +79,15 @@ class Assistant:
 
     @cached_property
     def extractive(self) -> ExtractiveAnswerer:
-        return ExtractiveAnswerer(Stats(self.index.passages))
+        return ExtractiveAnswerer(Stats(self.index.passages), dense=self.sentence_similarities)
+
+    def sentence_similarities(self, question: str, hits: Sequence[Hit]) -> list[Any]:
+        """The cosine of the question with every sentence of each hit: one query embedding, one product each."""
+        import numpy as np
+
+        qv = np.asarray(self.embedder.embed_query(question), dtype=np.float32)
+        vectors = self.index.sentence_vectors
+        return [np.round(np.asarray(vectors.for_passage(h.passage), dtype=np.float32) @ qv, 5) for h in hits]
 
     @cached_property
     def llm(self) -> Any:
@@ -91,6 +99,7 @@ class Assistant:
         """Load the model and indexes now rather than on the first question."""
         self.retriever.search("warm up", Filters(), 1)
         _ = self.extractive
+        _ = self.index.sentence_vectors
 
     def coverage_text(self) -> str:
         annual = [r.year for r in self.reports if r.kind != "plan page"]
@@ -153,29 +162,39 @@ class Assistant:
         scope = infer(standalone, self.reports, base)
         t1 = time.perf_counter()
         notes = list(scope.notes)
+        k_used = k or max(self.config.retrieval.k, 6)
+        focus = q if rw.changed else ""
+        used = scope.filters
         if scope.uncovered:
-            ans = self.extractive.not_found(
-                standalone, [], self.coverage_text(),
-                reason=f"No report in the collection covers {_and(scope.uncovered)}; "
-                f"the reports cover {_and(report_years(self.reports))}.",
-            )
-            return ans.model_copy(update={"rewritten_question": standalone, "question": q, "filters": scope.filters,
-                                          "notes": tuple(notes)})
-        hits = self.retriever.search(standalone, scope.filters, k or max(self.config.retrieval.k, 6))
-        t2 = time.perf_counter()
-        answer = self.extractive.answer(
-            standalone, hits, scope.filters.years, self.coverage_text(), focus=q if rw.changed else ""
-        )
-        if answer.status == "not_found" and scope.mentioned and not base.years and hits is not None:
+            # a year no report covers as its own: a target, a baseline or next year's budget, stated in
+            # another report. Look in every report, for sentences that name it.
+            used = scope.filters.model_copy(update={"years": ()})
+            hits = self.retriever.search(standalone, used, k_used)
+            answer = self.extractive.answer(standalone, hits, (), self.coverage_text(), focus=focus,
+                                            require_years=scope.uncovered)
+            if answer.status == "not_found":
+                answer = self.extractive.not_found(
+                    standalone, hits, self.coverage_text(),
+                    reason=f"No report in the collection covers {_and(scope.uncovered)}, and none names it "
+                    f"beside what was asked; the reports cover {_and(report_years(self.reports))}.",
+                )
+            else:
+                notes.append(f"no report covers {_and(scope.uncovered)}: found in a report that names it")
+            t2 = time.perf_counter()
+        else:
+            hits = self.retriever.search(standalone, scope.filters, k_used)
+            t2 = time.perf_counter()
+            answer = self.extractive.answer(standalone, hits, scope.filters.years, self.coverage_text(), focus=focus)
+        if answer.status == "not_found" and scope.mentioned and not base.years and not scope.uncovered:
             # a year in a question may be the year of the data, reported in a later report: look in every
             # report, for a sentence that itself names that year
             wider = scope.filters.model_copy(update={"years": ()})
-            more = self.retriever.search(standalone, wider, k or max(self.config.retrieval.k, 6))
+            more = self.retriever.search(standalone, wider, k_used)
             retry = self.extractive.answer(
-                standalone, more, (), self.coverage_text(), focus=q if rw.changed else "", require_years=scope.mentioned
+                standalone, more, (), self.coverage_text(), focus=focus, require_years=scope.mentioned
             )
-            if retry.status == "answered":
-                hits, answer = more, retry
+            if retry.status in ("answered", "partial"):
+                hits, answer, used = more, retry, wider
                 notes.append("the year named in the question is the year of the figures; found in " +
                              ", ".join(sorted({c.year for c in retry.citations})) + " report")
         chosen = (backend or self.config.backend).lower()
@@ -189,7 +208,8 @@ class Assistant:
             update={
                 "question": q,
                 "rewritten_question": standalone,
-                "filters": scope.filters,
+                "filters": used,
+                "hits": tuple(hits),
                 "notes": tuple(notes) + answer.notes,
                 "timings": {"parse": t1 - t0, "retrieve": t2 - t1, "answer": t3 - t2, "total": t3 - t0},
             }

@@ -116,7 +116,9 @@ def infer(question: str, reports: list[Report], base: Filters | None = None) -> 
     if base.years:
         years = list(base.years)
     if plan is not None and plan not in known_plans:
-        notes.append(f"no report is filed under a {plan} plan")
+        # an unknown plan period is dropped with a note: it never becomes a filter that matches nothing
+        notes.append(f"no report is filed under a {plan} plan: searched every report")
+        plan = base.plan
     covered = {r.year for r in reports}
     uncovered = [y for y in years if y not in covered]
     filters = Filters(

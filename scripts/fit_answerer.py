@@ -1,0 +1,150 @@
+"""Fits the answerer's two small models on the dev split and writes src/reportqa/answer/weights.json.
+
+1. Sentence fusion (evidence.py): a logistic regression over the features of every candidate sentence of
+   the retrieved passages; a sentence is positive when it overlaps a gold quote of the item.
+2. Answerability (decide.py): a logistic regression over the features of each question's best evidence;
+   positive when the item expects an answer, negative when it expects not_found or partial.
+3. The threshold: the lowest P(answerable) at which the dev precision of "answer given" reaches TARGET.
+4. The selection margin: the one with the best dev key-fact accuracy.
+The test split is only measured, never fitted on; both splits' figures are stored beside the weights.
+
+Usage: .venv/bin/python scripts/fit_answerer.py   (needs the index built by `reportqa ingest`)
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from reportqa import Assistant
+from reportqa.answer.decide import ANSWER_FEATURES, DEFAULT, Model
+from reportqa.answer.evidence import SENTENCE_FEATURES, EvidenceScorer
+from reportqa.answer.extractive import Evidence
+from reportqa.config import Config
+from reportqa.evaluation.dataset import corpus_texts, load_dataset
+from reportqa.evaluation.metrics import facts_satisfied
+
+TARGET_PRECISION = 0.9
+MARGINS = (0.5, 1.0, 1.5, 2.0, 3.0)
+OUT = Path(__file__).resolve().parent.parent / "src" / "reportqa" / "answer" / "weights.json"
+
+
+def set_model(assistant: Assistant, model: Model) -> None:
+    ex = assistant.extractive
+    ex.model = model
+    ex.scorer = EvidenceScorer(ex.stats, model.sentence_weights, model.sentence_bias)
+
+
+def run(assistant: Assistant, items: list, model: Model) -> list[tuple[object, Evidence | None, object]]:
+    """(item, last evidence decided on, answer) for every ordinary item."""
+    set_model(assistant, model)
+    out = []
+    for item in items:
+        seen: list[Evidence] = []
+        assistant.extractive.observer = seen.append
+        ans = assistant.ask(item.question, history=item.history_dicts())
+        assistant.extractive.observer = None
+        out.append((item, seen[-1] if len(seen) == 1 or ans.status != "refused" and seen else None, ans))
+    return out
+
+
+def overlaps(c, gold) -> bool:  # type: ignore[no-untyped-def]
+    s = c.sentence
+    return any(g.report_id == c.passage.report_id and any(a < s.end and s.start < b for a, b in g.spans) for g in gold)
+
+
+def fit_lr(x: list[list[float]], y: list[int], balanced: bool) -> tuple[dict[str, float], float, LogisticRegression]:
+    lr = LogisticRegression(C=1.0, class_weight="balanced" if balanced else None, max_iter=2000)
+    lr.fit(np.asarray(x), np.asarray(y))
+    return lr.coef_[0].tolist(), float(lr.intercept_[0]), lr
+
+
+def precision_recall(rows: list[tuple[float, int]], threshold: float) -> tuple[float, float]:
+    given = [y for p, y in rows if p >= threshold]
+    pos = sum(y for _, y in rows)
+    prec = sum(given) / len(given) if given else 1.0
+    rec = sum(given) / pos if pos else 1.0
+    return prec, rec
+
+
+def main() -> int:
+    config = Config()
+    assistant = Assistant.open(config)
+    ds = load_dataset(Path("eval/questions.jsonl"), corpus_texts(config.corpus_dir))
+    ordinary = [i for i in ds.items if i.parts is None and i.expect != "refused"]
+    dev = [i for i in ordinary if i.split == "dev"]
+    test = [i for i in ordinary if i.split == "test"]
+
+    # 1. sentence fusion
+    x, y = [], []
+    for item, ev, _ in run(assistant, dev, DEFAULT):
+        if ev is None or item.expect != "answered" or not item.gold:
+            continue
+        for c in ev.candidates:
+            x.append([c.features[k] for k in SENTENCE_FEATURES])
+            y.append(int(overlaps(c, item.gold)))
+    coef, bias, _ = fit_lr(x, y, balanced=False)
+    sw = dict(zip(SENTENCE_FEATURES, coef, strict=True))
+    model = replace(DEFAULT, sentence_weights=sw, sentence_bias=bias)
+    print(f"sentences: {len(y)} candidates, {sum(y)} gold; weights {json.dumps({k: round(v, 3) for k, v in sw.items()})}")
+
+    # 2. answerability
+    def answer_rows(items: list, m: Model) -> list[tuple[list[float], int]]:
+        rows = []
+        for item, ev, _ in run(assistant, items, m):
+            if ev is None:
+                continue
+            rows.append(([ev.features[k] for k in ANSWER_FEATURES], int(item.expect == "answered")))
+        return rows
+
+    dev_rows = answer_rows(dev, model)
+    coef, bias, lr = fit_lr([r for r, _ in dev_rows], [t for _, t in dev_rows], balanced=True)
+    aw = dict(zip(ANSWER_FEATURES, coef, strict=True))
+    model = replace(model, answer_weights=aw, answer_bias=bias)
+    probs = [(model.probability(dict(zip(ANSWER_FEATURES, r, strict=True))), t) for r, t in dev_rows]
+    candidates = sorted({round(p, 4) for p, _ in probs})
+    threshold = next((t for t in candidates if precision_recall(probs, t)[0] >= TARGET_PRECISION), 0.5)
+    model = replace(model, threshold=threshold)
+    dprec, drec = precision_recall(probs, threshold)
+    test_rows = answer_rows(test, model)
+    tprobs = [(model.probability(dict(zip(ANSWER_FEATURES, r, strict=True))), t) for r, t in test_rows]
+    tprec, trec = precision_recall(tprobs, threshold)
+    print(f"answerability: weights {json.dumps({k: round(v, 3) for k, v in aw.items()})}, threshold {threshold}")
+    print(f"  dev precision {dprec:.3f} recall {drec:.3f} (n={len(probs)}); test precision {tprec:.3f} recall {trec:.3f} (n={len(tprobs)})")
+
+    # 4. selection margin, on dev key facts
+    best = (-1.0, DEFAULT.select_margin)
+    for margin in MARGINS:
+        m = replace(model, select_margin=margin)
+        got = [facts_satisfied(i.key_facts, a.text) and a.status == "answered" for i, _, a in run(assistant, dev, m)
+               if i.expect == "answered"]
+        acc = sum(got) / len(got)
+        print(f"  margin {margin}: dev key facts {acc:.3f}")
+        if acc > best[0] + 1e-9:
+            best = (acc, margin)
+    model = replace(model, select_margin=best[1])
+
+    data = {
+        "sentence": {"features": list(SENTENCE_FEATURES), "weights": {k: round(v, 6) for k, v in sw.items()},
+                     "bias": round(model.sentence_bias, 6)},
+        "answerability": {"features": list(ANSWER_FEATURES), "weights": {k: round(v, 6) for k, v in aw.items()},
+                          "bias": round(model.answer_bias, 6), "threshold": model.threshold,
+                          "target_precision": TARGET_PRECISION},
+        "select_margin": model.select_margin,
+        "meta": {"fitted": True, "fitted_on": "dev", "dev": {"precision": round(dprec, 4), "recall": round(drec, 4),
+                                                              "n": len(probs)},
+                 "test": {"precision": round(tprec, 4), "recall": round(trec, 4), "n": len(tprobs)},
+                 "dev_key_facts": round(best[0], 4)},
+    }
+    OUT.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,145 @@
+"""Sentence-level evidence: every sentence of the retrieved passages, scored by a fitted fusion of dense
+similarity and lexical match.
+
+The sentence vectors are computed at ingest (`index.SentenceVectors`), so a question costs one query
+embedding. The fusion weights are a logistic regression fitted on the dev split by
+`scripts/fit_answerer.py` (a sentence is positive when it overlaps a gold quote) and stored in
+`answer/weights.json`; `Candidate.score` is its logit.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from reportqa.answer.features import AnswerType, alias_tokens, has_answer_type
+from reportqa.text import numbers_in
+from reportqa.types import Hit, Passage, Sentence
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# The names of the features, in the order the fitted weights use them.
+SENTENCE_FEATURES = ("dense", "lexical", "context", "passage_rank", "type_match", "year_named", "short")
+
+
+class Stats:
+    """Document frequencies over the collection, for weighting question words (idf)."""
+
+    def __init__(self, passages: Sequence[Passage]) -> None:
+        self.n = len(passages)
+        df: dict[str, int] = {}
+        for p in passages:
+            for w in alias_tokens(p.section + " " + p.clean):
+                df[w] = df.get(w, 0) + 1
+        self.df = df
+
+    def idf(self, word: str) -> float:
+        return math.log(1 + (self.n + 1) / (self.df.get(word, 0) + 0.5))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One sentence of a retrieved passage, with the features it was scored on."""
+
+    hit: Hit
+    position: int  # index into hit.passage.sentences
+    features: dict[str, float]
+    score: float  # the fitted logit: higher means more likely to hold the answer
+
+    @property
+    def passage(self) -> Passage:
+        return self.hit.passage
+
+    @property
+    def sentence(self) -> Sentence:
+        return self.hit.passage.sentences[self.position]
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.hit.passage.id, self.sentence.start)
+
+
+def _prefixed(words: set[str]) -> set[str]:
+    """Words plus their five-letter prefixes marked with '~', so 'visitor' meets 'visit' and 'visiting'."""
+    return words | {"~" + w[:5] for w in words if len(w) >= 5 and not w[0].isdigit()}
+
+
+def _has(have: set[str], word: str) -> bool:
+    return word in have or (len(word) >= 5 and "~" + word[:5] in have)
+
+
+def year_forms(year: str) -> re.Pattern[str]:
+    """'2014-15' as a report writes it: 2014/15, 2014-15, 2014–15, 2014/2015, 2014 – 15."""
+    a, b = int(year[:4]), int(year[5:7])
+    return re.compile(rf"{a}\s?[/\-–]\s?(?:20)?{b:02d}\b")
+
+
+@dataclass(frozen=True)
+class Question:
+    """What the scorer needs to know about a question, computed once."""
+
+    text: str
+    weights: dict[str, float]  # content word -> idf
+    answer_type: AnswerType | None
+    years: tuple[str, ...]  # financial years the question names
+    numbers: frozenset[str]
+
+
+def weigh(question: str, stats: Stats, answer_type: AnswerType | None, years: Sequence[str]) -> Question:
+    words = [w for w in alias_tokens(question) if not w[0].isdigit() and not w.startswith("£")]
+    weights = {w: stats.idf(w) for w in words}
+    nums = frozenset(n for n in numbers_in(question) if not re.fullmatch(r"(19|20)\d\d|\d\d", n))
+    return Question(question, weights, answer_type, tuple(years), nums)
+
+
+def sentence_features(q: Question, hit: Hit, position: int, dense: float, context_words: set[str]) -> dict[str, float]:
+    s = hit.passage.sentences[position]
+    words = _prefixed(alias_tokens(s.text))
+    total = sum(q.weights.values()) or 1.0
+    own = sum(w for t, w in q.weights.items() if _has(words, t)) / total
+    ctx = sum(w for t, w in q.weights.items() if _has(context_words, t)) / total
+    type_match = 1.0 if q.answer_type is not None and has_answer_type(q.answer_type, s.text) else 0.0
+    if q.answer_type is None:
+        type_match = 0.5
+    named = 0.0
+    if q.years:
+        named = 1.0 if any(year_forms(y).search(s.text) for y in q.years) else 0.0
+        if not named and hit.passage.year in q.years:
+            named = 0.5
+    return {
+        "dense": dense,
+        "lexical": own,
+        "context": ctx,
+        "passage_rank": 1.0 / hit.rank,
+        "type_match": type_match,
+        "year_named": named,
+        "short": 1.0 if len(s.text) < 30 else 0.0,
+    }
+
+
+class EvidenceScorer:
+    """Scores every sentence of the hits; returns candidates best first (deterministic order)."""
+
+    def __init__(self, stats: Stats, weights: dict[str, float], bias: float) -> None:
+        self.stats = stats
+        self.weights = weights
+        self.bias = bias
+
+    def logit(self, features: dict[str, float]) -> float:
+        return self.bias + sum(self.weights.get(k, 0.0) * v for k, v in features.items())
+
+    def score(self, q: Question, hits: Sequence[Hit], dense: Sequence[np.ndarray]) -> list[Candidate]:
+        """`dense[i]` holds the cosine of the query with each sentence of `hits[i]`, in order."""
+        out: list[Candidate] = []
+        for hit, sims in zip(hits, dense, strict=True):
+            p = hit.passage
+            context = _prefixed(alias_tokens(p.section + " " + p.clean))
+            for i in range(len(p.sentences)):
+                f = sentence_features(q, hit, i, float(sims[i]), context)
+                out.append(Candidate(hit, i, f, round(self.logit(f), 6)))
+        out.sort(key=lambda c: (-c.score, c.hit.rank, c.sentence.start))
+        return out

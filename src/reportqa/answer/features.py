@@ -1,0 +1,205 @@
+"""What a question asks for, read from data files: aliases of named things, and the answer type.
+
+Both lexicons live in `reportqa/lexicon/*.toml` with examples that the tests run. Nothing here decides
+on its own whether a question is answered: these are features for the fitted models in `decide.py`
+and `evidence.py`.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from reportqa.text import tokenize
+
+_NUMBER_WORD = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundred|hundreds|thousand|thousands|million|dozens?|half|quarter|third|twice|double)\b",
+    re.I,
+)
+
+
+def _load(name: str) -> dict[str, Any]:
+    with resources.files("reportqa.lexicon").joinpath(name).open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def fold(text: str) -> str:
+    """NFKC, case-folded, curly quotes straightened, whitespace collapsed: how lexicons are matched."""
+    t = unicodedata.normalize("NFKC", text).casefold()
+    t = t.replace("’", "'").replace("‘", "'").replace("–", "-").replace("—", "-")
+    return re.sub(r"\s+", " ", t).strip()
+
+
+# -- aliases -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AliasGroup:
+    key: str  # a token standing for the whole group, e.g. "zzaliasa"
+    names: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def alias_groups() -> tuple[AliasGroup, ...]:
+    data = _load("aliases.toml")
+    return tuple(AliasGroup(_group_key(i), tuple(g["names"])) for i, g in enumerate(data.get("group", [])))
+
+
+def _group_key(i: int) -> str:
+    """A letters-only token that the shared tokenizer keeps as one word: 'zzaliasb', 'zzaliasbc'."""
+    letters = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        letters = chr(97 + r) + letters
+    return "zzalias" + letters
+
+
+@lru_cache(maxsize=1)
+def _alias_regex() -> tuple[re.Pattern[str], dict[str, str]]:
+    table: dict[str, str] = {}
+    for g in alias_groups():
+        for name in g.names:
+            table[fold(name)] = g.key
+    # longest names first, so "metropolitan police service" wins over "met"
+    names = sorted(table, key=len, reverse=True)
+    alternatives = "|".join(re.escape(n).replace("\\ ", r"\s+") for n in names)
+    rx = re.compile(r"(?<![\w-])(" + alternatives + r")(?![\w-])", re.I) if names else re.compile(r"$^")
+    return rx, table
+
+
+def canonical_aliases(text: str) -> tuple[str, set[str]]:
+    """The text with every alias replaced by its group's key, and the keys found.
+
+    Aliases are matched case-insensitively, except that a short alias (MPS, ICV, Met) written all in
+    lower case is left alone, so "met" the verb is not read as the police service.
+    """
+    rx, table = _alias_regex()
+    found: set[str] = set()
+    src = unicodedata.normalize("NFKC", text).replace("’", "'").replace("–", "-").replace("—", "-")
+
+    def sub(m: re.Match[str]) -> str:
+        raw = m.group(0)
+        key = table.get(fold(raw))
+        if key is None or (len(raw) <= 4 and raw.islower()):
+            return raw
+        found.add(key)
+        return " " + key + " "
+
+    return rx.sub(sub, src), found
+
+
+def alias_tokens(text: str) -> set[str]:
+    """Content-word tokens of `text`, with aliases folded into their group key."""
+    canon, found = canonical_aliases(text)
+    return set(tokenize(canon)) | found
+
+
+def expansions(text: str) -> list[str]:
+    """The other spellings of every aliased name in `text`, for a keyword query."""
+    _, found = canonical_aliases(text)
+    out: list[str] = []
+    for g in alias_groups():
+        if g.key in found:
+            out.extend(g.names)
+    return out
+
+
+# -- answer types --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerType:
+    name: str  # "money" | "percent" | "count" | "date"
+    patterns: tuple[re.Pattern[str], ...]
+    evidence: re.Pattern[str]
+    must: tuple[str, ...]
+    must_not: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def answer_types() -> tuple[AnswerType, ...]:
+    data = _load("answer_types.toml")
+    return tuple(
+        AnswerType(
+            t["name"],
+            tuple(re.compile(p, re.I) for p in t["patterns"]),
+            re.compile(t["evidence"], re.I),
+            tuple(t.get("must", ())),
+            tuple(t.get("must_not", ())),
+        )
+        for t in data.get("type", [])
+    )
+
+
+def answer_type(question: str) -> AnswerType | None:
+    """The answer type the question asks for, or None for an open question ("what does X do?")."""
+    q = fold(question)
+    for t in answer_types():
+        if any(p.search(q) for p in t.patterns):
+            return t
+    return None
+
+
+def has_answer_type(t: AnswerType | None, text: str) -> bool:
+    """Does `text` hold an answer of type `t`? Any text does when no type is asked."""
+    if t is None:
+        return True
+    if t.name == "count":
+        return bool(_NUMBER_WORD.search(text))
+    return bool(t.evidence.search(unicodedata.normalize("NFKC", text)))
+
+
+# -- named things --------------------------------------------------------------------------------------
+
+_NAME_RE = re.compile(r"(?<![\w'’])([A-Z][\w'’&-]*|[A-Z]{2,}s?)(?:\s+(?:(?:of|and|for|the|&|on)\s+)?([A-Z][\w'’&-]*|\d+))*")
+
+
+def named_things(question: str) -> list[str]:
+    """Capitalised names in a question, not counting the first word of a sentence on its own.
+
+    "How many ICVs did MOPAC recruit?" -> ["ICVs", "MOPAC"]. A sentence-opening word only counts when it
+    is part of a longer name ("Stop and Search Monitoring Groups").
+    """
+    out: list[str] = []
+    for m in _NAME_RE.finditer(question):
+        name = m.group(0).strip()
+        before = question[: m.start()].rstrip()
+        opens = not before or before[-1] in ".?!:;\"“(" or before.endswith("\n")
+        words = name.split()
+        if opens:
+            words = words[1:] if len(words) > 1 else []
+            while words and words[0].lower() in ("of", "and", "for", "the", "&", "on"):
+                words = words[1:]
+        name = " ".join(words)
+        name = re.sub(r"['’]s$", "", name)
+        if len(name) < 3 or name.isdigit():
+            continue
+        if name.lower() in ("i", "i'm", "i've"):
+            continue
+        out.append(name)
+    return out
+
+
+def name_coverage(question: str, context: str) -> float:
+    """Share of the question's named things whose content words all appear in `context` (1.0 if none).
+
+    Aliases count: "the Met" is found in a passage that says "MPS".
+    """
+    names = named_things(question)
+    if not names:
+        return 1.0
+    have = alias_tokens(context)
+    have |= {"~" + w[:5] for w in have if len(w) >= 5}
+    found = 0
+    for n in names:
+        words = alias_tokens(n)
+        if all(w in have or (len(w) >= 5 and "~" + w[:5] in have) for w in words if not w[0].isdigit()):
+            found += 1
+    return found / len(names)
