@@ -30,6 +30,7 @@ class ChunkConfig(BaseModel):
 
 class RetrievalConfig(BaseModel):
     k: int = 5
+    answer_k: int = 10  # passages whose every sentence the answerer scores as evidence
     candidates: int = 40  # per retriever, before fusion
     rrf_k: int = 60
     dense_weight: float = 0.4

@@ -162,7 +162,7 @@ class Assistant:
         scope = infer(standalone, self.reports, base)
         t1 = time.perf_counter()
         notes = list(scope.notes)
-        k_used = k or max(self.config.retrieval.k, 6)
+        k_used = k or self.config.retrieval.answer_k
         focus = q if rw.changed else ""
         used = scope.filters
         if scope.uncovered:

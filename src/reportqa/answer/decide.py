@@ -20,7 +20,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal
 
-ANSWER_FEATURES = ("top", "margin", "type_ok", "names", "year_ok", "lexical", "dense")
+ANSWER_FEATURES = ("top", "margin", "type_ok", "names", "year_ok", "lexical", "dense", "missing_rare")
 Decision = Literal["answered", "partial", "not_found"]
 
 
@@ -57,7 +57,7 @@ DEFAULT = Model(
                       "year_named": 1.0, "short": -2.0},
     sentence_bias=-6.0,
     answer_weights={"top": 1.0, "margin": 0.2, "type_ok": 2.0, "names": 2.0, "year_ok": 1.0, "lexical": 2.0,
-                    "dense": 2.0},
+                    "dense": 2.0, "missing_rare": -3.0},
     answer_bias=-4.0,
     threshold=0.5,
     select_margin=1.0,

@@ -101,15 +101,23 @@ class ExtractiveAnswerer:
         return Evidence(q, tuple(candidates), features, decision, p)
 
     def features(self, q: Question, candidates: Sequence[Candidate], asked_years: Sequence[str]) -> dict[str, float]:
-        """The answerability features (decide.ANSWER_FEATURES) of the best evidence."""
+        """The answerability features (decide.ANSWER_FEATURES) of the best evidence.
+
+        - top, margin: the best sentence's fused score, and its lead over the next distinct sentence;
+        - type_ok: no answer type was asked, or the best sentence or the one after it holds one;
+        - names: share of the question's named things that the best passage names (aliases count);
+        - year_ok: no year was asked, or the best sentence comes from that year's report or names it;
+        - lexical, dense: the best of the top three sentences;
+        - missing_rare: the rarest question word the best passage lacks, as a share of the rarest possible
+          (1.0: a word no passage holds; 0.0: every question word is there).
+        """
         if not candidates:
             return dict.fromkeys(ANSWER_FEATURES, 0.0)
         top = candidates[0]
         second = next((c for c in candidates[1:] if c.key != top.key), None)
-        near = [c for c in candidates[:3]]
-        units = [t for c in near for t in self._unit_text(c)]
-        type_ok = 1.0 if q.answer_type is None or any(has_answer_type(q.answer_type, t) for t in units) else 0.0
-        context = " ".join(c.passage.section + " " + c.passage.clean for c in near)
+        near = list(candidates[:3])
+        type_ok = 1.0 if q.answer_type is None or any(has_answer_type(q.answer_type, t) for t in self._unit_text(top)) else 0.0
+        context = top.passage.section + " " + top.passage.clean
         year_ok = 1.0
         if asked_years:
             year_ok = 1.0 if (top.passage.year in asked_years or top.features["year_named"] >= 1.0) else 0.0
@@ -121,6 +129,7 @@ class ExtractiveAnswerer:
             "year_ok": year_ok,
             "lexical": max(c.features["lexical"] for c in near),
             "dense": max(c.features["dense"] for c in near),
+            "missing_rare": missing_rare(q, context, self.stats),
         }
 
     def _unit_text(self, c: Candidate) -> list[str]:
@@ -172,7 +181,7 @@ class ExtractiveAnswerer:
                     continue
                 best = next((c for c in cands if c.passage.year == year or c.features["year_named"] >= 1.0
                              and year_forms(year).search(c.sentence.text)), None)
-                if best is not None and best.score >= top.score - 2 * self.model.select_margin:
+                if best is not None and best.score >= top.score - 3 * self.model.select_margin:
                     picked.append(best)
         for c in cands[1:]:
             if len(picked) >= self.max_sentences:
@@ -302,6 +311,16 @@ def missing_detail(question: str, q: Question) -> str:
     if m:
         return f"{kind} for {m.group(1) or ''}{m.group(2)}".replace("  ", " ")
     return kind
+
+
+def missing_rare(q: Question, context: str, stats: Stats) -> float:
+    """The idf of the rarest question word absent from `context`, over the idf of a word no passage holds."""
+    from reportqa.answer.evidence import _has, _prefixed
+    from reportqa.answer.features import alias_tokens
+
+    have = _prefixed(alias_tokens(context))
+    absent = [w for t, w in q.weights.items() if not _has(have, t)]
+    return max(absent, default=0.0) / stats.idf("")
 
 
 def _same(a: str, b: str) -> bool:
