@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
 
+from reportqa.answer.compose import finalize
 from reportqa.answer.extractive import ExtractiveAnswerer, Stats
 from reportqa.config import Config, offline_environment
 from reportqa.conversation import rewrite
@@ -20,7 +21,7 @@ from reportqa.priorities import load_taxonomy
 from reportqa.retrieve import Retriever
 from reportqa.safety import check
 from reportqa.temporal import infer, report_years
-from reportqa.types import Answer, Filters, Hit, Report, Turn
+from reportqa.types import Answer, Citation, Filters, Hit, Passage, Report, Turn
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
@@ -79,7 +80,12 @@ class Assistant:
 
     @cached_property
     def extractive(self) -> ExtractiveAnswerer:
-        return ExtractiveAnswerer(Stats(self.index.passages), dense=self.sentence_similarities)
+        following: dict[str, Passage] = {}
+        ps = self.index.passages
+        for a, b in zip(ps, ps[1:], strict=False):
+            if a.report_id == b.report_id:
+                following[a.id] = b
+        return ExtractiveAnswerer(Stats(ps), dense=self.sentence_similarities, following=lambda p: following.get(p.id))
 
     def sentence_similarities(self, question: str, hits: Sequence[Hit]) -> list[Any]:
         """The cosine of the question with every sentence of each hit: one query embedding, one product each."""
@@ -204,7 +210,7 @@ class Assistant:
             extractive = answer
             answer = answer_with_llm(standalone, hits, turns, self.llm, lambda: extractive)
         t3 = time.perf_counter()
-        return answer.model_copy(
+        return finalize(answer.model_copy(
             update={
                 "question": q,
                 "rewritten_question": standalone,
@@ -213,7 +219,7 @@ class Assistant:
                 "notes": tuple(notes) + answer.notes,
                 "timings": {"parse": t1 - t0, "retrieve": t2 - t1, "answer": t3 - t2, "total": t3 - t0},
             }
-        )
+        ))
 
     def _ask_parts(
         self, q: str, asks: list[str], year: str | None, priority: str | None, backend: str | None, k: int | None, t0: float
@@ -230,7 +236,7 @@ class Assistant:
             ans = self.ask(part, history=history, year=year, priority=priority, backend=backend, k=k)
             answers.append(ans)
             history = [Turn(role="user", content=ans.rewritten_question or part)]
-        combined = combine(q, answers, time.perf_counter() - t0)
+        combined = finalize(combine(q, answers, time.perf_counter() - t0))
         if ignored:
             combined = combined.model_copy(update={"notes": combined.notes + ("ignored an instruction inside the question",)})
         return combined
@@ -263,25 +269,44 @@ def split_asks(question: str) -> list[str]:
 
 
 def combine(question: str, answers: Sequence[Answer], elapsed: float) -> Answer:
+    """Answers to the asks of one question, joined; markers renumbered so that one quoted span (the same
+    passage and offsets) keeps one marker however many asks cite it."""
     texts: list[str] = []
-    cits = []
-    related = []
-    offset = 0
+    cits: list[Citation] = []
+    related: list[Citation] = []
+    by_span: dict[tuple[str, int, int], int] = {}
+    printed: set[int] = set()
     for ans in answers:
-        if ans.status == "answered":
-            text = re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", ans.text)
-            texts.append(text)
-            cits.extend(c.model_copy(update={"marker": c.marker + offset}) for c in ans.citations)
-            offset += max((c.marker for c in ans.citations), default=0)
+        if ans.status in ("answered", "partial"):
+            mapping: dict[int, int] = {}
+            for c in ans.citations:
+                span = (c.passage_id, c.start, c.end)
+                if span not in by_span:
+                    by_span[span] = len(by_span) + 1
+                    cits.append(c.model_copy(update={"marker": by_span[span]}))
+                mapping[c.marker] = by_span[span]
+            lines = []
+            for line in ans.text.split("\n"):
+                line = re.sub(r"\[(\d+)\]", lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", line)
+                marks = {int(n) for n in re.findall(r"\[(\d+)\]", line)}
+                if marks and marks <= printed:
+                    continue  # this sentence is already in the answer under its marker
+                printed.update(marks)
+                lines.append(line)
+            if not lines:
+                lines = ["The same passage answers this part: see " + ", ".join(f"[{n}]" for n in sorted(set(mapping.values()))) + " above."]
+            texts.append("\n".join(lines))
         elif ans.status == "refused":
             texts.append(ans.text)
         else:
             texts.append(f"The reports don't say: {ans.rewritten_question}")
             related.extend(ans.related)
-    status = "answered" if any(a.status == "answered" for a in answers) else answers[0].status
+    statuses = {a.status for a in answers}
+    status = ("answered" if statuses == {"answered"} else "partial") if statuses & {"answered", "partial"} \
+        else answers[0].status
     years = tuple(dict.fromkeys(y for a in answers for y in a.filters.years))
     return Answer(
-        status=status,  # type: ignore[arg-type]
+        status=status,
         text="\n".join(texts),
         citations=tuple(cits),
         related=tuple(related[:3]),
@@ -289,6 +314,8 @@ def combine(question: str, answers: Sequence[Answer], elapsed: float) -> Answer:
         rewritten_question=" | ".join(a.rewritten_question for a in answers),
         filters=Filters(years=years),
         backend=answers[0].backend,
+        hits=tuple(h for a in answers for h in a.hits),
+        missing="; ".join(a.missing or a.rewritten_question for a in answers if a.status in ("partial", "not_found")),
         notes=(f"answered as {len(answers)} separate asks",) + tuple(n for a in answers for n in a.notes),
         timings={"total": elapsed},
     )

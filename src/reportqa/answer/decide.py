@@ -34,6 +34,7 @@ class Model:
     answer_bias: float
     threshold: float  # P(answerable) at or above which the answer is given
     select_margin: float  # logit distance from the best sentence within which others join the answer
+    type_margin: float  # logit distance within which a sentence holding the asked kind of figure leads
     meta: dict[str, Any]
 
     def probability(self, features: dict[str, float]) -> float:
@@ -61,6 +62,7 @@ DEFAULT = Model(
     answer_bias=-4.0,
     threshold=0.5,
     select_margin=1.0,
+    type_margin=2.0,
     meta={"fitted": False},
 )
 
@@ -79,5 +81,6 @@ def load_model() -> Model:
         answer_bias=data["answerability"]["bias"],
         threshold=data["answerability"]["threshold"],
         select_margin=data.get("select_margin", DEFAULT.select_margin),
+        type_margin=data.get("type_margin", DEFAULT.type_margin),
         meta=data.get("meta", {}),
     )

@@ -43,6 +43,12 @@ class Unit:
 
     candidate: Candidate
     sentences: tuple[Sentence, ...]
+    passage: Passage | None = None  # when the sentences come from another passage than the candidate's
+    heading: str = ""  # a list item that is a sub-section heading of the report: its heading
+
+    @property
+    def source(self) -> Passage:
+        return self.passage or self.candidate.passage
 
 
 @dataclass(frozen=True)
@@ -73,9 +79,14 @@ def _contact_spans(text: str) -> list[tuple[int, int]]:
 class ExtractiveAnswerer:
     name = "extractive"
 
-    def __init__(self, stats: Stats, dense: DenseFn, model: Model | None = None, max_sentences: int = 3) -> None:
+    def __init__(
+        self, stats: Stats, dense: DenseFn, model: Model | None = None, max_sentences: int = 3,
+        following: Callable[[Passage], Passage | None] | None = None,
+    ) -> None:
         self.stats = stats
         self.dense = dense
+        # the passage after a passage in its report (a list a colon introduces may run into it)
+        self.following = following or (lambda p: None)
         self.model = model or load_model()
         self.scorer = EvidenceScorer(stats, self.model.sentence_weights, self.model.sentence_bias)
         self.max_sentences = max_sentences
@@ -94,11 +105,23 @@ class ExtractiveAnswerer:
         candidates = [c for c in candidates if not _contact_spans(c.sentence.text)]
         if require_years:
             candidates = [c for c in candidates if any(year_forms(y).search(c.sentence.text) for y in require_years)]
+        candidates = self._prefer_typed(q, candidates)
         features = self.features(q, candidates, asked_years)
         if not candidates:
             return Evidence(q, (), features, "not_found", 0.0)
         decision, p = self.model.decide(features, atype is not None)
         return Evidence(q, tuple(candidates), features, decision, p)
+
+    def _prefer_typed(self, q: Question, candidates: list[Candidate]) -> list[Candidate]:
+        """When a kind of figure is asked and the best sentence has none, the best sentence that has one
+        leads instead, if it scores within `type_margin` of the best."""
+        if q.answer_type is None or not candidates or candidates[0].features["type_match"] >= 1.0:
+            return candidates
+        top = candidates[0]
+        typed = next((c for c in candidates if c.features["type_match"] >= 1.0), None)
+        if typed is None or typed.score < top.score - self.model.type_margin:
+            return candidates
+        return [typed, *(c for c in candidates if c is not typed)]
 
     def features(self, q: Question, candidates: Sequence[Candidate], asked_years: Sequence[str]) -> dict[str, float]:
         """The answerability features (decide.ANSWER_FEATURES) of the best evidence.
@@ -183,8 +206,9 @@ class ExtractiveAnswerer:
                              and year_forms(year).search(c.sentence.text)), None)
                 if best is not None and best.score >= top.score - 3 * self.model.select_margin:
                     picked.append(best)
+        limit = self.max_sentences + max(0, len(asked_years) - 1)
         for c in cands[1:]:
-            if len(picked) >= self.max_sentences:
+            if len(picked) >= limit:
                 break
             if c.score < top.score - self.model.select_margin:
                 break
@@ -201,7 +225,23 @@ class ExtractiveAnswerer:
                 continue
             seen.update((c.passage.id, u.start) for u in sents)
             units.append(Unit(c, tuple(sents)))
+            if sents[-1].text.rstrip().endswith(":") and sents[-1] is c.passage.sentences[-1]:
+                # a lead-in closing its passage whose list became the report's sub-sections: one item each
+                for sub in self._subsections(c.passage):
+                    if (sub.id, sub.sentences[0].start) not in seen:
+                        seen.add((sub.id, sub.sentences[0].start))
+                        units.append(Unit(c, (sub.sentences[0],), sub, sub.section.split(" > ")[-1]))
         return units
+
+    def _subsections(self, p: Passage, limit: int = 8) -> list[Passage]:
+        """The first passage of each sub-section that follows `p` under its heading."""
+        out: list[Passage] = []
+        nxt = self.following(p)
+        while nxt is not None and len(out) < limit and nxt.section.startswith(p.section + " > "):
+            if not out or nxt.section != out[-1].section:
+                out.append(nxt)
+            nxt = self.following(nxt)
+        return out
 
     def _complete(self, c: Candidate, q: Question) -> list[Sentence]:
         """The candidate's sentence, with what completes it: its antecedent, its list, or its next sentence."""
@@ -213,11 +253,12 @@ class ExtractiveAnswerer:
         if _PRONOUN_START.match(s.text) and i > 0 and sents[i - 1].block == s.block:
             out.insert(0, sents[i - 1])
         if s.text.rstrip().endswith(":"):
-            # the items of the list it introduces: the following blocks, up to 8 of them
+            # the items of the list it introduces: the following blocks, up to 8, into the next passage
+            items = [x for x in sents[i + 1 :] if x.block != s.block]
+            if not items and (after := self.following(p)) is not None and after.section == p.section:
+                items = list(after.sentences)
             blocks: list[int] = []
-            for nxt in sents[i + 1 :]:
-                if nxt.block == s.block:
-                    continue
+            for nxt in items:
                 if nxt.block not in blocks:
                     if len(blocks) == 8:
                         break
@@ -232,25 +273,29 @@ class ExtractiveAnswerer:
         return out
 
     def compose(self, question: str, units: list[Unit], asked_years: Sequence[str]) -> Answer:
-        years = {u.candidate.passage.year for u in units}
+        years = {u.source.year for u in units}
         lead_note = ""
         if not asked_years and len(years) > 1:
             units = sorted(units, key=lambda u: (-int(u.candidate.passage.year[:4]), -u.candidate.score))
             lead_note = (f"No year was asked: the answer leads with the most recent of the reports it cites "
-                         f"({units[0].candidate.passage.year}); other years are marked.")
+                         f"({units[0].source.year}); other years are marked.")
         parts: list[str] = []
         cits: list[Citation] = []
-        lead_year = units[0].candidate.passage.year
+        lead_year = units[0].source.year
         for i, unit in enumerate(units):
-            p = unit.candidate.passage
+            p = unit.source
             sentences = unit.sentences
             marker = i + 1
             from reportqa.answer.verify import citation_span
 
             cits.append(citation_span(marker, p, sentences[0].start, sentences[-1].end))
             body = _render(sentences, marker)
+            if unit.heading:
+                body = f"- {unit.heading}: {body}"
             if i == 0:
                 intro = f"According to {label(p)} ({p.title}):"
+            elif unit.heading:
+                intro = ""
             elif p.year != lead_year:
                 intro = f"In {label(p)}:"
             else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from reportqa.text import content_words, numbers_in, split_sentences, unsupported_numbers
 from reportqa.types import Citation, Passage, Sentence
@@ -234,4 +235,66 @@ def citation_span(marker: int, passage: Passage, start: int, end: int) -> Citati
         start=start,
         end=end,
         passage=passage.clean,
+    )
+
+
+class Cited(Protocol):
+    """What the contract reads of a citation (a `Citation`, or the eval's record of one)."""
+
+    @property
+    def marker(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def year(self) -> str: ...
+    @property
+    def section(self) -> str: ...
+    @property
+    def quote(self) -> str: ...
+    @property
+    def passage(self) -> str: ...
+
+
+def citation_evidence(c: Cited) -> str:
+    """What a citation vouches for: its report title, year, section, exact quote and whole passage."""
+    return f"{c.title}\n{c.year}\n{c.section}\n{c.quote}\n{c.passage}"
+
+
+def verify_answer(text: str, citations: Sequence[Cited]) -> Verification:
+    """The citation contract for a finished answer: every marker names one of its citations, and every
+    figure of every sentence is in what that sentence cites (a sentence stating figures must cite).
+
+    The same check runs on every answer before it is returned (`answer.compose.finalize`) and in the
+    eval's grader.
+    """
+    by_marker = {c.marker: c for c in citations}
+    n = max(by_marker, default=0)
+    cleaned, dropped = clean_markers(text, n)
+    sentences = cited_sentences(cleaned)
+    used: set[int] = set()
+    unsupported: list[tuple[str, tuple[str, ...]]] = []
+    uncited: list[str] = []
+    for s in sentences:
+        figures = numbers_in(s.text)
+        marks = [m for m in s.markers if m in by_marker]
+        if len(marks) != len(s.markers):
+            unsupported.append((s.text, tuple(f"[{m}] cites nothing" for m in s.markers if m not in by_marker)))
+            continue
+        if not marks:
+            uncited.append(s.text)
+            if figures:
+                unsupported.append((s.text, tuple(sorted(figures))))
+            continue
+        used.update(marks)
+        if figures:
+            missing = unsupported_numbers(s.text, "\n".join(citation_evidence(by_marker[m]) for m in marks))
+            if missing:
+                unsupported.append((s.text, tuple(sorted(missing))))
+    return Verification(
+        text=cleaned.strip(),
+        used_markers=tuple(sorted(used)),
+        dropped_markers=dropped,
+        unsupported=tuple(unsupported),
+        uncited_sentences=tuple(uncited),
+        sentences=tuple(sentences),
     )

@@ -2,8 +2,8 @@
 
 No I/O and no model: every function takes plain values and is unit-tested on hand-made data.
 
-The sentence/marker reading in `cited_sentences` is deliberately written here rather than imported
-from the answerer's verifier, so the evaluation does not grade the answerer with its own code.
+Citation support grades with the product's own contract (`reportqa.answer.verify.verify_answer`): one
+contract, so an answer the product would refuse to show can never pass the grader, and the reverse.
 """
 
 from __future__ import annotations
@@ -174,12 +174,6 @@ class CitationLike(Protocol):
 
 
 @dataclass(frozen=True)
-class CitedSentence:
-    text: str
-    markers: tuple[int, ...]
-
-
-@dataclass(frozen=True)
 class Support:
     ok: bool
     facts_in_citations: bool
@@ -187,84 +181,17 @@ class Support:
     reason: str = ""
 
 
-_CITE = re.compile(r"\[(\d+)\]")
-
-
-def cited_sentences(text: str) -> list[CitedSentence]:
-    """Each sentence of an answer with the [n] markers it carries.
-
-    A marker right after a full stop belongs to the sentence before it; a sentence without markers takes
-    those of the next cited sentence on the same line (a citation closing a paragraph covers it). A
-    marker-less line ending in ':' (a lead-in) takes the markers of the lines below it, up to the next
-    lead-in.
-    """
-    out: list[CitedSentence] = []
-    for line in text.split("\n"):
-        bare, positions, last = "", [], 0
-        for m in _CITE.finditer(line):
-            start = m.start()
-            while start > last and line[start - 1] in " \t":
-                start -= 1
-            bare += line[last:start]
-            positions.append((len(bare), int(m.group(1))))
-            last = m.end()
-        bare += line[last:]
-        spans = split_sentences(bare)
-        marks: list[list[int]] = [[] for _ in spans]
-        for pos, n in positions:
-            if not spans:
-                break
-            idx = next((i for i, (_, end) in enumerate(spans) if pos <= end), len(spans) - 1)
-            if n not in marks[idx]:
-                marks[idx].append(n)
-        # a citation closing a paragraph covers the uncited sentences before it in that paragraph
-        for i in range(len(marks) - 2, -1, -1):
-            if not marks[i] and marks[i + 1]:
-                marks[i] = list(marks[i + 1])
-        out += [CitedSentence(bare[a:b].strip(), tuple(ms)) for (a, b), ms in zip(spans, marks, strict=True)
-                if bare[a:b].strip()]
-    for i, s in enumerate(out):
-        if s.markers or not s.text.endswith(":"):
-            continue
-        borrowed: list[int] = []
-        for t in out[i + 1 :]:
-            if t.text.endswith(":") and not t.markers:
-                break
-            borrowed += [n for n in t.markers if n not in borrowed]
-        out[i] = CitedSentence(s.text, tuple(borrowed))
-    return out
-
-
-def citation_evidence(c: CitationLike) -> str:
-    """What a citation vouches for: its report title and year, section, and the whole cited passage."""
-    return f"{c.title}\n{c.year}\n{c.section}\n{c.passage or c.quote}\n{c.quote}"
-
-
 def citation_support(text: str, citations: Sequence[CitationLike], key_facts: Sequence[Sequence[str]]) -> Support:
-    """The key facts are inside the cited passages, and every figure of every sentence is in what it cites."""
-    by_marker = {c.marker: c for c in citations}
+    """The key facts are inside the cited passages, and the answer keeps the product's citation contract
+    (`reportqa.answer.verify.verify_answer`: the same check every answer passes before it is returned)."""
+    from reportqa.answer.verify import verify_answer
+
     if not citations:
         return Support(False, False, (), "no citations")
     cited_text = "\n".join(f"{c.passage}\n{c.quote}" for c in citations)
     missing = missing_fact_groups(key_facts, cited_text) if key_facts else []
-    unsupported: list[tuple[str, tuple[str, ...]]] = []
-    for s in cited_sentences(text):
-        if s.text.rstrip().endswith("?"):
-            continue  # a question restated ("The reports don't say: who paid in 2022-23?") asserts nothing
-        figures = numbers_in(s.text)
-        dangling = [n for n in s.markers if n not in by_marker]
-        if dangling:
-            unsupported.append((s.text, tuple(f"[{n}] cites nothing" for n in dangling)))
-            continue
-        if not figures:
-            continue
-        if not s.markers:
-            unsupported.append((s.text, tuple(sorted(figures))))
-            continue
-        evidence = "\n".join(citation_evidence(by_marker[n]) for n in s.markers)
-        lost = unsupported_numbers(s.text, evidence)
-        if lost:
-            unsupported.append((s.text, tuple(sorted(lost))))
+    v = verify_answer(text, citations)
+    unsupported = list(v.unsupported)
     reasons = []
     if missing:
         reasons.append("key facts not in the cited passages: " + "; ".join(" / ".join(g) for g in missing))
