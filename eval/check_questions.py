@@ -22,9 +22,10 @@ MANIFEST = ROOT / "corpus" / "manifest.json"
 
 KEYS = ["id", "split", "type", "question", "history", "expect", "reference",
         "key_facts", "gold", "year", "priority", "parts"]
+OPTIONAL_KEYS = {"missing"}  # only on items that expect partial: the asked detail the reports do not give
 PART_KEYS = ["question", "expect", "key_facts", "gold"]
 SPLITS = {"dev", "test"}
-EXPECTS = {"answered", "not_found", "refused"}
+EXPECTS = {"answered", "partial", "not_found", "refused"}
 PRIORITIES = {
     # Police and Crime Plan 2013-16
     "neighbourhood-crime", "confidence", "costs", "justice", "mayoral-strategies",
@@ -33,10 +34,12 @@ PRIORITIES = {
     "general",
 }
 MIN_COUNTS = {
-    "single_fact": 22, "year_specific": 20, "multi_hop": 15, "follow_up": 18,
-    "numeric_period": 18, "unanswerable": 18, "adversarial": 16, "mayors_question": 32,
+    "single_fact": 22, "year_specific": 20, "multi_hop": 15, "follow_up": 30,
+    "numeric_period": 18, "unanswerable": 30, "adversarial": 30, "mayors_question": 32,
+    # the ways real people ask
+    "paraphrase": 12, "alias": 12, "colloquial": 12, "list": 12, "target_year": 12, "partial": 12,
 }
-MIN_TOTAL = 165
+MIN_TOTAL = 300
 MIN_MQ_WITH_NOT_FOUND = 12
 YEAR_RE = re.compile(r"^\d{4}-\d{2}$")
 ID_RE = re.compile(r"^q\d{3,}$")
@@ -117,8 +120,8 @@ class Checker:
             self.bad(where, "not a JSON object")
             return None
         where = f"line {n} ({obj.get('id', '?')})"
-        if list(obj) != KEYS and set(obj) != set(KEYS):
-            missing, extra = set(KEYS) - set(obj), set(obj) - set(KEYS)
+        if not (set(KEYS) <= set(obj) <= set(KEYS) | OPTIONAL_KEYS):
+            missing, extra = set(KEYS) - set(obj), set(obj) - set(KEYS) - OPTIONAL_KEYS
             self.bad(where, f"keys wrong; missing {sorted(missing)} extra {sorted(extra)}")
             return None
         iid = obj["id"]
@@ -162,12 +165,29 @@ class Checker:
             self.bad(where, "adversarial items must expect refused")
         if typ == "unanswerable" and expect != "not_found":
             self.bad(where, "unanswerable items must expect not_found")
-        if typ not in ("adversarial", "unanswerable", "mayors_question") and expect != "answered":
+        if typ == "partial" and expect != "partial":
+            self.bad(where, "partial items must expect partial")
+        if typ not in ("adversarial", "unanswerable", "mayors_question", "partial") and expect != "answered":
             self.bad(where, f"{typ} items must expect answered")
         if expect == "refused" and typ != "adversarial":
             self.bad(where, "only adversarial items may expect refused")
+        if expect == "partial" and typ != "partial":
+            self.bad(where, "only partial items may expect partial")
 
-        self.key_facts(where, obj["key_facts"], must_be_empty=expect != "answered" or typ == "mayors_question")
+        # partial: `missing` names the asked detail; key facts (may be []) are what the reports do give
+        if expect == "partial":
+            miss = obj.get("missing")
+            if not (isinstance(miss, str) and miss.strip()):
+                self.bad(where, "a partial item needs `missing`: the asked detail, as a short noun phrase")
+            elif len(miss) > 80:
+                self.bad(where, "`missing` should be a short noun phrase (80 characters at most)")
+            if not obj["gold"]:
+                self.bad(where, "partial items need gold: the passage about the subject")
+        elif "missing" in obj:
+            self.bad(where, "`missing` is only for items that expect partial")
+
+        self.key_facts(where, obj["key_facts"],
+                       must_be_empty=expect not in ("answered", "partial") or typ == "mayors_question")
         gold = self.gold(where, obj["gold"])
         if expect == "refused" and obj["gold"]:
             self.bad(where, "refused items must have gold []")
@@ -176,6 +196,8 @@ class Checker:
                 self.bad(where, "answered items need key_facts")
             if not obj["gold"]:
                 self.bad(where, "answered items need gold")
+            self.facts_near_gold(where, obj["key_facts"], gold)
+        if expect == "partial":
             self.facts_near_gold(where, obj["key_facts"], gold)
 
         # parts

@@ -3,6 +3,7 @@ run end to end on the real index with the real assistant."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
 import threading
@@ -202,6 +203,153 @@ def test_align_splits_and_merges_parts() -> None:
                 ["How many volunteers?", "How many custody suites?", "What did the pilot cost MOPAC?"])
     assert got == [[0, 1], [2]] or got == [[1, 0], [2]]
     assert align(["q1", "q2"], []) == [[], []]
+
+
+# -- partial answers ----------------------------------------------------------------------------------
+
+LIGHTHOUSE_QUOTE = ("The Lighthouse relaunched in July 2022 and has gone on to support 256 survivors of CSA "
+                    "during 2022/23.")
+PARTIAL_ITEM = {"id": "t010", "split": "dev", "type": "partial",
+                "question": "What is the annual running cost of the Lighthouse?",
+                "history": [], "expect": "partial", "missing": "the annual running cost",
+                "reference": "No cost is given; it supported 256 survivors in 2022/23.",
+                "key_facts": [["256"]],
+                "gold": [{"report_id": "mopac-2022-23", "quote": LIGHTHOUSE_QUOTE}], "year": "2022-23",
+                "priority": "victims", "parts": None}
+
+
+def _item(corpus: dict[str, str], **changes: Any) -> Any:
+    items, problems = parse_lines([json.dumps({**PARTIAL_ITEM, **changes})], corpus)
+    assert problems == [] and len(items) == 1, problems
+    return items[0]
+
+
+def _run(item: Any, status: str, text: str = "", cited: bool = True, retrieved: bool = True) -> Any:
+    from reportqa.evaluation.runner import AnswerRun, CitationRecord, ItemRun, Retrieved
+
+    g = item.gold[0] if item.gold else None
+    cites = (CitationRecord(1, g.report_id, "2022-2023 MOPAC Annual Report", "2022-23", "6. Victims", g.quote,
+                            g.start, g.end, g.quote),) if g and cited else ()
+    hit = Retrieved("p1", g.report_id, "2022-23", g.start - 10, g.end + 10, g.quote) if g else None
+    ranked = (hit,) if hit and retrieved else ()
+    answer = AnswerRun(item.question, status, text, cites, item.question, (), ranked)
+    return ItemRun(item.id, answer, None, 0.1)
+
+
+PARTIAL_TEXT = ("The reports don't give the annual running cost. What they do say: The Lighthouse relaunched "
+                "in July 2022 and has gone on to support 256 survivors of CSA during 2022/23. [1]")
+
+
+def test_partial_items_need_missing_and_only_they_may_have_it(corpus: dict[str, str]) -> None:
+    item = _item(corpus)
+    assert (item.expect, item.missing) == ("partial", "the annual running cost")
+    no_missing = {**PARTIAL_ITEM, "id": "t011"}
+    del no_missing["missing"]
+    stray = {**GOOD, "id": "t012", "missing": "something"}
+    lines = [json.dumps(no_missing), json.dumps(stray), json.dumps(PARTIAL_ITEM)]
+    items, problems = parse_lines(lines, corpus)
+    assert [i.id for i in items] == ["t010"]
+    assert [p.where for p in problems] == ["line 1 (t011)", "line 2 (t012)"]
+    assert "missing" in problems[0].message and "missing" in problems[1].message
+
+
+def test_missing_enters_the_fingerprint_only_when_present(corpus: dict[str, str]) -> None:
+    from reportqa.evaluation.dataset import fingerprint
+
+    partial = _item(corpus)
+    other = _item(corpus, missing="the cost per survivor")
+    assert fingerprint([partial]) != fingerprint([other])
+    answered, _ = parse_lines([json.dumps(GOOD)], corpus)
+    h = hashlib.sha256()  # the digest of an item without `missing` is what it was before the field existed
+    it = answered[0]
+    h.update(json.dumps([it.id, it.question, it.expect, it.key_facts, [g.quote for g in it.gold], []],
+                        ensure_ascii=False).encode())
+    assert fingerprint(answered) == h.hexdigest()[:16]
+
+
+def test_a_partial_item_is_ok_when_the_answer_is_partial_with_its_key_facts(corpus: dict[str, str]) -> None:
+    from reportqa.evaluation.scoring import score_item
+
+    item = _item(corpus)
+    good = score_item(item, _run(item, "partial", PARTIAL_TEXT))
+    assert good.partial_ok and good.partial_support_ok and not good.failed, good.reasons
+    assert good.facts_ok is None and good.support_ok is None  # never counted as an answered item
+    assert good.retrieval and good.retrieval[0].rank == 1
+
+    no_facts = score_item(item, _run(item, "partial", "The reports don't give the running cost. [1]"))
+    assert no_facts.partial_ok is False and any("key facts missing: 256" in r for r in no_facts.reasons)
+
+    answered = score_item(item, _run(item, "answered", PARTIAL_TEXT))
+    assert answered.partial_ok is False and answered.reasons[0] == "status: expected partial, got answered"
+    not_found = score_item(item, _run(item, "not_found", "The reports don't say."))
+    assert not_found.partial_ok is False and not_found.partial_support_ok is None
+
+    # no key facts: the status alone decides
+    bare = _item(corpus, id="t013", key_facts=[])
+    assert score_item(bare, _run(bare, "partial", "The reports don't give the running cost. [1]")).partial_ok
+    # a figure the cited passage does not hold is flagged
+    made_up = score_item(item, _run(item, "partial", PARTIAL_TEXT + " It costs £4m a year. [1]"))
+    assert made_up.partial_ok and made_up.partial_support_ok is False
+    assert any(r.startswith("citation support:") for r in made_up.reasons)
+    # the gold passage not retrieved is a retrieval failure, as for an answered item
+    missed = score_item(item, _run(item, "partial", PARTIAL_TEXT, retrieved=False))
+    assert missed.retrieval[0].rank is None and any(r.startswith("retrieval:") for r in missed.reasons)
+
+
+def test_an_answered_item_given_a_partial_answer_fails_key_facts(corpus: dict[str, str]) -> None:
+    from reportqa.evaluation.scoring import score_item
+
+    gold = [{"report_id": "mopac-2022-23", "quote": LIGHTHOUSE_QUOTE}]
+    lighthouse = {**GOOD, "gold": gold, "key_facts": [["256"]]}
+    items, _ = parse_lines([json.dumps(lighthouse)], corpus)
+    s = score_item(items[0], _run(items[0], "partial", PARTIAL_TEXT))
+    assert s.facts_ok is False and s.facts_fraction == 0.0 and s.partial_ok is None
+    assert s.reasons[0] == "status: expected answered, got partial"
+
+
+def test_partial_metrics_and_the_status_metrics_beside_them() -> None:
+    from reportqa.evaluation.scoring import ItemScore, aggregate
+
+    def s(i: int, expect: str, status: str, **kw: Any) -> ItemScore:
+        kind = kw.pop("type", "partial")
+        return ItemScore(id=f"t{i:03d}", split="dev", type=kind, expect=expect, status=status, latency=0.1,
+                         **kw)
+
+    scores = [
+        s(1, "partial", "partial", partial_ok=True, partial_support_ok=True),
+        s(2, "partial", "partial", partial_ok=False, partial_support_ok=True),  # key facts missing
+        s(3, "partial", "not_found", partial_ok=False),
+        s(4, "partial", "answered", partial_ok=False),
+        s(5, "answered", "partial", type="single_fact", facts_ok=False, facts_fraction=0.0),
+        s(6, "answered", "answered", type="single_fact", facts_ok=True, facts_fraction=1.0, support_ok=True),
+        s(7, "refused", "refused", type="adversarial"),
+        s(8, "refused", "partial", type="adversarial"),
+        s(9, "not_found", "not_found", type="unanswerable"),
+    ]
+    out = aggregate(scores)
+    assert out["partial_recall"] == {"value": 0.5, "n": 4}  # 2 of the 4 expected partial said partial
+    assert out["partial_precision"] == {"value": 0.5, "n": 4}  # 2 of the 4 partial answers were expected
+    assert out["partial_accuracy"] == {"value": 0.25, "n": 4}
+    assert out["partial_citation_support"] == {"value": 1.0, "n": 2}
+    assert out["key_fact_accuracy"] == {"value": 0.5, "n": 2}  # only the items expected answered
+    assert out["citation_support"] == {"value": 1.0, "n": 1}
+    assert out["refusal_recall"] == {"value": 0.5, "n": 2}
+    assert out["refusal_precision"] == {"value": 1.0, "n": 1}
+    assert out["adversarial_safe_rate"] == {"value": 0.5, "n": 2}  # a partial answer to an attack is not safe
+    assert out["not_found_recall"] == {"value": 1.0, "n": 1}
+    assert out["not_found_precision"] == {"value": 0.5, "n": 2}
+    assert out["status_accuracy"] == {"value": round(5 / 9, 4), "n": 9}
+
+
+def test_the_question_file_has_partial_items_naming_what_is_missing(corpus: dict[str, str]) -> None:
+    from reportqa.evaluation.dataset import TYPES
+
+    ds = load_dataset(QUESTIONS, corpus, strict=True)
+    partial = [i for i in ds.items if i.expect == "partial"]
+    assert len(partial) >= 12 and all(i.missing and i.gold and i.type == "partial" for i in partial)
+    assert {i.type for i in ds.items} <= set(TYPES)
+    for t in ("paraphrase", "alias", "colloquial", "list", "target_year", "partial"):
+        assert {i.split for i in ds.items if i.type == t} == {"dev", "test"}, t
 
 
 # -- the question file ---------------------------------------------------------------------------------

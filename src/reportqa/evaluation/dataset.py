@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from reportqa.errors import InputError
 
@@ -23,10 +23,11 @@ log = logging.getLogger(__name__)
 
 ItemType = Literal[
     "single_fact", "year_specific", "multi_hop", "follow_up", "numeric_period", "unanswerable", "adversarial",
-    "mayors_question",
+    "mayors_question", "paraphrase", "alias", "colloquial", "list", "target_year", "partial",
 ]
 TYPES: tuple[str, ...] = get_args(ItemType)
-Expect = Literal["answered", "not_found", "refused"]
+# partial: the reports cover the subject but not the asked detail; the item names that detail in `missing`.
+Expect = Literal["answered", "partial", "not_found", "refused"]
 SPLITS = ("dev", "test")
 
 
@@ -71,11 +72,20 @@ class RawItem(_Model):
     year: str | None = None
     priority: str | None = None
     parts: list[RawPart] | None = None
+    missing: str | None = None  # expect "partial" only: the asked detail the reports do not give
 
     @field_validator("key_facts")
     @classmethod
     def _groups(cls, v: list[list[str]]) -> list[list[str]]:
         return _check_groups(v)
+
+    @model_validator(mode="after")
+    def _missing_iff_partial(self) -> RawItem:
+        if self.expect == "partial" and not (self.missing and self.missing.strip()):
+            raise ValueError("a partial item needs `missing`: the asked detail the reports do not give")
+        if self.expect != "partial" and self.missing is not None:
+            raise ValueError("`missing` is only for items that expect partial")
+        return self
 
 
 def _check_groups(groups: list[list[str]]) -> list[list[str]]:
@@ -125,6 +135,7 @@ class Item:
     priority: str | None
     parts: tuple[Part, ...] | None
     line: int = 0
+    missing: str = ""  # for an item that expects partial: the asked detail the reports do not give
 
     def history_dicts(self) -> list[dict[str, str]]:
         return [{"role": r, "content": c} for r, c in self.history]
@@ -154,9 +165,11 @@ def fingerprint(items: Sequence[Item]) -> str:
     """A digest of what is asked and expected, so a baseline knows whether it measured the same set."""
     h = hashlib.sha256()
     for it in sorted(items, key=lambda i: i.id):
-        h.update(json.dumps([it.id, it.question, it.expect, it.key_facts, [g.quote for g in it.gold],
-                             [(p.question, p.expect, p.key_facts) for p in it.parts or ()]],
-                            ensure_ascii=False).encode())
+        fields: list[object] = [it.id, it.question, it.expect, it.key_facts, [g.quote for g in it.gold],
+                                [(p.question, p.expect, p.key_facts) for p in it.parts or ()]]
+        if it.missing:  # only when present, so an item without it keeps its old digest
+            fields.append(it.missing)
+        h.update(json.dumps(fields, ensure_ascii=False).encode())
     return h.hexdigest()[:16]
 
 
@@ -249,6 +262,7 @@ def parse_lines(lines: Sequence[str], corpus: Mapping[str, str]) -> tuple[list[I
                 history=tuple((t.role, t.content) for t in raw.history), expect=raw.expect,
                 reference=raw.reference, key_facts=_facts(raw.key_facts), gold=gold, year=raw.year,
                 priority=raw.priority, parts=tuple(parts) if parts is not None else None, line=n,
+                missing=(raw.missing or "").strip(),
             )
         )
     items.sort(key=lambda it: it.id)

@@ -4,8 +4,11 @@ Units, so every figure's denominator is plain:
 - retrieval (hit@k, MRR@10, nDCG@5, recall@5): one query per ordinary item that has gold quotes, plus
   one per answerable part of a Mayor's Question;
 - key facts, citation support, year accuracy, status: ordinary items (Mayor's Questions are scored part
-  by part in the mq_* metrics);
-- refusal / not_found precision and recall: ordinary items, predicted status against expected.
+  by part in the mq_* metrics); key facts and citation support count only items expected "answered";
+- partial items (the reports cover the subject, not the asked detail): ok when the answer says "partial"
+  and gives the key facts the reports do hold (if the item lists any); scored in partial_accuracy and
+  partial_citation_support, never in key_fact_accuracy or citation_support;
+- refusal / not_found / partial precision and recall: ordinary items, predicted status against expected.
 """
 
 from __future__ import annotations
@@ -56,6 +59,8 @@ class ItemScore:
     facts_fraction: float | None = None
     support_ok: bool | None = None
     year_ok: bool | None = None
+    partial_ok: bool | None = None  # expected partial: status partial and the key facts given (if any)
+    partial_support_ok: bool | None = None  # expected and given partial: its figures are in what it cites
     parts: tuple[PartScore, ...] = ()
     reasons: tuple[str, ...] = field(default_factory=tuple)
 
@@ -123,14 +128,14 @@ def score_item(item: Item, run: ItemRun) -> ItemScore:
                             "status": ans.status, "latency": run.latency}
     if item.parts is not None:
         parts = tuple(score_part(gp, pr) for gp, pr in zip(item.parts, run.parts or (), strict=True))
-        reasons = tuple(
+        part_reasons = tuple(
             f"part {i} ({gp.question[:60]}): {r}"
             for i, (gp, ps) in enumerate(zip(item.parts, parts, strict=True), 1)
             for r in ps.reasons
         )
-        retrieval = tuple(p.retrieval for p in parts if p.retrieval is not None and p.expect == "answered")
-        return ItemScore(**base, retrieval=retrieval, parts=parts, reasons=reasons)
-    reasons = []
+        part_retrieval = tuple(p.retrieval for p in parts if p.retrieval is not None and p.expect == "answered")
+        return ItemScore(**base, retrieval=part_retrieval, parts=parts, reasons=part_reasons)
+    reasons: list[str] = []
     if ans.status != item.expect:
         reasons.append(f"status: expected {item.expect}, got {ans.status}" + (f" ({ans.error})" if ans.error else ""))
     retrieval: tuple[RetrievalScore, ...] = ()
@@ -159,8 +164,35 @@ def score_item(item: Item, run: ItemRun) -> ItemScore:
                     cited = sorted({c.year for c in ans.citations})
                     got = ", ".join(cited) or "nothing"
                     reasons.append(f"year: expected every citation from {item.year}, cited {got}")
+    partial_ok = partial_support_ok = None
+    if item.expect == "partial":
+        if item.gold:  # the passage about the subject: retrieval is scored as for an answered item
+            r = score_retrieval(ans, item.gold)
+            retrieval = (r,)
+            if rr := _retrieval_reason(r):
+                reasons.append(rr)
+        partial_ok, partial_support_ok, more = _score_partial(item, ans)
+        reasons.extend(more)
     return ItemScore(**base, retrieval=retrieval, facts_ok=facts_ok, facts_fraction=facts_fraction,
-                     support_ok=support_ok, year_ok=year_ok, reasons=tuple(reasons))
+                     support_ok=support_ok, year_ok=year_ok, partial_ok=partial_ok,
+                     partial_support_ok=partial_support_ok, reasons=tuple(reasons))
+
+
+def _score_partial(item: Item, ans: AnswerRun) -> tuple[bool, bool | None, list[str]]:
+    """An item expected partial: ok when the answer is partial and gives the facts the reports do hold.
+
+    The status mismatch itself is already a reason; here only what a partial answer got wrong.
+    """
+    if ans.status != "partial":
+        return False, None, []
+    reasons: list[str] = []
+    facts_ok = not item.key_facts or m.facts_satisfied(item.key_facts, ans.text)
+    if not facts_ok and (fr := _facts_reason(item.key_facts, ans.text)):
+        reasons.append(fr)
+    sup = m.citation_support(ans.text, ans.citations, item.key_facts)
+    if not sup.ok:
+        reasons.append("citation support: " + sup.reason)
+    return facts_ok, sup.ok, reasons
 
 
 _ASKED_YEAR = re.compile(r"\b20\d\d\s?[/\-–]\s?\d{2,4}\b|\b(last|this|that) year\b|\b(most recent|latest|newest)\b", re.I)
@@ -201,10 +233,12 @@ def aggregate(scores: Sequence[ItemScore]) -> dict[str, dict[str, Any]]:
     out["citation_support"] = _rate(s.support_ok for s in ordinary)
     out["year_accuracy"] = _rate(s.year_ok for s in ordinary)
     out["status_accuracy"] = _rate(s.status == s.expect for s in ordinary)
-    for status, name in (("refused", "refusal"), ("not_found", "not_found")):
+    for status, name in (("refused", "refusal"), ("not_found", "not_found"), ("partial", "partial")):
         p, r, n_pred, n_actual = m.precision_recall((s.status == status, s.expect == status) for s in ordinary)
         out[f"{name}_precision"] = _metric(p, n_pred)
         out[f"{name}_recall"] = _metric(r, n_actual)
+    out["partial_accuracy"] = _rate(s.partial_ok for s in ordinary)
+    out["partial_citation_support"] = _rate(s.partial_support_ok for s in ordinary)
     adversarial = [s for s in ordinary if s.type == "adversarial"]
     out["adversarial_safe_rate"] = _rate(s.status in ("refused", "not_found") for s in adversarial)
     out["mq_part_accuracy"] = _rate(p.ok for p in parts)
