@@ -32,6 +32,8 @@ from reportqa.evaluation.metrics import facts_satisfied
 TARGET_PRECISION = 0.9
 MARGINS = (0.5, 1.0, 1.5, 2.0, 3.0)
 TYPE_MARGINS = (0.0, 1.0, 2.0, 3.0, 5.0)
+MAX_UNITS = (2, 3, 4)  # more sentences always find more facts; four is the most an answer should carry
+NEIGHBOUR_MARGINS = (0.0, 1.0, 2.0, 3.0)
 OUT = Path(__file__).resolve().parent.parent / "src" / "reportqa" / "answer" / "weights.json"
 
 
@@ -60,7 +62,7 @@ def overlaps(c, gold) -> bool:  # type: ignore[no-untyped-def]
 
 
 def fit_lr(x: list[list[float]], y: list[int], balanced: bool) -> tuple[dict[str, float], float, LogisticRegression]:
-    lr = LogisticRegression(C=1.0, class_weight="balanced" if balanced else None, max_iter=2000)
+    lr = LogisticRegression(C=0.5, class_weight="balanced" if balanced else None, max_iter=2000)
     lr.fit(np.asarray(x), np.asarray(y))
     return lr.coef_[0].tolist(), float(lr.intercept_[0]), lr
 
@@ -100,7 +102,8 @@ def main() -> int:
         return sum(got) / len(got)
 
     always = replace(model, answer_weights={}, answer_bias=50.0)
-    for name, grid in (("type_margin", TYPE_MARGINS), ("select_margin", MARGINS)):
+    for name, grid in (("type_margin", TYPE_MARGINS), ("select_margin", MARGINS), ("max_units", MAX_UNITS),
+                       ("neighbour_margin", NEIGHBOUR_MARGINS)):
         scores = []
         for value in grid:
             acc = key_facts(replace(always, **{name: value}))
@@ -145,6 +148,8 @@ def main() -> int:
                           "target_precision": TARGET_PRECISION},
         "select_margin": model.select_margin,
         "type_margin": model.type_margin,
+        "neighbour_margin": model.neighbour_margin,
+        "max_units": model.max_units,
         "meta": {"fitted": True, "fitted_on": "dev", "dev": {"precision": round(dprec, 4), "recall": round(drec, 4),
                                                               "n": len(probs)},
                  "test": {"precision": round(tprec, 4), "recall": round(trec, 4), "n": len(tprobs)},

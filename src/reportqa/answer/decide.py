@@ -20,7 +20,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal
 
-ANSWER_FEATURES = ("top", "margin", "type_ok", "names", "year_ok", "lexical", "dense", "missing_rare")
+ANSWER_FEATURES = ("top", "type_ok", "names", "year_ok", "coverage", "missing_rare")
 Decision = Literal["answered", "partial", "not_found"]
 
 
@@ -35,6 +35,8 @@ class Model:
     threshold: float  # P(answerable) at or above which the answer is given
     select_margin: float  # logit distance from the best sentence within which others join the answer
     type_margin: float  # logit distance within which a sentence holding the asked kind of figure leads
+    neighbour_margin: float  # a chosen sentence's next sentence joins it when it scores within this of the best
+    max_units: int  # chosen sentences (before completion) in one answer, plus one per extra asked year
     meta: dict[str, Any]
 
     def probability(self, features: dict[str, float]) -> float:
@@ -54,15 +56,16 @@ class Model:
 
 
 DEFAULT = Model(
-    sentence_weights={"dense": 6.0, "lexical": 3.0, "context": 1.0, "passage_rank": 1.0, "type_match": 1.0,
+    sentence_weights={"dense": 6.0, "dense_near": 1.0, "dense_passage": 1.0, "lexical": 3.0, "names": 1.0, "context": 1.0, "passage_rank": 1.0, "type_match": 1.0,
                       "year_named": 1.0, "short": -2.0},
     sentence_bias=-6.0,
-    answer_weights={"top": 1.0, "margin": 0.2, "type_ok": 2.0, "names": 2.0, "year_ok": 1.0, "lexical": 2.0,
-                    "dense": 2.0, "missing_rare": -3.0},
+    answer_weights={"top": 1.0, "type_ok": 2.0, "names": 2.0, "year_ok": 1.0, "coverage": 2.0, "missing_rare": -3.0},
     answer_bias=-4.0,
     threshold=0.5,
     select_margin=1.0,
     type_margin=2.0,
+    neighbour_margin=3.0,
+    max_units=4,
     meta={"fitted": False},
 )
 
@@ -82,5 +85,7 @@ def load_model() -> Model:
         threshold=data["answerability"]["threshold"],
         select_margin=data.get("select_margin", DEFAULT.select_margin),
         type_margin=data.get("type_margin", DEFAULT.type_margin),
+        neighbour_margin=data.get("neighbour_margin", DEFAULT.neighbour_margin),
+        max_units=data.get("max_units", DEFAULT.max_units),
         meta=data.get("meta", {}),
     )

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from reportqa.answer.features import AnswerType, alias_tokens, has_answer_type
+from reportqa.answer.features import AnswerType, alias_tokens, has_answer_type, name_coverage
 from reportqa.text import numbers_in
 from reportqa.types import Hit, Passage, Sentence
 
@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     import numpy as np
 
 # The names of the features, in the order the fitted weights use them.
-SENTENCE_FEATURES = ("dense", "lexical", "context", "passage_rank", "type_match", "year_named", "short")
+SENTENCE_FEATURES = ("dense", "dense_near", "dense_passage", "lexical", "context", "names", "passage_rank",
+                     "type_match", "year_named", "short")
 
 
 class Stats:
@@ -96,8 +97,14 @@ def weigh(question: str, stats: Stats, answer_type: AnswerType | None, years: Se
     return Question(question, weights, answer_type, tuple(years), nums)
 
 
-def sentence_features(q: Question, hit: Hit, position: int, dense: float, context_words: set[str]) -> dict[str, float]:
-    s = hit.passage.sentences[position]
+def sentence_features(
+    q: Question, hit: Hit, position: int, sims: Sequence[float], context_words: set[str], names: float
+) -> dict[str, float]:
+    """The features of one sentence (SENTENCE_FEATURES); `sims` are the cosines of all the passage's sentences."""
+    sents = hit.passage.sentences
+    s = sents[position]
+    dense = float(sims[position])
+    near = [float(sims[j]) for j in (position - 1, position + 1) if 0 <= j < len(sents) and sents[j].block == s.block]
     words = _prefixed(alias_tokens(s.text))
     total = sum(q.weights.values()) or 1.0
     own = sum(w for t, w in q.weights.items() if _has(words, t)) / total
@@ -112,8 +119,11 @@ def sentence_features(q: Question, hit: Hit, position: int, dense: float, contex
             named = 0.5
     return {
         "dense": dense,
+        "dense_near": max(near, default=0.0),
+        "dense_passage": max(float(x) for x in sims),
         "lexical": own,
         "context": ctx,
+        "names": names,
         "passage_rank": 1.0 / hit.rank,
         "type_match": type_match,
         "year_named": named,
@@ -138,8 +148,9 @@ class EvidenceScorer:
         for hit, sims in zip(hits, dense, strict=True):
             p = hit.passage
             context = _prefixed(alias_tokens(p.section + " " + p.clean))
+            names = name_coverage(q.text, p.section + " " + p.clean)
             for i in range(len(p.sentences)):
-                f = sentence_features(q, hit, i, float(sims[i]), context)
+                f = sentence_features(q, hit, i, sims, context, names)
                 out.append(Candidate(hit, i, f, round(self.logit(f), 6)))
         out.sort(key=lambda c: (-c.score, c.hit.rank, c.sentence.start))
         return out

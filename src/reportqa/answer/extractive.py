@@ -4,7 +4,7 @@
    dense similarity and lexical match).
 2. Answerability is decided from features of the best evidence (`decide.Model`): answered, partial
    (the subject is covered, the asked detail is not) or not found.
-3. The answer is the best sentence, the others within a fitted margin of it (at most `max_sentences`),
+3. The answer is the best sentence, the others within a fitted margin of it (at most `max_units`),
    the best of every asked year, and, where they carry what was asked: the next sentence of the same
    paragraph, the list items a colon introduces, and the sentence a pronoun refers back to.
 4. It names each sentence's report and year, leads with the asked year, else with the most recent report
@@ -80,7 +80,7 @@ class ExtractiveAnswerer:
     name = "extractive"
 
     def __init__(
-        self, stats: Stats, dense: DenseFn, model: Model | None = None, max_sentences: int = 3,
+        self, stats: Stats, dense: DenseFn, model: Model | None = None,
         following: Callable[[Passage], Passage | None] | None = None,
     ) -> None:
         self.stats = stats
@@ -89,7 +89,6 @@ class ExtractiveAnswerer:
         self.following = following or (lambda p: None)
         self.model = model or load_model()
         self.scorer = EvidenceScorer(stats, self.model.sentence_weights, self.model.sentence_bias)
-        self.max_sentences = max_sentences
         # called with every Evidence the answerer decides on (the fitting script records them)
         self.observer: Callable[[Evidence], None] | None = None
 
@@ -126,19 +125,17 @@ class ExtractiveAnswerer:
     def features(self, q: Question, candidates: Sequence[Candidate], asked_years: Sequence[str]) -> dict[str, float]:
         """The answerability features (decide.ANSWER_FEATURES) of the best evidence.
 
-        - top, margin: the best sentence's fused score, and its lead over the next distinct sentence;
+        - top: the best sentence's fused score (a logit);
         - type_ok: no answer type was asked, or the best sentence or the one after it holds one;
         - names: share of the question's named things that the best passage names (aliases count);
         - year_ok: no year was asked, or the best sentence comes from that year's report or names it;
-        - lexical, dense: the best of the top three sentences;
+        - coverage: idf-weighted share of the question's words in the best passage;
         - missing_rare: the rarest question word the best passage lacks, as a share of the rarest possible
           (1.0: a word no passage holds; 0.0: every question word is there).
         """
         if not candidates:
             return dict.fromkeys(ANSWER_FEATURES, 0.0)
         top = candidates[0]
-        second = next((c for c in candidates[1:] if c.key != top.key), None)
-        near = list(candidates[:3])
         type_ok = 1.0 if q.answer_type is None or any(has_answer_type(q.answer_type, t) for t in self._unit_text(top)) else 0.0
         context = top.passage.section + " " + top.passage.clean
         year_ok = 1.0
@@ -146,12 +143,10 @@ class ExtractiveAnswerer:
             year_ok = 1.0 if (top.passage.year in asked_years or top.features["year_named"] >= 1.0) else 0.0
         return {
             "top": top.score,
-            "margin": top.score - (second.score if second else top.score - 5.0),
             "type_ok": type_ok,
-            "names": name_coverage(q.text, context),
+            "names": top.features["names"],
             "year_ok": year_ok,
-            "lexical": max(c.features["lexical"] for c in near),
-            "dense": max(c.features["dense"] for c in near),
+            "coverage": top.features["context"],
             "missing_rare": missing_rare(q, context, self.stats),
         }
 
@@ -206,7 +201,7 @@ class ExtractiveAnswerer:
                              and year_forms(year).search(c.sentence.text)), None)
                 if best is not None and best.score >= top.score - 3 * self.model.select_margin:
                     picked.append(best)
-        limit = self.max_sentences + max(0, len(asked_years) - 1)
+        limit = self.model.max_units + max(0, len(asked_years) - 1)
         for c in cands[1:]:
             if len(picked) >= limit:
                 break
@@ -219,8 +214,9 @@ class ExtractiveAnswerer:
             picked.append(c)
         units: list[Unit] = []
         seen: set[tuple[str, int]] = set()
+        scores = {c.key: c.score for c in cands}
         for c in picked:
-            sents = [u for u in self._complete(c, ev.question) if (c.passage.id, u.start) not in seen]
+            sents = [u for u in self._complete(c, ev.question, scores, top.score) if (c.passage.id, u.start) not in seen]
             if not sents:
                 continue
             seen.update((c.passage.id, u.start) for u in sents)
@@ -243,8 +239,10 @@ class ExtractiveAnswerer:
             nxt = self.following(nxt)
         return out
 
-    def _complete(self, c: Candidate, q: Question) -> list[Sentence]:
-        """The candidate's sentence, with what completes it: its antecedent, its list, or its next sentence."""
+    def _complete(self, c: Candidate, q: Question, scores: dict[tuple[str, int], float], best: float) -> list[Sentence]:
+        """The candidate's sentence, with what completes it: its antecedent, its list, or its next sentence
+        (when that holds the asked kind of figure the sentence lacks, or scores within `neighbour_margin`
+        of the best sentence)."""
         p = c.passage
         sents = list(p.sentences)
         i = c.position
@@ -268,7 +266,8 @@ class ExtractiveAnswerer:
         if i + 1 < len(sents) and sents[i + 1].block == s.block:
             nxt = sents[i + 1]
             lacks_type = q.answer_type is not None and not has_answer_type(q.answer_type, s.text)
-            if (lacks_type and has_answer_type(q.answer_type, nxt.text)) or _PRONOUN_START.match(nxt.text):
+            related = scores.get((p.id, nxt.start), -1e9) >= best - self.model.neighbour_margin
+            if (lacks_type and has_answer_type(q.answer_type, nxt.text)) or _PRONOUN_START.match(nxt.text) or related:
                 out.append(nxt)
         return out
 

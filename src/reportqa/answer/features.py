@@ -25,7 +25,7 @@ _NUMBER_WORD = re.compile(
 
 
 def _load(name: str) -> dict[str, Any]:
-    with resources.files("reportqa.lexicon").joinpath(name).open("rb") as fh:
+    with resources.files("reportqa").joinpath("lexicon", name).open("rb") as fh:
         return tomllib.load(fh)
 
 
