@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from reportqa.temporal import _FY_RE, fy, previous_year, strip_time
 from reportqa.text import content_words
 from reportqa.types import Turn
 
-_PRONOUN_RE = re.compile(r"\b(it|its|it's|they|them|their|this|that|these|those|he|she|his|her|the (scheme|service|programme|project|fund|partnership|initiative|pilot|unit|board|centre|campaign|team|strategy|operation))\b", re.I)
+_PRONOUN_RE = re.compile(r"\b(it|its|it's|they|them|their|(?:this|that|these|those)(?! (?:year|years|time|one|ones|month|week|day|period|quarter|figure|number|amount)\b)|he|she|his|her|the (scheme|service|programme|project|fund|partnership|initiative|pilot|unit|board|centre|campaign|team|strategy|operation))\b", re.I)
 _ELLIPSIS_RE = re.compile(r"^\s*(and|what about|how about|and what about|same for|and for|what of|and in|and across|and at|and the)\b", re.I)
 _YEAR_BEFORE_RE = re.compile(r"\b(the )?(year|one) before\b|\bprevious year\b|\bprior year\b|\ba year earlier\b", re.I)
 _YEAR_AFTER_RE = re.compile(r"\b(the )?(year|one) after\b|\bnext year\b|\bfollowing year\b|\ba year later\b", re.I)
@@ -59,15 +59,49 @@ def is_followup(question: str) -> bool:
     return len(words) <= 2 and len(question.split()) <= 6
 
 
-def rewrite(question: str, history: Sequence[Turn]) -> Rewrite:
-    """Rules on the default path: resolve the year in play, pronouns and elliptical follow-ups."""
+def _answer_text(text: str) -> str:
+    """An assistant turn without its report intros and [n] markers: what it said about the subject."""
+    text = re.sub(r"\[\d+\]", " ", text)
+    text = re.sub(r"(?m)^(According to|In) the [^:\n]{0,160}?(report|page)( \([^)\n]*\))?:\s*", "", text)
+    return text
+
+
+def subject(prev_question: str, prev_answer: str, specificity: Callable[[str], float] | None = None,
+            generic: float = 0.0) -> str:
+    """The thing a follow-up's "it", "they" or "the unit" refers to: the most specific name in the previous
+    question, else in the previous answer; "" when neither names anything specific.
+
+    Specificity is how rare a name is in the reports (the caller's idf); a name at or below `generic` (the
+    Met, MOPAC, London: named everywhere) is never the subject.
+    """
+    from reportqa.answer.features import named_things
+
+    score = specificity or (lambda n: float(len(n)))
+    for text in (prev_question, _answer_text(prev_answer)):
+        names = [n for n in named_things(text) if score(n) > generic]
+        if names:
+            return max(names, key=score)
+    return ""
+
+
+def rewrite(
+    question: str, history: Sequence[Turn], specificity: Callable[[str], float] | None = None, generic: float = 0.0
+) -> Rewrite:
+    """Rules on the default path: resolve the year in play, pronouns and elliptical follow-ups.
+
+    A rewrite keeps the follow-up's own question (what it asks for) and adds what it refers to: the
+    subject of the previous question or answer in place of a pronoun, and the previous question as
+    context in brackets when nothing else names the topic.
+    """
     users = [t.content for t in history if t.role == "user"]
     if not users:
         return Rewrite(question, question, False, year_of(question))
     # rewrite the earlier turns first, so the topic carries over several turns
     prev = users[0]
     for later in users[1:]:
-        prev = rewrite(later, [Turn(role="user", content=prev)]).standalone
+        prev = rewrite(later, [Turn(role="user", content=prev)], specificity, generic).standalone
+    said_turns = [t.content for t in history if t.role == "assistant"]
+    prev_answer = said_turns[-1] if said_turns else ""
     prev_year = year_of(prev)
     if prev_year is None:
         # the year in play is the one the last answer led with
@@ -93,8 +127,7 @@ def rewrite(question: str, history: Sequence[Turn]) -> Rewrite:
         r"(?i)(how|what|which|who|when|where|why|is|are|was|were|did|does|do|has|have|can|could)\b", tail
     ):
         q = tail[0].upper() + tail[1:]  # "And how does it compare ...?" is a whole question with a pronoun
-    prev_entities = entities(prev)
-    topic = prev_entities[-1] if prev_entities else ""
+    topic = subject(prev, prev_answer, specificity, generic)
     base = strip_time(prev).rstrip("?. ")
     if _ELLIPSIS_RE.search(q):
         tail = _ELLIPSIS_RE.sub("", q).strip(" ?.,")
@@ -107,8 +140,11 @@ def rewrite(question: str, history: Sequence[Turn]) -> Rewrite:
             standalone = f"{base} {tail}".strip()
     elif _PRONOUN_RE.search(q) and topic:
         standalone = _PRONOUN_RE.sub(lambda m: topic + ("'s" if m.group(0).lower() in ("its", "their", "his", "her") else ""), q, count=1)
+        if topic.lower() not in base.lower():
+            standalone = f"{standalone.rstrip('?. ')} ({base})"
     else:
-        standalone = f"{q.rstrip('?. ')} ({base})" if content_words(q) else base
+        # the follow-up keeps what it asks ("How many are there?"); the topic comes along in brackets
+        standalone = f"{q.rstrip('?. ')} ({topic + ': ' if topic and topic.lower() not in base.lower() else ''}{base})"
     standalone = re.sub(r"\s+", " ", standalone).strip(" ?.")
     if year and not year_of(standalone):
         standalone += f" in {year}"

@@ -87,6 +87,22 @@ class Assistant:
                 following[a.id] = b
         return ExtractiveAnswerer(Stats(ps), dense=self.sentence_similarities, following=lambda p: following.get(p.id))
 
+    def specificity(self, name: str) -> float:
+        """How rare a name is in the reports: the idf of its rarest word (higher: more specific)."""
+        from reportqa.answer.features import alias_tokens
+
+        words = [w for w in alias_tokens(name) if not w[0].isdigit()]
+        stats = self.extractive.stats
+        return max((stats.idf(w) for w in words), default=0.0)
+
+    @cached_property
+    def generic_name_idf(self) -> float:
+        """The idf of a word found in one passage in twenty: names at or below it are too common to be a subject."""
+        stats = self.extractive.stats
+        import math
+
+        return math.log(1 + (stats.n + 1) / (0.05 * stats.n + 0.5))
+
     def sentence_similarities(self, question: str, hits: Sequence[Hit]) -> list[Any]:
         """The cosine of the question with every sentence of each hit: one query embedding, one product each."""
         import numpy as np
@@ -151,7 +167,7 @@ class Assistant:
         if refusal is not None:
             return Answer(status="refused", text=refusal.message, question=q, rewritten_question=q,
                           notes=(f"refused: {refusal.category}",), backend="policy")
-        rw = rewrite(q, turns)
+        rw = rewrite(q, turns, self.specificity, self.generic_name_idf)
         standalone = rw.standalone
         use_llm = (backend or self.config.backend).lower() == "llm" and bool(self.config.llm.url)
         if use_llm and turns and rw.changed:

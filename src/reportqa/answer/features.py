@@ -158,6 +158,11 @@ def has_answer_type(t: AnswerType | None, text: str) -> bool:
 
 # -- named things --------------------------------------------------------------------------------------
 
+# Closed-class words that open a sentence without being part of a name, and month names (dates).
+_OPENERS = frozenset("how what which who whom whose when where why did does do is are was were can could will would "
+                     "should has have had the a an in on at by for and but so tell please give list show since under "
+                     "according besides if".split())
+_MONTHS = frozenset("january february march april may june july august september october november december".split())
 _NAME_RE = re.compile(r"(?<![\w'’])([A-Z][\w'’&-]*|[A-Z]{2,}s?)(?:\s+(?:(?:of|and|for|the|&|on)\s+)?([A-Z][\w'’&-]*|\d+))*")
 
 
@@ -173,10 +178,12 @@ def named_things(question: str) -> list[str]:
         before = question[: m.start()].rstrip()
         opens = not before or before[-1] in ".?!:;\"“(" or before.endswith("\n")
         words = name.split()
-        if opens:
-            words = words[1:] if len(words) > 1 else []
-            while words and words[0].lower() in ("of", "and", "for", "the", "&", "on"):
-                words = words[1:]
+        if opens and (len(words) == 1 or words[0].lower() in _OPENERS):
+            words = words[1:]
+        while words and words[0].lower() in ("of", "and", "for", "the", "&", "on"):
+            words = words[1:]
+        if words and words[0].lower() in _MONTHS:
+            continue  # a date, not a name
         name = " ".join(words)
         name = re.sub(r"['’]s$", "", name)
         if len(name) < 3 or name.isdigit():
