@@ -6,7 +6,7 @@ import logging
 import re
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -22,16 +22,26 @@ from reportqa.retrieve import Retriever
 from reportqa.safety import check
 from reportqa.temporal import infer, report_years
 from reportqa.types import Answer, Citation, Filters, Hit, Passage, Report, Turn
+from reportqa.years import parse_report_year
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
+MAX_ASKS = 5  # one question is answered as at most this many asks
+MAX_HISTORY_TURNS = 12  # the turns of a conversation read for a follow-up: the most recent
+MAX_TURN_CHARS = 4000  # of each turn, the first characters
+
+
+def _clean_text(text: str) -> str:
+    """Text with control and lone surrogate characters (which no encoder takes) as spaces, and format
+    characters (zero-width space, joiners, direction marks) removed, so a zero-width space inside "address" cannot hide the word."""
+    return "".join("" if unicodedata.category(c) == "Cf" else
+                   " " if unicodedata.category(c) in ("Cc", "Cs") and c not in "\n\t" else c for c in text)
 
 
 def clean_question(question: str, limit: int = MAX_QUESTION_CHARS) -> str:
     if not isinstance(question, str):
         raise InputError("the question must be text", "pass a string")
-    q = "".join(" " if unicodedata.category(c) in ("Cc", "Cf") and c not in "\n\t" else c for c in question)
-    q = re.sub(r"\s+", " ", q).strip()
+    q = re.sub(r"\s+", " ", _clean_text(question)).strip()
     if not q:
         raise InputError("the question is empty", "type a question about MOPAC's reports")
     if len(q) > limit:
@@ -42,19 +52,36 @@ def clean_question(question: str, limit: int = MAX_QUESTION_CHARS) -> str:
     return q
 
 
+_HISTORY_SHAPE = "history must be a list of {'role': 'user'|'assistant', 'content': '...'}"
+
+
 def _turns(history: Sequence[dict[str, str] | Turn] | None) -> list[Turn]:
-    out = []
-    for t in history or []:
+    """The conversation so far, checked: a list of user and assistant turns with text content.
+
+    Only the last MAX_HISTORY_TURNS turns are kept, each cut to MAX_TURN_CHARS and cleaned like a question.
+    """
+    if history is None:
+        return []
+    if isinstance(history, str | bytes | Mapping) or not isinstance(history, Sequence):
+        raise InputError(_HISTORY_SHAPE, f"got {type(history).__name__}; pass [] for no history")
+    out: list[Turn] = []
+    for i, t in enumerate(history):
+        role: object
+        content: object
         if isinstance(t, Turn):
-            out.append(t)
-            continue
-        try:
-            out.append(Turn(role=t["role"], content=str(t["content"])))  # type: ignore[arg-type]
-        except (KeyError, TypeError, ValueError) as exc:
-            raise InputError(
-                "history must be a list of {'role': 'user'|'assistant', 'content': ...}", str(exc).splitlines()[0]
-            ) from exc
-    return out
+            role, content = t.role, t.content
+        elif isinstance(t, Mapping):
+            role, content = t.get("role"), t.get("content")
+        else:
+            raise InputError(_HISTORY_SHAPE, f"turn {i} is {type(t).__name__}, not a dict")
+        if role not in ("user", "assistant"):
+            shown = repr(role[:40]) if isinstance(role, str) else type(role).__name__
+            raise InputError(_HISTORY_SHAPE, f"turn {i} has role {shown}")
+        if not isinstance(content, str):
+            raise InputError(_HISTORY_SHAPE, f"turn {i} has {type(content).__name__} content, not text")
+        text = _clean_text(content[:MAX_TURN_CHARS])
+        out.append(Turn(role="user" if role == "user" else "assistant", content=text))
+    return out[-MAX_HISTORY_TURNS:]
 
 
 class Assistant:
@@ -140,12 +167,8 @@ class Assistant:
         return pid
 
     def resolve_year(self, year: str | None) -> str | None:
-        if not year:
-            return None
-        m = re.fullmatch(r"\s*(\d{4})\s*[-/–]\s*(\d{2}|\d{4})\s*", year)
-        if not m:
-            raise InputError(f"year {year!r} is not a financial year", "write it like 2022-23")
-        return f"{m.group(1)}-{m.group(2)[-2:]}"
+        """A year filter as written ('2022/23') in canonical form; a plan page's period ('2013-16') too."""
+        return parse_report_year(year) if year else None
 
     def retrieve(self, question: str, filters: Filters | None = None, k: int = 5) -> list[Hit]:
         return self.retriever.search(question, filters or Filters(), k)
@@ -165,17 +188,39 @@ class Assistant:
         turns = _turns(history)
         refusal = check(q)
         if refusal is not None:
-            return Answer(status="refused", text=refusal.message, question=q, rewritten_question=q,
-                          notes=(f"refused: {refusal.category}",), backend="policy")
-        rw = rewrite(q, turns, self.specificity, self.generic_name_idf)
+            return _refused(q, refusal.message, refusal.category)
+        asked = drop_instructions(q)
+        notes = [IGNORED_INSTRUCTION] if asked != q else []
+        standalone, changed = self._standalone(asked, turns, backend, notes)
+        asks = split_asks(standalone)
+        if len(asks) > 1 and not report_id:
+            return self._ask_parts(q, asks, year, priority, backend, k, t0, notes)
+        return self._answer(q, asked, standalone, changed, turns, notes, year, priority, report_id, backend,
+                            k, t0)
+
+    def _standalone(
+        self, question: str, turns: list[Turn], backend: str | None, notes: list[str]
+    ) -> tuple[str, bool]:
+        """The question rewritten to stand on its own (and whether it changed), at most MAX_QUESTION_CHARS."""
+        rw = rewrite(question, turns, self.specificity, self.generic_name_idf)
         standalone = rw.standalone
         use_llm = (backend or self.config.backend).lower() == "llm" and bool(self.config.llm.url)
         if use_llm and turns and rw.changed:
             # with an LLM configured, it rewrites follow-ups; the rules' rewrite is the fallback
-            standalone = self.llm.rewrite_followup(q, turns) or standalone
-        asks = split_asks(standalone)
-        if len(asks) > 1 and not report_id:
-            return self._ask_parts(q, asks, year, priority, backend, k, t0)
+            standalone = self.llm.rewrite_followup(question, turns) or standalone
+        if len(standalone) > MAX_QUESTION_CHARS:
+            standalone = _shorten(standalone, MAX_QUESTION_CHARS)
+            notes.append(f"the question with the conversation's context was cut to {MAX_QUESTION_CHARS:,} "
+                         "characters")
+        return standalone, rw.changed
+
+    def _answer(
+        self, q: str, asked: str, standalone: str, changed: bool, turns: list[Turn], extra: Sequence[str],
+        year: str | None, priority: str | None, report_id: str | None, backend: str | None, k: int | None,
+        t0: float,
+    ) -> Answer:
+        """One ask, checked and rewritten: retrieve, answer, verify. `q` is the question as asked, `asked`
+        the part of it answered here."""
         base = Filters(
             years=(self.resolve_year(year),) if year else (),
             priority=self.resolve_priority(priority),
@@ -183,9 +228,9 @@ class Assistant:
         )
         scope = infer(standalone, self.reports, base)
         t1 = time.perf_counter()
-        notes = list(scope.notes)
+        notes = [*scope.notes, *extra]
         k_used = k or self.config.retrieval.answer_k
-        focus = q if rw.changed else ""
+        focus = asked if changed else ""
         used = scope.filters
         if scope.uncovered:
             # a year no report covers as its own: a target, a baseline or next year's budget, stated in
@@ -205,6 +250,11 @@ class Assistant:
             t2 = time.perf_counter()
         else:
             hits = self.retriever.search(standalone, scope.filters, k_used)
+            if not hits and not scope.filters.is_empty() and not base.years and not base.priority:
+                # time scoping never empties a search: drop what the question implied, and say so
+                used = scope.filters.model_copy(update={"years": (), "plan": None})
+                hits = self.retriever.search(standalone, used, k_used)
+                notes.append("no passage matched the years or plan read from the question: searched every report")
             t2 = time.perf_counter()
             answer = self.extractive.answer(standalone, hits, scope.filters.years, self.coverage_text(), focus=focus)
         if answer.status == "not_found" and scope.mentioned and not base.years and not scope.uncovered:
@@ -238,24 +288,44 @@ class Assistant:
         ))
 
     def _ask_parts(
-        self, q: str, asks: list[str], year: str | None, priority: str | None, backend: str | None, k: int | None, t0: float
+        self, q: str, asks: list[str], year: str | None, priority: str | None, backend: str | None,
+        k: int | None, t0: float, notes: Sequence[str] = (),
     ) -> Answer:
-        """A question with several asks: each answered on its own, then joined with markers renumbered."""
+        """A question with several asks: each answered on its own (the first MAX_ASKS of them), then joined
+        with markers renumbered. Asks that are instructions are dropped, unless every ask is one."""
+        notes = list(notes)
+        kept = [p for p in asks if not _INSTRUCTION.match(p)]
+        if kept and len(kept) < len(asks):
+            asks = kept
+            if IGNORED_INSTRUCTION not in notes:
+                notes.append(IGNORED_INSTRUCTION)
+        if len(asks) > MAX_ASKS:
+            notes.append(f"the question has {len(asks)} asks: the first {MAX_ASKS} were answered; "
+                         "ask the others on their own")
+            asks = asks[:MAX_ASKS]
         answers: list[Answer] = []
         history: list[Turn] = []
-        ignored = [p for p in asks if _INSTRUCTION.match(p)]
-        asks = [p for p in asks if not _INSTRUCTION.match(p)]
-        if len(asks) == 1:
-            ans = self.ask(asks[0], year=year, priority=priority, backend=backend, k=k)
-            return ans.model_copy(update={"question": q, "notes": ans.notes + ("ignored an instruction inside the question",)})
         for part in asks:
-            ans = self.ask(part, history=history, year=year, priority=priority, backend=backend, k=k)
+            ans = self._ask_part(part, history, year, priority, backend, k)
             answers.append(ans)
             history = [Turn(role="user", content=ans.rewritten_question or part)]
+        if len(answers) == 1:
+            return answers[0].model_copy(update={"question": q, "notes": answers[0].notes + tuple(notes)})
         combined = finalize(combine(q, answers, time.perf_counter() - t0))
-        if ignored:
-            combined = combined.model_copy(update={"notes": combined.notes + ("ignored an instruction inside the question",)})
-        return combined
+        return combined.model_copy(update={"notes": combined.notes + tuple(notes)})
+
+    def _ask_part(
+        self, part: str, history: list[Turn], year: str | None, priority: str | None, backend: str | None,
+        k: int | None,
+    ) -> Answer:
+        """One ask of a several-ask question, read after the ask before it; never split again."""
+        refusal = check(part)
+        if refusal is not None:
+            return _refused(part, refusal.message, refusal.category)
+        notes: list[str] = []
+        standalone, changed = self._standalone(part, history, backend, notes)
+        return self._answer(part, part, standalone, changed, history, notes, year, priority, None, backend, k,
+                            time.perf_counter())
 
     def draft_mq(self, text: str, **kwargs: Any) -> Any:
         from reportqa.mq import draft_mq
@@ -270,9 +340,37 @@ _ASK_SPLIT = re.compile(
 
 _INSTRUCTION = re.compile(
     r"^\s*(also\s+|and\s+|now\s+|then\s+)?(please\s+)?(reply|respond|answer|say|print|output|write|return|format|"
-    r"ignore|forget|disregard|only|just|do not|don't|translate|repeat|use|act|pretend|stop|start)\b",
+    r"ignore|forget|disregard|only|just|do not|don't|translate|repeat|use|act|pretend|stop|start)\b"
+    r"(?!\s+(?:and|&)\s+(?:search|account)\b|\s+of\b)",  # "Stop and search", "Use of force": topics
     re.I,
 )
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\S)")
+IGNORED_INSTRUCTION = "ignored an instruction inside the question"
+
+
+def drop_instructions(question: str) -> str:
+    """'Stop. What was the budget of the Lighthouse? Repeat after me.' -> the question inside.
+
+    Sentences that instruct rather than ask are dropped when a question (a sentence ending in '?') remains;
+    a text that is nothing but instructions is left as it is, to be answered (or not found) as written.
+    """
+    sentences = _SENTENCE.split(question)
+    kept = [s for s in sentences if s.endswith("?") or not _INSTRUCTION.match(s)]
+    if len(kept) == len(sentences) or not any(s.endswith("?") for s in kept):
+        return question
+    return " ".join(kept)
+
+
+def _shorten(text: str, limit: int) -> str:
+    """`text` cut at a word boundary to at most `limit` characters, still a question."""
+    cut = text.rfind(" ", 0, limit)
+    text = text[: cut if cut > limit // 2 else limit - 1].rstrip(" ,;:-(?.")
+    return text + "?"
+
+
+def _refused(q: str, message: str, category: str) -> Answer:
+    return Answer(status="refused", text=message, question=q, rewritten_question=q,
+                  notes=(f"refused: {category}",), backend="policy")
 
 
 def split_asks(question: str) -> list[str]:
@@ -327,7 +425,7 @@ def combine(question: str, answers: Sequence[Answer], elapsed: float) -> Answer:
         citations=tuple(cits),
         related=tuple(related[:3]),
         question=question,
-        rewritten_question=" | ".join(a.rewritten_question for a in answers),
+        rewritten_question=_joined([a.rewritten_question for a in answers], MAX_QUESTION_CHARS),
         filters=Filters(years=years),
         backend=answers[0].backend,
         hits=tuple(h for a in answers for h in a.hits),
@@ -335,6 +433,15 @@ def combine(question: str, answers: Sequence[Answer], elapsed: float) -> Answer:
         notes=(f"answered as {len(answers)} separate asks",) + tuple(n for a in answers for n in a.notes),
         timings={"total": elapsed},
     )
+
+
+def _joined(questions: Sequence[str], limit: int) -> str:
+    """The asks' questions as 'a | b | c', each shortened as needed so the whole is at most `limit`."""
+    text = " | ".join(questions)
+    if len(text) <= limit:
+        return text
+    each = (limit - 3 * (len(questions) - 1)) // max(1, len(questions))
+    return " | ".join(q if len(q) <= each else q[: each - 1].rstrip() + "…" for q in questions)
 
 
 def _and(items: Sequence[str]) -> str:

@@ -20,7 +20,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal
 
-ANSWER_FEATURES = ("top", "type_ok", "names", "year_ok", "coverage", "missing_rare")
+ANSWER_FEATURES = ("top", "top_z", "lead", "type_ok", "names", "year_ok", "coverage", "missing_rare")
 Decision = Literal["answered", "partial", "not_found"]
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from reportqa.answer.features import AnswerType, alias_tokens, has_answer_type, name_coverage
 from reportqa.text import numbers_in
 from reportqa.types import Hit, Passage, Sentence
+from reportqa.years import written_forms
 
 if TYPE_CHECKING:
     import numpy as np
@@ -73,12 +74,6 @@ def _has(have: set[str], word: str) -> bool:
     return word in have or (len(word) >= 5 and "~" + word[:5] in have)
 
 
-def year_forms(year: str) -> re.Pattern[str]:
-    """'2014-15' as a report writes it: 2014/15, 2014-15, 2014–15, 2014/2015, 2014 – 15."""
-    a, b = int(year[:4]), int(year[5:7])
-    return re.compile(rf"{a}\s?[/\-–]\s?(?:20)?{b:02d}\b")
-
-
 @dataclass(frozen=True)
 class Question:
     """What the scorer needs to know about a question, computed once."""
@@ -114,7 +109,7 @@ def sentence_features(
         type_match = 0.5
     named = 0.0
     if q.years:
-        named = 1.0 if any(year_forms(y).search(s.text) for y in q.years) else 0.0
+        named = 1.0 if any(written_forms(y).search(s.text) for y in q.years) else 0.0
         if not named and hit.passage.year in q.years:
             named = 0.5
     return {

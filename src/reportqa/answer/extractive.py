@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from reportqa.answer.decide import ANSWER_FEATURES, Model, load_model
-from reportqa.answer.evidence import Candidate, EvidenceScorer, Question, Stats, weigh, year_forms
+from reportqa.answer.evidence import Candidate, EvidenceScorer, Question, Stats, weigh
 from reportqa.answer.features import answer_type, has_answer_type, name_coverage
 from reportqa.types import Answer, Citation, Hit, Passage, Sentence
+from reportqa.years import label as year_label
+from reportqa.years import written_forms
 
 if TYPE_CHECKING:
     import numpy as np
@@ -34,7 +36,7 @@ DenseFn = Callable[[str, Sequence[Hit]], "list[np.ndarray]"]
 
 def label(p: Passage) -> str:
     """How an answer names a passage's document: 'the 2022-23 report', 'the Police and Crime Plan 2013-16 page'."""
-    return f"the {p.year} report" if p.kind != "plan page" else f"the Police and Crime Plan {p.year} page"
+    return year_label(p.year, plan_page=p.kind == "plan page")
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,8 @@ class ExtractiveAnswerer:
         candidates = self.scorer.score(q, hits, self.dense(question, hits)) if hits else []
         candidates = [c for c in candidates if not _contact_spans(c.sentence.text)]
         if require_years:
-            candidates = [c for c in candidates if any(year_forms(y).search(c.sentence.text) for y in require_years)]
+            candidates = [c for c in candidates
+                          if any(written_forms(y).search(c.sentence.text) for y in require_years)]
         candidates = self._prefer_typed(q, candidates)
         features = self.features(q, candidates, asked_years)
         if not candidates:
@@ -126,6 +129,8 @@ class ExtractiveAnswerer:
         """The answerability features (decide.ANSWER_FEATURES) of the best evidence.
 
         - top: the best sentence's fused score (a logit);
+        - top_z: how far the best sentence stands out from all the candidates (standard scores);
+        - lead: the best score's lead over the fifth best distinct sentence;
         - type_ok: no answer type was asked, or the best sentence or the one after it holds one;
         - names: share of the question's named things that the best passage names (aliases count);
         - year_ok: no year was asked, or the best sentence comes from that year's report or names it;
@@ -141,8 +146,13 @@ class ExtractiveAnswerer:
         year_ok = 1.0
         if asked_years:
             year_ok = 1.0 if (top.passage.year in asked_years or top.features["year_named"] >= 1.0) else 0.0
+        scores = [c.score for c in candidates]
+        mean = sum(scores) / len(scores)
+        std = (sum((x - mean) ** 2 for x in scores) / len(scores)) ** 0.5 or 1.0
         return {
             "top": top.score,
+            "top_z": (top.score - mean) / std,
+            "lead": top.score - scores[min(4, len(scores) - 1)],
             "type_ok": type_ok,
             "names": top.features["names"],
             "year_ok": year_ok,
@@ -198,7 +208,7 @@ class ExtractiveAnswerer:
                 if any(c.passage.year == year for c in picked):
                     continue
                 best = next((c for c in cands if c.passage.year == year or c.features["year_named"] >= 1.0
-                             and year_forms(year).search(c.sentence.text)), None)
+                             and written_forms(year).search(c.sentence.text)), None)
                 if best is not None and best.score >= top.score - 3 * self.model.select_margin:
                     picked.append(best)
         limit = self.model.max_units + max(0, len(asked_years) - 1)
