@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from reportqa.answer.decide import ANSWER_FEATURES, Model, load_model
@@ -191,6 +191,10 @@ class ExtractiveAnswerer:
             return ans.model_copy(update={"answerability": round(ev.probability, 4)})
         chosen = self.select(ev, asked_years)
         ans = self.compose(question, chosen, asked_years)
+        atype = ev.question.answer_type
+        if atype is not None and not any(has_answer_type(atype, s.text) for u in chosen for s in u.sentences):
+            # the evidence is about the subject but holds no figure of the asked kind: say what it does give
+            ev = replace(ev, decision="partial")
         if ev.decision == "partial":
             missing = missing_detail(question, ev.question)
             text = f"The reports do not give {missing}. What they do say: " + ans.text

@@ -17,6 +17,18 @@ from typing import Any
 
 from reportqa.text import tokenize
 
+# What is not a count: years, financial years, dates, percentages and sums of money.
+_DATES = re.compile(
+    r"\b(?:19|20)\d\d(?:\s?[/\-–]\s?\d{2,4})?\b|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:January|February|March|April|May|June|"
+    r"July|August|September|October|November|December)\b|£\s?[\d.,]+\s?(?:m|bn|k|million|billion)?\b|"
+    r"\b\d[\d.,]*\s?(?:%|per ?cent)|\b(?:Q[1-4]|quarter \d)\b",
+    re.I,
+)
+_COUNT = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundred|hundreds|thousand|thousands|million|dozens?)\b",
+    re.I,
+)
 _NUMBER_WORD = re.compile(
     r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
     r"hundred|hundreds|thousand|thousands|million|dozens?|half|quarter|third|twice|double)\b",
@@ -151,9 +163,10 @@ def has_answer_type(t: AnswerType | None, text: str) -> bool:
     """Does `text` hold an answer of type `t`? Any text does when no type is asked."""
     if t is None:
         return True
+    text = unicodedata.normalize("NFKC", text)
     if t.name == "count":
-        return bool(_NUMBER_WORD.search(text))
-    return bool(t.evidence.search(unicodedata.normalize("NFKC", text)))
+        return bool(_COUNT.search(_DATES.sub(" ", text)))
+    return bool(t.evidence.search(text))
 
 
 # -- named things --------------------------------------------------------------------------------------
