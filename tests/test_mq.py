@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reportqa.errors import InputError, ReportQAError
-from reportqa.mq import analyse, breakdown, gap_sentence, programmes, years_in
+from reportqa.mq import analyse, breakdown, gap_sentence, programmes
+from reportqa.years import years_in
 
 if TYPE_CHECKING:
     from reportqa.config import Config

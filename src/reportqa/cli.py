@@ -39,9 +39,10 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
-    from reportqa.corpus import Corpus, load_corpus, normalise_year, plan_for_year, read_new_file, save_manifest, sha256_text
+    from reportqa.corpus import Corpus, load_corpus, read_new_file, save_manifest, sha256_text
     from reportqa.index import ingest
     from reportqa.types import Report
+    from reportqa.years import parse_plan, parse_report_year, plan_for_year
 
     say = (lambda m: None) if args.quiet else (lambda m: print(m, file=sys.stderr))
     corpus = load_corpus(config.corpus_dir)
@@ -51,7 +52,8 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
         path = Path(args.file)
         if not args.title or not args.year:
             raise InputError("a new report needs --title and --year", 'e.g. --title "MOPAC Annual Report 2024-25" --year 2024-25')
-        year = normalise_year(args.year)
+        year = parse_report_year(args.year)
+        plan = parse_plan(args.plan) if args.plan else plan_for_year(year)
         text, shape = read_new_file(path)
         rid = args.id or f"mopac-{year}"
         if any(r.id == rid for r in corpus.reports):
@@ -62,7 +64,7 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
         target = config.corpus_dir / f"{rid}.txt"
         report = Report(
             id=rid, file=target.name, title=args.title, kind=args.kind, shape=shape if shape != "auto" else "auto",
-            year=year, plan=args.plan or plan_for_year(year), published=args.published, source_url=args.url,
+            year=year, plan=plan, published=args.published, source_url=args.url,
             notes=f"ingested from {path.name}", sha256=digest,
         )
         # the text goes in under a temporary name; the manifest changes only after the index swapped

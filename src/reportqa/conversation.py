@@ -6,14 +6,20 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from reportqa.temporal import _FY_RE, fy, previous_year, strip_time
+from reportqa.temporal import strip_time
 from reportqa.text import content_words
 from reportqa.types import Turn
+from reportqa.years import (
+    YEAR_AFTER_RE,
+    YEAR_BEFORE_RE,
+    first_year_in,
+    labelled_year,
+    next_year,
+    previous_year,
+)
 
 _PRONOUN_RE = re.compile(r"\b(it|its|it's|they|them|their|(?:this|that|these|those)(?! (?:year|years|time|one|ones|month|week|day|period|quarter|figure|number|amount)\b)|he|she|his|her|the (scheme|service|programme|project|fund|partnership|initiative|pilot|unit|board|centre|campaign|team|strategy|operation))\b", re.I)
 _ELLIPSIS_RE = re.compile(r"^\s*(and|what about|how about|and what about|same for|and for|what of|and in|and across|and at|and the)\b", re.I)
-_YEAR_BEFORE_RE = re.compile(r"\b(the )?(year|one) before\b|\bprevious year\b|\bprior year\b|\ba year earlier\b", re.I)
-_YEAR_AFTER_RE = re.compile(r"\b(the )?(year|one) after\b|\bnext year\b|\bfollowing year\b|\ba year later\b", re.I)
 _ENTITY_RE = re.compile(
     r"(?:\b[Tt]he\s+)?(?:[A-Z][\w’'&-]*|[A-Z]{2,})(?:\s+(?:(?:of|and|for|to|the|&)\s+)?(?:[A-Z][\w’'&-]*|\d+|[A-Z]{2,}))*"
 )
@@ -43,16 +49,9 @@ def entities(text: str) -> list[str]:
     return out
 
 
-def year_of(text: str) -> str | None:
-    m = _FY_RE.search(text)
-    if m and (int(m.group(1)) + 1) % 100 == int(m.group(2)[-2:]):
-        return fy(m.group(1), m.group(2))
-    return None
-
-
 def is_followup(question: str) -> bool:
     words = content_words(question)
-    if _ELLIPSIS_RE.search(question) or _YEAR_BEFORE_RE.search(question) or _YEAR_AFTER_RE.search(question):
+    if _ELLIPSIS_RE.search(question) or YEAR_BEFORE_RE.search(question) or YEAR_AFTER_RE.search(question):
         return True
     if _PRONOUN_RE.search(question) and not entities(question):
         return True
@@ -95,31 +94,28 @@ def rewrite(
     """
     users = [t.content for t in history if t.role == "user"]
     if not users:
-        return Rewrite(question, question, False, year_of(question))
+        return Rewrite(question, question, False, first_year_in(question))
     # rewrite the earlier turns first, so the topic carries over several turns
     prev = users[0]
     for later in users[1:]:
         prev = rewrite(later, [Turn(role="user", content=prev)], specificity, generic).standalone
     said_turns = [t.content for t in history if t.role == "assistant"]
     prev_answer = said_turns[-1] if said_turns else ""
-    prev_year = year_of(prev)
+    prev_year = first_year_in(prev)
     if prev_year is None:
         # the year in play is the one the last answer led with
-        said = [t.content for t in history if t.role == "assistant"]
-        m = re.search(r"\bthe (\d{4}-\d\d) report\b", said[-1]) if said else None
-        prev_year = m.group(1) if m else None
+        prev_year = labelled_year(prev_answer)
     if not is_followup(question):
-        return Rewrite(question, question, False, year_of(question))
+        return Rewrite(question, question, False, first_year_in(question))
     q = question.strip()
-    year = year_of(q)
+    year = first_year_in(q)
     if year is None and prev_year is not None:
-        if _YEAR_BEFORE_RE.search(q):
-            year = previous_year(prev_year, [])
-            q = _YEAR_BEFORE_RE.sub("", q)
-        elif _YEAR_AFTER_RE.search(q):
-            start = int(prev_year[:4]) + 1
-            year = f"{start}-{(start + 1) % 100:02d}"
-            q = _YEAR_AFTER_RE.sub("", q)
+        if YEAR_BEFORE_RE.search(q):
+            year = previous_year(prev_year)
+            q = YEAR_BEFORE_RE.sub("", q)
+        elif YEAR_AFTER_RE.search(q):
+            year = next_year(prev_year)
+            q = YEAR_AFTER_RE.sub("", q)
         else:
             year = prev_year
     tail = _ELLIPSIS_RE.sub("", q).strip()
@@ -135,7 +131,7 @@ def rewrite(
         if not tail:
             standalone = base
         elif topic and entities(tail) and topic in base and not re.match(r"(?i)(across|in|at|for|by|from|among|within|over|under|with)\b", tail):
-            standalone = re.sub(r"(?i)\b(the\s+)?" + re.escape(topic), tail.strip(), base, count=1)
+            standalone = re.sub(r"(?i)\b(the\s+)?" + re.escape(topic), lambda _: tail.strip(), base, count=1)
         else:
             standalone = f"{base} {tail}".strip()
     elif _PRONOUN_RE.search(q) and topic:
@@ -146,6 +142,6 @@ def rewrite(
         # the follow-up keeps what it asks ("How many are there?"); the topic comes along in brackets
         standalone = f"{q.rstrip('?. ')} ({topic + ': ' if topic and topic.lower() not in base.lower() else ''}{base})"
     standalone = re.sub(r"\s+", " ", standalone).strip(" ?.")
-    if year and not year_of(standalone):
+    if year and not first_year_in(standalone):
         standalone += f" in {year}"
     return Rewrite(question, standalone + "?", True, year)

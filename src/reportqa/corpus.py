@@ -185,23 +185,3 @@ def html_to_text(html: str) -> str:
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
     return text
 
-
-def plan_for_year(year: str) -> str:
-    start = int(year[:4])
-    if 2013 <= start <= 2015:
-        return "2013-16"
-    if 2016 <= start <= 2020:
-        return "2017-21"
-    if 2021 <= start <= 2024:
-        return "2022-25"
-    return f"{start}-{(start + 4) % 100:02d}"
-
-
-def normalise_year(year: str) -> str:
-    m = re.fullmatch(r"\s*(\d{4})\s*[-/–]\s*(\d{2}|\d{4})\s*", year)
-    if not m:
-        raise InputError(f"year {year!r} is not a financial year", "write it like 2024-25")
-    a, b = int(m.group(1)), int(m.group(2)[-2:])
-    if (a + 1) % 100 != b and not (a + 3) % 100 == b:
-        raise InputError(f"year {year!r} does not run over consecutive years", "write it like 2024-25")
-    return f"{a}-{b:02d}"

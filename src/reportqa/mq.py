@@ -17,8 +17,16 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, ConfigDict
 
 from reportqa.errors import InputError
-from reportqa.temporal import _FY_RE, _PLAN_RE, fy, strip_time
+from reportqa.temporal import strip_time
 from reportqa.text import content_words, split_sentences
+from reportqa.years import (
+    CANONICAL_PATTERN,
+    YEAR_OR_SPAN_PATTERN,
+    is_financial_year,
+    plan_in,
+    previous_year,
+    years_in,
+)
 
 MAX_STANDALONE_CHARS = 1000
 
@@ -75,10 +83,6 @@ _REF_NAMED = re.compile(
 _REF_BARE = re.compile(r"(?<![\d/])" + _REF_NUM + r"(?!\s*[/\-–]\d)")
 
 
-def _is_fy(a: str, b: str) -> bool:
-    return len(b) in (2, 4) and (int(a) + 1) % 100 == int(b[-2:]) and (len(b) == 2 or b[:2] == "20")
-
-
 def _take_references(text: str) -> tuple[str, list[str]]:
     refs: list[str] = []
 
@@ -91,7 +95,8 @@ def _take_references(text: str) -> tuple[str, list[str]]:
     text = _REF_PHRASE.sub(lambda m: keep(m, ""), text)
     text = _REF_NAMED.sub(lambda m: keep(m, "an earlier question"), text)
     text = _REF_BARE.sub(
-        lambda m: m.group(0) if _is_fy(m.group(1), m.group(2)) else keep(m, "an earlier question"), text
+        lambda m: m.group(0) if is_financial_year(m.group(1), m.group(2)) else keep(m, "an earlier question"),
+        text,
     )
     return text, refs
 
@@ -346,27 +351,6 @@ def programmes(text: str) -> list[str]:
     return out
 
 
-def years_in(text: str) -> list[str]:
-    """Financial years named in a text, '2022/23' -> '2022-23' (plan periods left out)."""
-    plan_spans = [m.span() for m in _PLAN_RE.finditer(text)]
-    out: list[str] = []
-    for m in _FY_RE.finditer(text):
-        if any(s <= m.start() < e for s, e in plan_spans) or not _is_fy(m.group(1), m.group(2)):
-            continue
-        y = fy(m.group(1), m.group(2))
-        if y not in out:
-            out.append(y)
-    return out
-
-
-def plan_in(text: str) -> str | None:
-    m = _PLAN_RE.search(text)
-    if not m:
-        return None
-    a, b = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-    return fy(a, b)
-
-
 _OWN_TIME = re.compile(
     r"(?i)\b(?:19|20)\d\d\b|\b(?:last|this|next|previous|each|every|per)\s+(?:financial\s+)?year\b|\bsince\b"
 )
@@ -400,7 +384,8 @@ def gap_sentence(part: MQPart) -> str:
     if part.subject:
         return f"The reports do not give {part.subject.rstrip(' ?.')}."
     if part.indirect:
-        said = re.sub(r"\s+\([^)]*\)(?=(?:\s+in\s+20\d\d-\d\d.*)?\?$)", "", part.standalone).rstrip(" ?.")
+        said = re.sub(rf"\s+\([^)]*\)(?=(?:\s+in\s+{CANONICAL_PATTERN}.*)?\?$)", "", part.standalone)
+        said = said.rstrip(" ?.")
         return f"The reports do not say {said[:1].lower() + said[1:]}."
     return "The reports do not give an answer to this part."
 
@@ -541,7 +526,7 @@ def _and_split(sentence: str) -> list[str]:
 
 _TAIL_TIME = re.compile(
     r"\s+(?:in|during|for|over|since|at\s+the\s+end\s+of)\s+(?:the\s+)?(?:financial\s+years?\s+)?"
-    r"(?:20\d\d(?:\s*[/\-–]\s*\d{2,4})?)(?:\s*(?:,|and|to|-|–)\s*20\d\d(?:\s*[/\-–]\s*\d{2,4})?)*\s*\??$",
+    rf"(?:{YEAR_OR_SPAN_PATTERN})(?:\s*(?:,|and|to|-|–)\s*{YEAR_OR_SPAN_PATTERN})*\s*\??$",
     re.I,
 )
 
@@ -756,7 +741,8 @@ def _resolve(ask: _Ask, state: _State) -> MQPart | None:
         sm = _SUBJECT_RE.match(resolved.split(" (")[0] if not own_topics else resolved)
         subject = (sm.group("np") or sm.group("np2") + (sm.group("tail") or "")) if sm else None
     if subject is not None:
-        subject = re.sub(r"\s+in\s+20\d\d-\d\d(?:\s+and\s+20\d\d-\d\d)*$", "", subject).strip()
+        years_tail = rf"\s+in\s+{CANONICAL_PATTERN}(?:\s+and\s+{CANONICAL_PATTERN})*$"
+        subject = re.sub(years_tail, "", subject).strip()
         prev = state.previous
         listing = re.match(r"(?i)(?:a|the)\s+(?:breakdown|split|list)\b", subject)
         if listing and " of " not in subject and prev:
@@ -791,8 +777,7 @@ def _comparison(ask: _Ask, q: str, state: _State) -> MQPart | None:
     years = years_in(target)
     earlier = re.search(r"(?i)\b(?:previous|last|prior|preceding|year before|earlier)\b", target)
     if not years and earlier and prev.years:
-        start = int(prev.years[0][:4]) - 1
-        years = [f"{start}-{(start + 1) % 100:02d}"]
+        years = [previous_year(prev.years[0])]
     if target and not years:
         return None  # compared with something else ("other services"): an ordinary part
     base = strip_time(prev.standalone).rstrip("?")
@@ -820,5 +805,5 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
-    "MQAnalysis", "MQPart", "analyse", "programmes", "years_in", "breakdown", "gap_sentence", *_DRAFT_NAMES,
+    "MQAnalysis", "MQPart", "analyse", "programmes", "breakdown", "gap_sentence", *_DRAFT_NAMES,
 ]

@@ -23,8 +23,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from reportqa.errors import InputError, ReportQAError
-from reportqa.mq import MQPart, analyse, breakdown, gap_sentence, years_in
+from reportqa.mq import MQPart, analyse, breakdown, gap_sentence
 from reportqa.types import Answer, Citation
+from reportqa.years import written_forms, years_in
 
 log = logging.getLogger(__name__)
 
@@ -109,13 +110,6 @@ def _source_label(c: Citation) -> str:
     return c.title if c.title.lower().startswith("police and crime plan") else f"{c.year} report"
 
 
-def _year_forms(year: str) -> tuple[str, ...]:
-    if not re.fullmatch(r"\d{4}-\d\d", year):
-        return (year,)
-    a, b = year[:4], year[5:]
-    return (year, f"{a}/{b}", f"{a}-{a[:2]}{b}", f"{a}/{a[:2]}{b}", f"{a}–{b}")
-
-
 def _renumber(text: str, mapping: dict[int, Citation]) -> str:
     """Local [n] -> the draft's numbers; a marker that names no citation is dropped."""
     def repl(m: re.Match[str]) -> str:
@@ -131,7 +125,7 @@ def _with_years(text: str, by_number: dict[int, Citation]) -> str:
     for line in text.split("\n"):
         for n in dict.fromkeys(int(x) for x in re.findall(r"\[(\d+)\]", line)):
             c = by_number.get(n)
-            if c and not any(y in line for y in _year_forms(c.year)):
+            if c and not written_forms(c.year).search(line):
                 line = re.sub(rf"\s*\[{n}\]", f" ({_source_label(c)}) [{n}]", line, count=1)
         out.append(line)
     return "\n".join(out)
@@ -281,7 +275,7 @@ def _ask_part(assistant: Any, part: MQPart, backend: str | None) -> Answer:
     for y in sorted(covered, key=lambda c: (abs(int(c[:4]) - start), -int(c[:4])))[:2]:
         retry: Answer = assistant.ask(part.standalone, year=y, backend=backend)
         if retry.status == "answered" and all(
-            any(f in c.quote for f in _year_forms(u)) for u in uncovered for c in retry.citations[:1]
+            written_forms(u).search(c.quote) for u in uncovered for c in retry.citations[:1]
         ):
             note = (f"No report covers {' or '.join(uncovered)} itself; the {y} report states the figure "
                     f"for it.")

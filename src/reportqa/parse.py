@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from reportqa.types import Block, Section
+from reportqa.years import FY_RE
 
 BULLET_GLYPHS = "•●○◦▪▫■□‣⁃∙·\uf0b7\uf0a7\uf076\uf0d8*–-"
 _BULLET_RE = re.compile(r"^(?P<indent>[ \t\xa0]*)(?P<glyph>[" + re.escape(BULLET_GLYPHS) + r"])[ \t\xa0]+(?=\S)")
@@ -187,7 +188,7 @@ def _heading_like(text: str, max_words: int = 10) -> bool:
         return False
     if not (s[0].isupper() or s[0].isdigit() or s[0] in "‘'"):
         return False
-    if re.match(r"^[£$]?\d", s) and not (_NUMBERED_HEADING_RE.match(s) or re.match(r"^\d{4}[-–/]\d{2,4}\b", s)):
+    if re.match(r"^[£$]?\d", s) and not (_NUMBERED_HEADING_RE.match(s) or FY_RE.match(s)):
         return False  # a figure: an infographic line, not a heading
     if _URL_RE.match(s) or _BULLET_RE.match(text) or ". " in s:
         return False
@@ -505,7 +506,7 @@ def parse_report(source: str, report_id: str, title: str, shape: str | None = No
 def _title_variants(title: str) -> set[str]:
     t = _norm(title)
     out = {t}
-    m = re.search(r"(\d{4})[-/](\d{2,4})", title)
+    m = FY_RE.search(title)
     if m:
-        out.add(t.replace(m.group(0).lower().replace("-", " ").replace("/", " "), ""))
+        out.add(t.replace(_norm(m.group(0)), ""))
     return out

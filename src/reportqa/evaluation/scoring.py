@@ -22,6 +22,7 @@ from typing import Any
 from reportqa.evaluation import metrics as m
 from reportqa.evaluation.dataset import TYPES, GoldSpan, Item
 from reportqa.evaluation.runner import NOT_COVERED, AnswerRun, ItemRun
+from reportqa.years import FY_RE
 
 # The metrics the gate compares with the baseline (per split). Latency is never gated.
 GATED = ("hit@5", "mrr", "key_fact_accuracy", "citation_support", "year_accuracy", "refusal_recall",
@@ -195,13 +196,13 @@ def _score_partial(item: Item, ans: AnswerRun) -> tuple[bool, bool | None, list[
     return facts_ok, sup.ok, reasons
 
 
-_ASKED_YEAR = re.compile(r"\b20\d\d\s?[/\-–]\s?\d{2,4}\b|\b(last|this|that) year\b|\b(most recent|latest|newest)\b", re.I)
+_ASKED_RELATIVE_YEAR = re.compile(r"\b(last|this|that) year\b|\b(most recent|latest|newest)\b", re.I)
 
 
 def _asks_for_a_year(item: Any) -> bool:
     """Year accuracy is scored where the question (or its conversation) asks for a year."""
     text = item.question + " " + " ".join(content for _, content in item.history)
-    return bool(_ASKED_YEAR.search(text))
+    return bool(FY_RE.search(text) or _ASKED_RELATIVE_YEAR.search(text))
 
 
 # -- aggregation -------------------------------------------------------------------------------------
