@@ -230,12 +230,18 @@ class ExtractiveAnswerer:
         seen: set[tuple[str, int]] = set()
         scores = {c.key: c.score for c in cands}
         for c in picked:
-            sents = [u for u in self._complete(c, ev.question, scores, top.score) if (c.passage.id, u.start) not in seen]
+            own, after, more = self._complete(c, ev.question, scores, top.score)
+            sents = [u for u in own if (c.passage.id, u.start) not in seen]
             if not sents:
                 continue
             seen.update((c.passage.id, u.start) for u in sents)
             units.append(Unit(c, tuple(sents)))
-            if sents[-1].text.rstrip().endswith(":") and sents[-1] is c.passage.sentences[-1]:
+            if after is not None and more:
+                more = [u for u in more if (after.id, u.start) not in seen]
+                seen.update((after.id, u.start) for u in more)
+                if more:
+                    units.append(Unit(c, tuple(more), after))
+            elif sents[-1].text.rstrip().endswith(":") and sents[-1] is c.passage.sentences[-1]:
                 # a lead-in closing its passage whose list became the report's sub-sections: one item each
                 for sub in self._subsections(c.passage):
                     if (sub.id, sub.sentences[0].start) not in seen:
@@ -253,10 +259,13 @@ class ExtractiveAnswerer:
             nxt = self.following(nxt)
         return out
 
-    def _complete(self, c: Candidate, q: Question, scores: dict[tuple[str, int], float], best: float) -> list[Sentence]:
-        """The candidate's sentence, with what completes it: its antecedent, its list, or its next sentence
-        (when that holds the asked kind of figure the sentence lacks, or scores within `neighbour_margin`
-        of the best sentence)."""
+    def _complete(
+        self, c: Candidate, q: Question, scores: dict[tuple[str, int], float], best: float
+    ) -> tuple[list[Sentence], Passage | None, list[Sentence]]:
+        """The candidate's sentence with what completes it: the sentence a pronoun refers back to; the next
+        sentence of the paragraph (when it holds the asked kind of figure the sentence lacks, continues it
+        with a pronoun, or scores within `neighbour_margin` of the best); and the list items a closing colon
+        introduces, which may run on into the next passage of the section (returned apart, with it)."""
         p = c.passage
         sents = list(p.sentences)
         i = c.position
@@ -264,26 +273,32 @@ class ExtractiveAnswerer:
         out = [s]
         if _PRONOUN_START.match(s.text) and i > 0 and sents[i - 1].block == s.block:
             out.insert(0, sents[i - 1])
-        if s.text.rstrip().endswith(":"):
-            # the items of the list it introduces: the following blocks, up to 8, into the next passage
-            items = [x for x in sents[i + 1 :] if x.block != s.block]
-            if not items and (after := self.following(p)) is not None and after.section == p.section:
-                items = list(after.sentences)
-            blocks: list[int] = []
-            for nxt in items:
-                if nxt.block not in blocks:
-                    if len(blocks) == 8:
-                        break
-                    blocks.append(nxt.block)
-                out.append(nxt)
-            return out
-        if i + 1 < len(sents) and sents[i + 1].block == s.block:
+        if not s.text.rstrip().endswith(":") and i + 1 < len(sents) and sents[i + 1].block == s.block:
             nxt = sents[i + 1]
             lacks_type = q.answer_type is not None and not has_answer_type(q.answer_type, s.text)
             related = scores.get((p.id, nxt.start), -1e9) >= best - self.model.neighbour_margin
             if (lacks_type and has_answer_type(q.answer_type, nxt.text)) or _PRONOUN_START.match(nxt.text) or related:
                 out.append(nxt)
-        return out
+                i += 1
+        if not out[-1].text.rstrip().endswith(":"):
+            return out, None, []
+        # the items of the list the colon introduces: the following blocks, up to 8
+        lead = out[-1]
+        items = [x for x in sents[i + 1 :] if x.block != lead.block]
+        after = None
+        if not items and (nxt_p := self.following(p)) is not None and nxt_p.section == p.section:
+            after, items = nxt_p, list(nxt_p.sentences)
+        blocks: list[int] = []
+        kept: list[Sentence] = []
+        for item in items:
+            if item.block not in blocks:
+                if len(blocks) == 8:
+                    break
+                blocks.append(item.block)
+            kept.append(item)
+        if after is None:
+            return out + kept, None, []
+        return out, after, kept
 
     def compose(self, question: str, units: list[Unit], asked_years: Sequence[str]) -> Answer:
         years = {u.source.year for u in units}
@@ -305,6 +320,8 @@ class ExtractiveAnswerer:
             body = _render(sentences, marker)
             if unit.heading:
                 body = f"- {unit.heading}: {body}"
+            elif unit.passage is not None:
+                body = f"- {body}"  # list items continued from the passage before
             if i == 0:
                 intro = f"According to {label(p)} ({p.title}):"
             elif unit.heading:

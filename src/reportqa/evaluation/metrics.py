@@ -188,7 +188,9 @@ def citation_support(text: str, citations: Sequence[CitationLike], key_facts: Se
 
     if not citations:
         return Support(False, False, (), "no citations")
-    cited_text = "\n".join(f"{c.passage}\n{c.quote}" for c in citations)
+    from reportqa.answer.verify import citation_evidence
+
+    cited_text = "\n".join(citation_evidence(c) for c in citations)
     missing = missing_fact_groups(key_facts, cited_text) if key_facts else []
     v = verify_answer(text, citations)
     unsupported = list(v.unsupported)
