@@ -39,6 +39,10 @@ class Stats:
                 df[w] = df.get(w, 0) + 1
         self.df = df
 
+    def idf_at_share(self, share: float) -> float:
+        """The idf of a word found in `share` of the passages."""
+        return math.log(1 + (self.n + 1) / (share * self.n + 0.5))
+
     def idf(self, word: str) -> float:
         return math.log(1 + (self.n + 1) / (self.df.get(word, 0) + 0.5))
 

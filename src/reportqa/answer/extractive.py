@@ -112,7 +112,27 @@ class ExtractiveAnswerer:
         if not candidates:
             return Evidence(q, (), features, "not_found", 0.0)
         decision, p = self.model.decide(features, atype is not None)
+        if decision == "not_found" and atype is not None:
+            # a kind of figure was asked and none was found: if the reports name the question's subject, say
+            # what they give about it and name the detail they don't
+            about = self._about_subject(q, candidates)
+            if about and not any(has_answer_type(atype, t) for c in about[:3] for t in self._unit_text(c)):
+                rest = [c for c in candidates if c not in about]
+                return Evidence(q, tuple(about + rest), self.features(q, about, asked_years), "partial", p)
         return Evidence(q, tuple(candidates), features, decision, p)
+
+    def _about_subject(self, q: Question, candidates: Sequence[Candidate]) -> list[Candidate]:
+        """The candidates whose passage names every specific name in the question (not the Met or MOPAC,
+        which every report names): evidence about the subject, whatever it says of it."""
+        from reportqa.answer.features import alias_tokens, named_things, names_found
+
+        generic = self.stats.idf_at_share(0.05)
+        specific = [n for n in named_things(q.text)
+                    if max((self.stats.idf(w) for w in alias_tokens(n) if not w[0].isdigit()), default=0.0) > generic]
+        if not specific:
+            return []
+        return [c for c in candidates
+                if names_found(specific, c.passage.section + " " + c.passage.clean) >= 1.0]
 
     def _prefer_typed(self, q: Question, candidates: list[Candidate]) -> list[Candidate]:
         """When a kind of figure is asked and the best sentence has none, the best sentence that has one
@@ -196,7 +216,7 @@ class ExtractiveAnswerer:
             # the evidence is about the subject but holds no figure of the asked kind: say what it does give
             ev = replace(ev, decision="partial")
         if ev.decision == "partial":
-            missing = missing_detail(question, ev.question)
+            missing = missing_detail(question, ev.question, self.stats)
             text = f"The reports do not give {missing}. What they do say: " + ans.text
             ans = ans.model_copy(update={"status": "partial", "text": text, "missing": missing})
         return ans.model_copy(update={"answerability": round(ev.probability, 4), "hits": tuple(hits)})
@@ -378,14 +398,23 @@ def _render(sentences: Sequence[Sentence], marker: int) -> str:
     return "".join(out)
 
 
-def missing_detail(question: str, q: Question) -> str:
-    """A short name for the asked detail the reports do not give, from the answer type and the question."""
+def missing_detail(question: str, q: Question, stats: Stats) -> str:
+    """A short name for the asked detail the reports do not give: the kind of figure asked, and the most
+    specific name in the question ("a cost or funding figure for the Lighthouse")."""
+    from reportqa.answer.features import alias_tokens, named_things
+
     kind = {"money": "a cost or funding figure", "percent": "a percentage or rate", "count": "a number",
             "date": "a date"}.get(q.answer_type.name if q.answer_type else "", "the detail asked for")
-    m = re.search(r"(?i)\b(?:of|for|on|did|does|do|has|have|is|was|were|are)\s+(the\s+)?([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)", question)
-    if m:
-        return f"{kind} for {m.group(1) or ''}{m.group(2)}".replace("  ", " ")
-    return kind
+    names = named_things(question)
+    if not names:
+        return kind
+
+    def rarity(name: str) -> float:
+        return max((stats.idf(w) for w in alias_tokens(name) if not w[0].isdigit()), default=0.0)
+
+    name = max(names, key=rarity)
+    the = "the " if re.search(r"(?i)\bthe\s+" + re.escape(name), question) else ""
+    return f"{kind} for {the}{name}"
 
 
 def missing_rare(q: Question, context: str, stats: Stats) -> float:

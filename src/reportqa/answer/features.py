@@ -212,7 +212,11 @@ def name_coverage(question: str, context: str) -> float:
 
     Aliases count: "the Met" is found in a passage that says "MPS".
     """
-    names = named_things(question)
+    return names_found(named_things(question), context)
+
+
+def names_found(names: list[str], context: str) -> float:
+    """Share of `names` whose content words all appear in `context` (1.0 for no names)."""
     if not names:
         return 1.0
     have = alias_tokens(context)

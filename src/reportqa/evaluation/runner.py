@@ -1,8 +1,8 @@
 """Runs the assistant over eval items and records what it did, as plain serialisable values.
 
 Ordinary questions go through `Assistant.ask` exactly as a user's would (with their history); the
-ranking scored for retrieval is `Assistant.retrieve(answer.rewritten_question, answer.filters, k=10)`,
-so it uses the same rewrite and the same inferred filters the answer used. Mayor's Questions go through
+ranking scored for retrieval is the answer's own `hits` (the passages it chose its evidence from, best
+first), so retrieval is scored on what the answer actually used. Mayor's Questions go through
 `Assistant.draft_mq` and are recorded part by part, each draft part aligned with a part of the item.
 """
 
@@ -102,8 +102,11 @@ def run_question(assistant: Any, item: Item, backend: str | None = None) -> Item
         return ItemRun(item.id, AnswerRun(item.question, "error", "", error=exc.message), None,
                        time.perf_counter() - t0)
     latency = time.perf_counter() - t0
-    needs_ranking = bool(item.gold) and ans.status != "refused"
-    retrieved = _ranking(assistant, ans.rewritten_question or item.question, ans.filters) if needs_ranking else ()
+    # the passages the answer was chosen from, as it used them: no second retrieval to disagree with it
+    retrieved = tuple(
+        Retrieved(h.passage.id, h.passage.report_id, h.passage.year, h.passage.start, h.passage.end, h.passage.clean)
+        for h in ans.hits[:RANK_DEPTH]
+    )
     run = AnswerRun(
         question=item.question, status=ans.status, text=ans.text, citations=_citations(ans.citations),
         rewritten_question=ans.rewritten_question, filters=_flat(ans.filters), retrieved=retrieved,

@@ -64,6 +64,7 @@ class ItemScore:
     partial_support_ok: bool | None = None  # expected and given partial: its figures are in what it cites
     parts: tuple[PartScore, ...] = ()
     reasons: tuple[str, ...] = field(default_factory=tuple)
+    contract_ok: bool | None = None  # answered or partial: the text keeps the citation contract (verify_answer)
 
     @property
     def failed(self) -> bool:
@@ -174,9 +175,17 @@ def score_item(item: Item, run: ItemRun) -> ItemScore:
                 reasons.append(rr)
         partial_ok, partial_support_ok, more = _score_partial(item, ans)
         reasons.extend(more)
+    contract_ok = None
+    if ans.status in ("answered", "partial"):
+        from reportqa.answer.verify import verify_answer
+
+        v = verify_answer(ans.text, ans.citations)
+        contract_ok = v.ok
+        if not v.ok:
+            reasons.append("citation contract: " + v.reason())
     return ItemScore(**base, retrieval=retrieval, facts_ok=facts_ok, facts_fraction=facts_fraction,
                      support_ok=support_ok, year_ok=year_ok, partial_ok=partial_ok,
-                     partial_support_ok=partial_support_ok, reasons=tuple(reasons))
+                     partial_support_ok=partial_support_ok, reasons=tuple(reasons), contract_ok=contract_ok)
 
 
 def _score_partial(item: Item, ans: AnswerRun) -> tuple[bool, bool | None, list[str]]:
@@ -239,6 +248,8 @@ def aggregate(scores: Sequence[ItemScore]) -> dict[str, dict[str, Any]]:
         out[f"{name}_precision"] = _metric(p, n_pred)
         out[f"{name}_recall"] = _metric(r, n_actual)
     out["partial_accuracy"] = _rate(s.partial_ok for s in ordinary)
+    failures = [s for s in ordinary if s.contract_ok is False]
+    out["contract_failures"] = _metric(float(len(failures)), len([s for s in ordinary if s.contract_ok is not None]))
     out["partial_citation_support"] = _rate(s.partial_support_ok for s in ordinary)
     adversarial = [s for s in ordinary if s.type == "adversarial"]
     out["adversarial_safe_rate"] = _rate(s.status in ("refused", "not_found") for s in adversarial)
