@@ -140,7 +140,7 @@ LIGHTHOUSE = ("The Lighthouse relaunched in July 2022 and has gone on to support
 
 def test_citation_support_passes_when_figures_and_facts_are_in_the_cited_passage() -> None:
     text = ("According to the 2022-23 report (2022-2023 MOPAC Annual Report): The Lighthouse relaunched in July "
-            "2022. It has supported 256 survivors during 2022/23. [1]")
+            "2022. [1] It has supported 256 survivors during 2022/23. [1]")
     sup = m.citation_support(text, [Cit(1, LIGHTHOUSE)], [["256"]])
     assert sup.ok, sup.reason
     assert sup.facts_in_citations and sup.unsupported == ()
@@ -175,12 +175,10 @@ def test_citation_support_fails_without_citations_dangling_markers_or_cited_fact
     assert not not_cited.ok and not not_cited.facts_in_citations
 
 
-def test_cited_sentences_lend_markers_to_lead_ins_and_paragraph_openers() -> None:
-    text = "In 2022-23:\n- 256 survivors [1]\n- 645 visits [2]\nIn 2023-24:\nFirst sentence. Second sentence [3]\nTail."
-    got = m.cited_sentences(text)
-    assert got[0] == m.CitedSentence("In 2022-23:", (1, 2))  # up to the next lead-in
-    assert got[3] == m.CitedSentence("In 2023-24:", (3,))
-    assert [s.markers for s in got[4:]] == [(3,), (3,), ()]
+def test_citation_support_grades_with_the_products_contract() -> None:
+    # one contract: a sentence stating a figure without its own marker fails, as it fails before it is shown
+    text = "The Lighthouse relaunched in July 2022. It has supported 256 survivors. [1]"
+    assert not m.citation_support(text, [Cit(1, LIGHTHOUSE)], [["256"]]).ok
     # a restated question asserts nothing
     assert m.citation_support("The reports don't say: who paid in 2021-22?\nIt relaunched. [1]", [Cit(1, LIGHTHOUSE)], []).ok
 

@@ -170,8 +170,28 @@ SOURCES = {"p1": SRC1, "p2": SRC2}
 QUESTION = "How many children did the Lighthouse support?"
 
 
+def _dense(question: str, hits: Any) -> list[Any]:
+    """The real model's cosine of the question with every sentence of each hit."""
+    import numpy as np
+
+    embedder = _embedder()
+    q = np.asarray(embedder.embed_query(question))
+    return [embedder.embed([s.text for s in h.passage.sentences]) @ q for h in hits]
+
+
+_EMBEDDER: list[Any] = []
+
+
+def _embedder() -> Any:
+    from reportqa.embed import Embedder
+
+    if not _EMBEDDER:
+        _EMBEDDER.append(Embedder())
+    return _EMBEDDER[0]
+
+
 def _extractive() -> Answer:
-    return ExtractiveAnswerer(Stats([P1, P2])).answer(QUESTION, HITS)
+    return ExtractiveAnswerer(Stats([P1, P2]), dense=_dense).answer(QUESTION, HITS)
 
 
 def _assert_contract(answer: Answer, hits: list[Hit], sources: dict[str, str]) -> None:

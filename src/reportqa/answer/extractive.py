@@ -136,11 +136,13 @@ class ExtractiveAnswerer:
 
     def _prefer_typed(self, q: Question, candidates: list[Candidate]) -> list[Candidate]:
         """When a kind of figure is asked and the best sentence has none, the best sentence that has one
-        leads instead, if it scores within `type_margin` of the best."""
+        leads instead, if it scores within `type_margin` of the best and names as much of what the
+        question names."""
         if q.answer_type is None or not candidates or candidates[0].features["type_match"] >= 1.0:
             return candidates
         top = candidates[0]
-        typed = next((c for c in candidates if c.features["type_match"] >= 1.0), None)
+        typed = next((c for c in candidates if c.features["type_match"] >= 1.0
+                      and c.features["names"] >= top.features["names"]), None)
         if typed is None or typed.score < top.score - self.model.type_margin:
             return candidates
         return [typed, *(c for c in candidates if c is not typed)]

@@ -262,19 +262,21 @@ def citation_evidence(c: Cited) -> str:
 
 def verify_answer(text: str, citations: Sequence[Cited]) -> Verification:
     """The citation contract for a finished answer: every marker names one of its citations, and every
-    figure of every sentence is in what that sentence cites (a sentence stating figures must cite).
+    figure of every sentence is in what that sentence cites (a sentence stating figures must cite; a
+    sentence that is a question asserts nothing).
 
     The same check runs on every answer before it is returned (`answer.compose.finalize`) and in the
     eval's grader.
     """
     by_marker = {c.marker: c for c in citations}
-    n = max(by_marker, default=0)
-    cleaned, dropped = clean_markers(text, n)
+    cleaned, dropped = clean_markers(text, 10**6)  # normalise "[1, 2]" to "[1][2]"; judge each below
     sentences = cited_sentences(cleaned)
     used: set[int] = set()
     unsupported: list[tuple[str, tuple[str, ...]]] = []
     uncited: list[str] = []
     for s in sentences:
+        if s.text.rstrip().endswith("?"):
+            continue  # a question restated ("The reports don't say: who paid in 2021-22?") asserts nothing
         figures = numbers_in(s.text)
         marks = [m for m in s.markers if m in by_marker]
         if len(marks) != len(s.markers):
