@@ -167,8 +167,14 @@ def _compose_part(item: _Item, refs: _References, max_related: int = 2) -> Draft
             return DraftPart(status="policy", text=body, citations=cits, gap=_POLICY_GAP, notes=tuple(notes),
                              **base)
         return DraftPart(status="answered", text=body, citations=cits, notes=tuple(notes), **base)
+    if ans.status == "partial":
+        # the reports cover the subject but not the asked detail: say so, and show what they give as nearby
+        related = tuple(refs.number(c) for c in ans.citations[:max_related])
+        gap = f"The reports do not give {ans.missing or 'what this part asks'}."
+        text = " ".join(x for x in (gap, _nearby_text(related)) if x)
+        return DraftPart(status="not_found", text=text, related=related, gap=gap, notes=tuple(notes), **base)
     if ans.status == "refused":
-        category = next((n.split(":", 1)[1].strip() for n in ans.notes if n.startswith("refused:")), "")
+        category = ans.refusal or next((n.split(":", 1)[1].strip() for n in ans.notes if n.startswith("refused:")), "")
         text = _REFUSED.get(category, _REFUSED["off_topic"])
         return DraftPart(status="refused", text=text, gap=text, notes=tuple(notes), **base)
     related = tuple(refs.number(c) for c in ans.related[:max_related])

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from reportqa.answer.decide import ANSWER_FEATURES, Model, load_model
 from reportqa.answer.evidence import Candidate, EvidenceScorer, Question, Stats, weigh
-from reportqa.answer.features import answer_type, has_answer_type, name_coverage
+from reportqa.answer.features import alias_tokens, answer_type, has_answer_type, name_coverage, named_things, names_found
 from reportqa.types import Answer, Citation, Hit, Passage, Sentence
 from reportqa.years import label as year_label
 from reportqa.years import written_forms
@@ -121,14 +121,16 @@ class ExtractiveAnswerer:
                 return Evidence(q, tuple(about + rest), self.features(q, about, asked_years), "partial", p)
         return Evidence(q, tuple(candidates), features, decision, p)
 
-    def _about_subject(self, q: Question, candidates: Sequence[Candidate]) -> list[Candidate]:
-        """The candidates whose passage names every specific name in the question (not the Met or MOPAC,
-        which every report names): evidence about the subject, whatever it says of it."""
-        from reportqa.answer.features import alias_tokens, named_things, names_found
-
+    def _specific_names(self, q: Question) -> list[str]:
+        """The question's names that are specific: not the Met or MOPAC, which every report names."""
         generic = self.stats.idf_at_share(0.05)
-        specific = [n for n in named_things(q.text)
-                    if max((self.stats.idf(w) for w in alias_tokens(n) if not w[0].isdigit()), default=0.0) > generic]
+        return [n for n in named_things(q.text)
+                if max((self.stats.idf(w) for w in alias_tokens(n) if not w[0].isdigit()), default=0.0) > generic]
+
+    def _about_subject(self, q: Question, candidates: Sequence[Candidate]) -> list[Candidate]:
+        """The candidates whose passage names every specific name in the question: evidence about the
+        subject, whatever it says of it."""
+        specific = self._specific_names(q)
         if not specific:
             return []
         return [c for c in candidates
@@ -212,11 +214,17 @@ class ExtractiveAnswerer:
             ans = self.not_found(question, hits, coverage_text, candidates=ev.candidates)
             return ans.model_copy(update={"answerability": round(ev.probability, 4)})
         chosen = self.select(ev, asked_years)
-        ans = self.compose(question, chosen, asked_years)
         atype = ev.question.answer_type
-        if atype is not None and not any(has_answer_type(atype, s.text) for u in chosen for s in u.sentences):
-            # the evidence is about the subject but holds no figure of the asked kind: say what it does give
+        subject = self._specific_names(ev.question)
+        named = [u for u in chosen if names_found(subject, u.source.section + " " + u.source.clean) >= 1.0]
+        if atype is not None and not any(has_answer_type(atype, s.text) for u in (named or chosen)
+                                         for s in u.sentences):
+            # the evidence about the subject holds no figure of the asked kind (a figure from a passage that
+            # does not name the subject does not count): say what it does give
             ev = replace(ev, decision="partial")
+        if ev.decision == "partial":  # what the reports say about the subject comes first
+            chosen = named + [u for u in chosen if u not in named]
+        ans = self.compose(question, chosen, asked_years)
         if ev.decision == "partial":
             missing = missing_detail(question, ev.question, self.stats)
             text = f"The reports do not give {missing}. What they do say: " + ans.text

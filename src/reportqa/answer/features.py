@@ -210,13 +210,10 @@ def named_things(question: str) -> list[str]:
 def name_coverage(question: str, context: str) -> float:
     """Share of the question's named things whose content words all appear in `context` (1.0 if none).
 
-    Aliases count: "the Met" is found in a passage that says "MPS".
+    A loose test (the words may stand apart), used as a ranking feature. Aliases count: "the Met" is found
+    in a passage that says "MPS".
     """
-    return names_found(named_things(question), context)
-
-
-def names_found(names: list[str], context: str) -> float:
-    """Share of `names` whose content words all appear in `context` (1.0 for no names)."""
+    names = named_things(question)
     if not names:
         return 1.0
     have = alias_tokens(context)
@@ -227,3 +224,30 @@ def names_found(names: list[str], context: str) -> float:
         if all(w in have or (len(w) >= 5 and "~" + w[:5] in have) for w in words if not w[0].isdigit()):
             found += 1
     return found / len(names)
+
+
+def names_found(names: list[str], context: str) -> float:
+    """Share of `names` that `context` names as phrases (1.0 for no names): the strict test.
+
+    A name is found as a phrase, case-insensitively, with its aliases ("the Met" meets "MPS") and a plural
+    or possessive ending either side: "London Victim and Witness Service" is not found in a passage that
+    merely uses the words London, victim, witness and service apart.
+    """
+    if not names:
+        return 1.0
+    have = " " + _phrase_text(context) + " "
+    found = 0
+    for n in names:
+        phrase = _phrase_text(n)
+        if phrase and re.search(r"(?<![\w])" + re.escape(phrase) + r"(?:s|es|'s|')?(?![\w])", have):
+            found += 1
+    return found / len(names)
+
+
+def _phrase_text(text: str) -> str:
+    """Text folded for phrase matching: aliases to their group key, case and punctuation folded."""
+    canon, _ = canonical_aliases(text)
+    t = fold(canon)
+    t = re.sub(r"'s\b", "", t)
+    t = re.sub(r"[^\w&]+", " ", t)
+    return re.sub(r"\s+", " ", t).strip()
