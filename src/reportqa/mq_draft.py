@@ -170,7 +170,7 @@ def _compose_part(item: _Item, refs: _References, max_related: int = 2) -> Draft
     if ans.status == "partial":
         # the reports cover the subject but not the asked detail: say so, and show what they give as nearby
         related = tuple(refs.number(c) for c in ans.citations[:max_related])
-        gap = f"The reports do not give {ans.missing or 'what this part asks'}."
+        gap = gap_sentence(part) or f"The reports do not give {ans.missing or 'what this part asks'}."
         text = " ".join(x for x in (gap, _nearby_text(related)) if x)
         return DraftPart(status="not_found", text=text, related=related, gap=gap, notes=tuple(notes), **base)
     if ans.status == "refused":
