@@ -26,6 +26,9 @@ _ENTITY_RE = re.compile(
 _NOT_ENTITY = {"How", "What", "Which", "Who", "When", "Where", "Why", "Did", "Does", "Do", "Is", "Are", "Was", "Were", "Can", "Could", "And", "In", "The", "Tell", "Please", "Give", "Under", "Since", "According", "I", "MOPAC", "Mayor", "The Mayor", "London", "Met", "MPS"}
 
 
+_THERE_RE = re.compile(r"(?i)^\s*(how (?:many|much))\s+(?=(?:are|is|were|was|will there be)\b)")
+
+
 @dataclass(frozen=True)
 class Rewrite:
     question: str
@@ -138,8 +141,11 @@ def rewrite(
         standalone = _PRONOUN_RE.sub(lambda m: topic + ("'s" if m.group(0).lower() in ("its", "their", "his", "her") else ""), q, count=1)
         if topic.lower() not in base.lower():
             standalone = f"{standalone.rstrip('?. ')} ({base})"
+    elif topic and (m := _THERE_RE.match(q)):
+        # "How many are there?" asks the count of the subject: "How many <subject> are there?"
+        standalone = f"{m.group(1)} {topic} {q[m.end(1):].strip()}"
     else:
-        # the follow-up keeps what it asks ("How many are there?"); the topic comes along in brackets
+        # the follow-up keeps what it asks ("What did it cost?"); the topic comes along in brackets
         standalone = f"{q.rstrip('?. ')} ({topic + ': ' if topic and topic.lower() not in base.lower() else ''}{base})"
     standalone = re.sub(r"\s+", " ", standalone).strip(" ?.")
     if year and not first_year_in(standalone):
