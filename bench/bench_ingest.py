@@ -1,6 +1,7 @@
 """Ingest speed and memory: the full corpus from empty (model load included), then an unchanged re-ingest.
 
-Targets (issue 2): full ingest <= 30 s, unchanged re-ingest <= 5 s, peak memory <= 1.5 GB.
+Targets: full ingest, with the sentence vectors, <= 1.5x the 20.2 s measured before them (issue 9; 30.3 s),
+unchanged re-ingest <= 5 s, peak memory <= 1.5 GB (issue 2).
 Each run is a fresh process so model loading and imports are counted; peak RSS from wait4().
 Usage: .venv/bin/python bench/bench_ingest.py [--runs 3]
 """
@@ -48,7 +49,8 @@ def main() -> None:
             peak.append(mb2)
     write("ingest", {
         "runs": args.runs,
-        "full_ingest_s": {"median": percentile(full, 50), "max": max(full), "all": [round(x, 2) for x in full], "target": 30},
+        "full_ingest_s": {"median": percentile(full, 50), "max": max(full), "all": [round(x, 2) for x in full],
+                          "target": 30.3, "before_sentence_vectors": 20.2},
         "unchanged_reingest_s": {"median": percentile(again, 50), "max": max(again), "all": [round(x, 2) for x in again], "target": 5},
         "peak_rss_mb": {"max": max(peak), "target": 1536},
     })
