@@ -15,7 +15,6 @@ from reportqa.answer.verify import verify_answer
 from reportqa.config import Config
 from reportqa.corpus import load_corpus
 from reportqa.errors import IndexMissing, InputError
-from reportqa.index import header_for
 from reportqa.service import Assistant
 from reportqa.temporal import infer
 from reportqa.text import unsupported_numbers

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from reportqa.answer.features import answer_types, answer_type, canonical_aliases, has_answer_type, names_found
+from reportqa.answer.features import (
+    answer_type,
+    answer_types,
+    canonical_aliases,
+    has_answer_type,
+    names_found,
+)
 from reportqa.answer.verify import verify_answer
 from reportqa.safety import check
 from reportqa.service import Assistant

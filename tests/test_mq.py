@@ -647,5 +647,5 @@ def test_cli_draft_errors(
 ) -> None:
     code, out, err = run_cli(args, index_config, capsys)
     assert code == 2
-    assert f"error:" in err and message in err and "hint:" in err
+    assert "error:" in err and message in err and "hint:" in err
     assert "Traceback" not in err and out == ""

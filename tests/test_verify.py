@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from reportqa.answer.verify import (
     check_citation_quote,
-    cited_sentences,
     citation_for,
+    cited_sentences,
     first_use_order,
     renumber,
     verify_text,

@@ -93,8 +93,8 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_corpus(args: argparse.Namespace, config: Config) -> int:
     from reportqa.corpus import load_corpus, save_manifest, sha256_file
-    from reportqa.index import passages_for
     from reportqa.embed import Tokens
+    from reportqa.index import passages_for
     from reportqa.parse import parse_report
     from reportqa.priorities import assign, load_taxonomy
 

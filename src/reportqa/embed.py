@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import logging
+import os
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any

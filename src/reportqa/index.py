@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from reportqa.chunk import CHUNKER_VERSION, chunk_report, header
+from reportqa.chunk import CHUNKER_VERSION, chunk_report
 from reportqa.config import Config
 from reportqa.corpus import Corpus, load_corpus
 from reportqa.embed import Embedder, Tokens, model_fingerprint

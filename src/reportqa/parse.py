@@ -407,7 +407,7 @@ class _Parser:
                 return None  # mid-sentence: a wrapped line, not a heading
             if open_para is not None and page_start and _word_count(s) > 6:
                 return None
-            if nxt is not None and nxt.stripped[:1].islower() and not s.split()[-1].lower() in _JOIN_WORDS:
+            if nxt is not None and nxt.stripped[:1].islower() and s.split()[-1].lower() not in _JOIN_WORDS:
                 return None
         else:
             listed = isinstance(prev, _Draft) and (prev.kind == "item" or self._text(prev).endswith(":"))
@@ -423,13 +423,8 @@ class _Parser:
             text = f"{s} {nxt.stripped}"
             end = nxt.start + len(nxt.text.rstrip())
             j = self.lines.index(nxt) + 1
-        level = 2
-        if self.numbered:
-            level = 2
-        elif self.shape == "pdf" and page_start:
-            level = 1
-        elif self.shape != "pdf":
-            level = 1
+        # in a numbered document an unnumbered heading is a subheading; so is a PDF heading in mid-page
+        level = 1 if not self.numbered and (page_start or self.shape != "pdf") else 2
         # a repeated running heading: same text as the heading just before, nothing between
         if isinstance(prev, _Heading) and _norm(prev.text) == _norm(text):
             return _Heading("", -1, line.start, end), j

@@ -20,7 +20,14 @@ from typing import TYPE_CHECKING
 
 from reportqa.answer.decide import ANSWER_FEATURES, Model, load_model
 from reportqa.answer.evidence import Candidate, EvidenceScorer, Question, Stats, weigh
-from reportqa.answer.features import alias_tokens, answer_type, has_answer_type, name_coverage, named_things, names_found
+from reportqa.answer.features import (
+    alias_tokens,
+    answer_type,
+    has_answer_type,
+    name_coverage,
+    named_things,
+    names_found,
+)
 from reportqa.types import Answer, Citation, Hit, Passage, Sentence
 from reportqa.years import label as year_label
 from reportqa.years import written_forms

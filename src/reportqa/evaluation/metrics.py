@@ -15,8 +15,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from reportqa.text import numbers_in, split_sentences, unsupported_numbers
-
 # -- retrieval -----------------------------------------------------------------------------------
 
 

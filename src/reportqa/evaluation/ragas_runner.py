@@ -117,8 +117,8 @@ def _partial_similarity_metric() -> Any:
     from dataclasses import dataclass as _dc
     from dataclasses import field as _field
 
-    from rapidfuzz import fuzz
     from ragas.metrics.base import MetricType, SingleTurnMetric
+    from rapidfuzz import fuzz
 
     @_dc
     class PartialStringSimilarity(SingleTurnMetric):  # type: ignore[misc]  # ragas is untyped

@@ -14,7 +14,6 @@ Units, so every figure's denominator is plain:
 from __future__ import annotations
 
 import re
-
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
