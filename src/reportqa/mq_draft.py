@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from reportqa.answer.verify import verify_answer
 from reportqa.errors import InputError, ReportQAError
 from reportqa.mq import MQPart, analyse, breakdown, gap_sentence
 from reportqa.types import Answer, Citation
@@ -126,7 +127,9 @@ def _with_years(text: str, by_number: dict[int, Citation]) -> str:
         for n in dict.fromkeys(int(x) for x in re.findall(r"\[(\d+)\]", line)):
             c = by_number.get(n)
             if c and not written_forms(c.year).search(line):
-                line = re.sub(rf"\s*\[{n}\]", f" ({_source_label(c)}) [{n}]", line, count=1)
+                # inside the sentence the marker closes: "... two years (2022-23 report). [2]"
+                line = re.sub(rf"([.!?]?)\s*\[{n}\]", lambda m, c=c, n=n: f" ({_source_label(c)}){m.group(1)} [{n}]",
+                              line, count=1)
         out.append(line)
     return "\n".join(out)
 
@@ -156,6 +159,12 @@ def _compose_part(item: _Item, refs: _References, max_related: int = 2) -> Draft
         mapping = {c.marker: refs.number(c) for c in ans.citations}
         body = _with_years(_renumber(ans.text, mapping), {c.marker: c for c in mapping.values()})
         cits = tuple(dict.fromkeys(mapping.values()))
+        checked = verify_answer(body, cits)  # the one contract, again after renumbering
+        if not checked.ok:
+            gap = gap_sentence(part) or "The reports' answer to this part could not be checked against its sources."
+            notes.append(f"verification: {checked.reason()}")
+            return DraftPart(status="not_found", text=gap, related=cits[:max_related], gap=gap, notes=tuple(notes),
+                             **base)
         dim = breakdown(part.standalone)
         if dim and not part.policy and not any(dim.split()[1].lower() in c.quote.lower() for c in cits):
             # asked by borough (or ward, month...), answered for London as a whole: not what was asked
