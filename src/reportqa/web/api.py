@@ -135,8 +135,10 @@ def answer_json(answer: Answer, assistant: Assistant, base_url: str) -> dict[str
             item["url"] = url
         item["passage_url"] = f"{base_url}/source/{urlquote(c.passage_id)}?start={c.start}&end={c.end}"
         citations.append(item)
-    return {"status": answer.status, "text": answer.text, "citations": citations,
-            "rewritten_question": answer.rewritten_question, "notice": NOTICE}
+    related = [{"marker": c.marker, "title": c.title, "year": c.year, "section": c.section, "quote": c.quote}
+               for c in answer.related]
+    return {"status": answer.status, "text": answer.text, "citations": citations, "related": related,
+            "missing": answer.missing, "rewritten_question": answer.rewritten_question, "notice": NOTICE}
 
 
 def source_page(assistant: Assistant, passage_id: str, start: int | None, end: int | None) -> str:

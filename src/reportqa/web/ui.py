@@ -311,7 +311,7 @@ def build_ui(config: Config, get_assistant: Callable[[], Assistant], store: Feed
     def draft(title: str, session: Session) -> tuple[Any, ...]:
         from reportqa import mq
 
-        if not any(a.status == "answered" for _, a in session.turns):
+        if not any(a.status in ("answered", "partial") for _, a in session.turns):
             gr.Warning("Ask at least one question the reports answer before drafting.")
             return (gr.update(), gr.update(), gr.update(), "")
         pairs = [(q, a) for q, a in session.turns if a.status != "refused"]
