@@ -190,9 +190,7 @@ def _heading_like(text: str, max_words: int = 10) -> bool:
         return False
     if re.match(r"^[£$]?\d", s) and not (_NUMBERED_HEADING_RE.match(s) or FY_RE.match(s)):
         return False  # a figure: an infographic line, not a heading
-    if _URL_RE.match(s) or _BULLET_RE.match(text) or ". " in s:
-        return False
-    return True
+    return not (_URL_RE.match(s) or _BULLET_RE.match(text) or ". " in s)
 
 
 class _Parser:

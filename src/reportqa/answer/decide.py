@@ -48,10 +48,10 @@ class Model:
         p = self.probability(features)
         if p >= self.threshold:
             return "answered", p
-        if type_asked and features.get("type_ok", 1.0) < 1.0:
-            # would the evidence answer it if it held the asked kind of figure? then it covers the subject
-            if self.probability({**features, "type_ok": 1.0}) >= self.threshold:
-                return "partial", p
+        # would the evidence answer it if it held the asked kind of figure? then it covers the subject
+        if (type_asked and features.get("type_ok", 1.0) < 1.0
+                and self.probability({**features, "type_ok": 1.0}) >= self.threshold):
+            return "partial", p
         return "not_found", p
 
 
