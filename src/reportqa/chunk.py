@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from reportqa.config import MODEL_MAX_TOKENS, ChunkConfig
 from reportqa.priorities import GENERAL, Taxonomy, classify_text
@@ -55,7 +55,7 @@ def _piece(text: str, a: int, b: int, block: Block, base: int, bidx: int) -> Sen
     return Sentence(text=seg, start=block.offsets[base + a], end=block.offsets[base + a + len(seg) - 1] + 1, block=bidx)
 
 
-def render(sentences: Iterable[Sentence], kinds: dict[int, str]) -> str:
+def render(sentences: Iterable[Sentence], kinds: Mapping[int, str]) -> str:
     """Cleaned passage text: sentences of a block joined by spaces, blocks by new lines, bullets marked."""
     parts: list[str] = []
     last = None
@@ -98,12 +98,8 @@ def chunk_report(
             units.append(sents)
         groups: list[list[Sentence]] = []
         current: list[Sentence] = []
-
-        def fits(extra: list[Sentence]) -> bool:
-            return count(render(current + extra, kinds)) <= budget
-
         for sents in units:
-            if current and fits(sents):
+            if current and count(render(current + sents, kinds)) <= budget:
                 current.extend(sents)
                 continue
             if current and count(render(sents, kinds)) <= budget:
@@ -111,7 +107,7 @@ def chunk_report(
                 current = list(sents)
                 continue
             for s in sents:  # a block longer than a passage: split between its sentences
-                if current and not fits([s]):
+                if current and count(render([*current, s], kinds)) > budget:
                     groups.append(current)
                     current = []
                 current.append(s)

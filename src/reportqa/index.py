@@ -11,6 +11,7 @@ Layout under `index_dir`:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -278,20 +279,20 @@ def _write_build(
     fp: dict[str, Any],
     sent_vectors: tuple[list[str], dict[str, Any]],
 ) -> None:
-    from llama_index.core.schema import TextNode
+    from llama_index.core.schema import BaseNode, TextNode
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     # Chroma writes under the final name's parent: a persistent client is opened on the temp dir
     client = chroma_client(config, tmp)
     name = collection_name(config, final)
     if config.chroma_url:
-        try:
+        with contextlib.suppress(Exception):  # absent is fine
             client.delete_collection(name)
-        except Exception:  # noqa: S110 - absent is fine
-            pass
     col = client.create_collection(name, embedding_function=None, metadata=dict(HNSW))
     store = ChromaVectorStore(chroma_collection=col)
-    nodes = [TextNode(id_=p.id, text=p.clean, metadata=_metadata(p), embedding=vectors[p.id]) for p in passages]
+    nodes: list[BaseNode] = [
+        TextNode(id_=p.id, text=p.clean, metadata=_metadata(p), embedding=vectors[p.id]) for p in passages
+    ]
     for i in range(0, len(nodes), 500):
         store.add(nodes[i : i + 500])
     del store, col, client
@@ -325,10 +326,8 @@ def _cleanup(config: Config, layout: Layout, keep: set[str]) -> None:
         if d.name in keep:
             continue
         if config.chroma_url and not d.name.endswith(".partial"):
-            try:
+            with contextlib.suppress(Exception):  # already gone
                 chroma_client(config, d).delete_collection(collection_name(config, d))
-            except Exception:  # noqa: S110 - already gone
-                pass
         shutil.rmtree(d, ignore_errors=True)
 
 

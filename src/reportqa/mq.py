@@ -199,9 +199,9 @@ def _find_markers(text: str) -> tuple[str, list[_Marker]]:
     lone: tuple[str, list[_Marker]] = ("", [])
     for scheme in ("letter", "roman", "number"):
         taken: list[_Marker] = []
-        for m in found:
-            if _value(scheme, m.raw) == len(taken) + 1 and (not taken or m.start >= taken[-1].end):
-                taken.append(m)
+        for mk in found:
+            if _value(scheme, mk.raw) == len(taken) + 1 and (not taken or mk.start >= taken[-1].end):
+                taken.append(mk)
         if len(taken) >= 2 and (not best[1] or taken[0].start < best[1][0].start):
             best = (scheme, taken)
         elif len(taken) == 1 and scheme == "letter" and taken[0].style == "paren" and taken[0].raw == "a":
@@ -652,7 +652,9 @@ def _resolve(ask: _Ask, state: _State) -> MQPart | None:
     core, asides = _asides(tabled)
     local_years: list[str] = []
     for c in ask.context + asides:  # statements that came with the part are context for it and what follows
-        state.topic = (programmes(c) or [state.topic])[-1]
+        progs = programmes(c)
+        if progs:
+            state.topic = progs[-1]
         local_years = years_in(c) or local_years
     policy = bool(_POLICY.search(core))
     q = core

@@ -120,6 +120,11 @@ def _renumber(text: str, mapping: dict[int, Citation]) -> str:
     return re.sub(r"\[(\d+)\]", repl, text)
 
 
+def _labelled(line: str, n: int, label: str) -> str:
+    """`label` inside the sentence that marker [n] closes: "... two years (2022-23 report). [2]"."""
+    return re.sub(rf"([.!?]?)\s*\[{n}\]", lambda m: f" ({label}){m.group(1)} [{n}]", line, count=1)
+
+
 def _with_years(text: str, by_number: dict[int, Citation]) -> str:
     """Every line that cites a report names that report's year: '... (2022-23 report) [2]'."""
     out = []
@@ -127,9 +132,7 @@ def _with_years(text: str, by_number: dict[int, Citation]) -> str:
         for n in dict.fromkeys(int(x) for x in re.findall(r"\[(\d+)\]", line)):
             c = by_number.get(n)
             if c and not written_forms(c.year).search(line):
-                # inside the sentence the marker closes: "... two years (2022-23 report). [2]"
-                line = re.sub(rf"([.!?]?)\s*\[{n}\]", lambda m, c=c, n=n: f" ({_source_label(c)}){m.group(1)} [{n}]",
-                              line, count=1)
+                line = _labelled(line, n, _source_label(c))
         out.append(line)
     return "\n".join(out)
 

@@ -29,7 +29,7 @@ def matches(p: Passage, f: Filters) -> bool:
 def chroma_where(f: Filters) -> Any:
     from llama_index.core.vector_stores.types import FilterOperator, MetadataFilter, MetadataFilters
 
-    conds = []
+    conds: list[MetadataFilter | MetadataFilters] = []
     if f.years:
         conds.append(MetadataFilter(key="year", value=list(f.years), operator=FilterOperator.IN))
     if f.plan:

@@ -8,7 +8,7 @@ import time
 import unicodedata
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING
 
 from reportqa.answer.compose import finalize
 from reportqa.answer.extractive import ExtractiveAnswerer, Stats
@@ -23,6 +23,12 @@ from reportqa.safety import check
 from reportqa.temporal import infer, report_years
 from reportqa.types import Answer, Citation, Filters, Hit, Passage, Report, Turn
 from reportqa.years import parse_report_year
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from reportqa.answer.llm import LLMAnswerer
+    from reportqa.mq_draft import MQDraft
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
@@ -130,7 +136,7 @@ class Assistant:
 
         return math.log(1 + (stats.n + 1) / (0.05 * stats.n + 0.5))
 
-    def sentence_similarities(self, question: str, hits: Sequence[Hit]) -> list[Any]:
+    def sentence_similarities(self, question: str, hits: Sequence[Hit]) -> list[np.ndarray]:
         """The cosine of the question with every sentence of each hit: one query embedding, one product each."""
         import numpy as np
 
@@ -139,7 +145,7 @@ class Assistant:
         return [np.round(np.asarray(vectors.for_passage(h.passage), dtype=np.float32) @ qv, 5) for h in hits]
 
     @cached_property
-    def llm(self) -> Any:
+    def llm(self) -> LLMAnswerer:
         from reportqa.answer.llm import LLMAnswerer
 
         return LLMAnswerer(self.config.llm)
@@ -166,9 +172,9 @@ class Assistant:
             raise InputError(f"unknown priority {priority!r}", "one of: " + ", ".join(self.taxonomy.ids()))
         return pid
 
-    def resolve_year(self, year: str | None) -> str | None:
+    def resolve_year(self, year: str) -> str:
         """A year filter as written ('2022/23') in canonical form; a plan page's period ('2013-16') too."""
-        return parse_report_year(year) if year else None
+        return parse_report_year(year)
 
     def retrieve(self, question: str, filters: Filters | None = None, k: int = 5) -> list[Hit]:
         return self.retriever.search(question, filters or Filters(), k)
@@ -327,10 +333,13 @@ class Assistant:
         return self._answer(part, part, standalone, changed, history, notes, year, priority, None, backend, k,
                             time.perf_counter())
 
-    def draft_mq(self, text: str, **kwargs: Any) -> Any:
-        from reportqa.mq import draft_mq
+    def draft_mq(self, text: str, max_parts: int = 8, max_chars: int = 12000, backend: str | None = None,
+                 time_budget: float = 120.0) -> MQDraft:
+        """A draft answer to a tabled Mayor's Question: see `mq_draft.draft_mq`."""
+        from reportqa.mq_draft import draft_mq
 
-        return draft_mq(self, text, **kwargs)
+        return draft_mq(self, text, max_parts=max_parts, max_chars=max_chars, backend=backend,
+                        time_budget=time_budget)
 
 
 _ASK_SPLIT = re.compile(
@@ -382,6 +391,11 @@ def split_asks(question: str) -> list[str]:
     return [p if p.endswith("?") else p + "?" for p in parts]
 
 
+def _renumbered(line: str, mapping: Mapping[int, int]) -> str:
+    """The line's `[n]` markers as `[mapping[n]]`; a marker missing from `mapping` is kept."""
+    return re.sub(r"\[(\d+)\]", lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", line)
+
+
 def combine(question: str, answers: Sequence[Answer], elapsed: float) -> Answer:
     """Answers to the asks of one question, joined; markers renumbered so that one quoted span (the same
     passage and offsets) keeps one marker however many asks cite it."""
@@ -401,7 +415,7 @@ def combine(question: str, answers: Sequence[Answer], elapsed: float) -> Answer:
                 mapping[c.marker] = by_span[span]
             lines = []
             for line in ans.text.split("\n"):
-                line = re.sub(r"\[(\d+)\]", lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", line)
+                line = _renumbered(line, mapping)
                 marks = {int(n) for n in re.findall(r"\[(\d+)\]", line)}
                 if marks and marks <= printed:
                     continue  # this sentence is already in the answer under its marker

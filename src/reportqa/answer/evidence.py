@@ -97,7 +97,7 @@ def weigh(question: str, stats: Stats, answer_type: AnswerType | None, years: Se
 
 
 def sentence_features(
-    q: Question, hit: Hit, position: int, sims: Sequence[float], context_words: set[str], names: float
+    q: Question, hit: Hit, position: int, sims: np.ndarray, context_words: set[str], names: float
 ) -> dict[str, float]:
     """The features of one sentence (SENTENCE_FEATURES); `sims` are the cosines of all the passage's sentences."""
     sents = hit.passage.sentences

@@ -212,7 +212,7 @@ def citation_for(marker: int, passage: Passage, sentence: str | Sequence[str] | 
     of their most relevant passage sentences. The quote is cut from the passage's exact source text by
     offsets, so it equals source[start:end].
     """
-    said = [sentence] if isinstance(sentence, str) or sentence is None else list(sentence) or [None]
+    said: list[str | None] = [sentence] if isinstance(sentence, str) or sentence is None else [*sentence] or [None]
     best = [b for b in (best_sentence(passage, s) for s in said) if b is not None]
     if best:
         start, end = min(b.start for b in best), max(b.end for b in best)

@@ -24,12 +24,21 @@ import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reportqa.config import offline_environment
 from reportqa.evaluation.dataset import TYPES, Item
 from reportqa.evaluation.metrics import mean
 from reportqa.evaluation.runner import AnswerRun, ItemRun
+
+if TYPE_CHECKING:
+    from langchain_core.callbacks import Callbacks
+    from ragas.dataset_schema import SingleTurnSample
+    from ragas.embeddings.base import BaseRagasEmbedding
+    from ragas.metrics.base import SingleTurnMetric
+    from ragas.run_config import RunConfig
+
+    from reportqa.embed import Embedder
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +121,7 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _partial_similarity_metric() -> Any:
+def _partial_similarity_metric() -> SingleTurnMetric:
     """A ragas SingleTurnMetric: how well the shorter string aligns inside the longer one (0..1)."""
     from dataclasses import dataclass as _dc
     from dataclasses import field as _field
@@ -121,20 +130,17 @@ def _partial_similarity_metric() -> Any:
     from rapidfuzz import fuzz
 
     @_dc
-    class PartialStringSimilarity(SingleTurnMetric):  # type: ignore[misc]  # ragas is untyped
+    class PartialStringSimilarity(SingleTurnMetric):
         name: str = "partial_string_similarity"
         _required_columns: dict[MetricType, set[str]] = _field(
             default_factory=lambda: {MetricType.SINGLE_TURN: {"reference", "response"}}
         )
 
-        def init(self, run_config: Any) -> None:
+        def init(self, run_config: RunConfig) -> None:
             return None
 
-        async def _single_turn_ascore(self, sample: Any, callbacks: Any) -> float:
-            return float(fuzz.partial_ratio(_squash(sample.reference), _squash(sample.response))) / 100.0
-
-        async def _ascore(self, row: dict[str, Any], callbacks: Any) -> float:
-            raise NotImplementedError
+        async def _single_turn_ascore(self, sample: SingleTurnSample, callbacks: Callbacks) -> float:
+            return float(fuzz.partial_ratio(_squash(sample.reference or ""), _squash(sample.response or ""))) / 100.0
 
     return PartialStringSimilarity()
 
@@ -143,10 +149,10 @@ class _LocalEmbedding:
     """Adapter from the project's Embedder to ragas's modern embedding interface (built lazily)."""
 
     @staticmethod
-    def build(embedder: Any) -> Any:
+    def build(embedder: Embedder) -> BaseRagasEmbedding:
         from ragas.embeddings.base import BaseRagasEmbedding
 
-        class LocalEmbedding(BaseRagasEmbedding):  # type: ignore[misc]  # ragas is untyped
+        class LocalEmbedding(BaseRagasEmbedding):
             def embed_text(self, text: str, **kwargs: Any) -> list[float]:
                 return list(embedder.embed_query(text))
 
@@ -191,7 +197,7 @@ async def _no_llm_scores(samples: Sequence[Sample]) -> dict[str, dict[str, float
     return out
 
 
-async def _judged_scores(samples: Sequence[Sample], judge: JudgeConfig, embedder: Any,
+async def _judged_scores(samples: Sequence[Sample], judge: JudgeConfig, embedder: Embedder | None,
                          errors: dict[str, int]) -> dict[str, dict[str, float]]:
     from openai import AsyncOpenAI
     from ragas.llms.base import llm_factory
@@ -246,7 +252,9 @@ def _summary(samples: Sequence[Sample], scores: dict[str, dict[str, float]], nam
     return out
 
 
-def run_ragas(samples: Sequence[Sample], judge: JudgeConfig | None = None, embedder: Any = None) -> RagasResult:
+def run_ragas(
+    samples: Sequence[Sample], judge: JudgeConfig | None = None, embedder: Embedder | None = None
+) -> RagasResult:
     """Score the samples; deterministic unless a judge is configured (and the judge is never gated)."""
     os.environ["RAGAS_DO_NOT_TRACK"] = "true"  # forced, not defaulted: eval never reports usage
     offline_environment()

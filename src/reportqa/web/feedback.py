@@ -94,6 +94,7 @@ class FeedbackStore:
         if len(comment) > MAX_COMMENT_CHARS:
             raise InputError(f"the comment is too long ({len(comment)} characters)",
                              f"keep it under {MAX_COMMENT_CHARS} characters")
+        status: str  # "" when only the answer's text is given
         if isinstance(answer, Answer):
             text, status, cites = answer.text, answer.status, tuple(answer.citations) or tuple(citations)
         else:

@@ -21,6 +21,7 @@ from reportqa.errors import ReportQAError
 from reportqa.web.feedback import FeedbackStore
 
 if TYPE_CHECKING:
+    from reportqa.mq_draft import MQDraft
     from reportqa.service import Assistant
     from reportqa.types import Answer, Citation
 
@@ -139,7 +140,7 @@ class Session:
     """One officer's conversation: the questions and the answers, in order."""
 
     turns: list[tuple[str, Answer]] = field(default_factory=list)
-    draft: Any = None
+    draft: MQDraft | None = None
     workdir: str = ""
 
     def history(self) -> list[dict[str, str]]:
@@ -179,21 +180,21 @@ def answer_choices(session: Session) -> list[tuple[str, int]]:
 
 def write_draft_files(session: Session, text: str) -> tuple[Path, Path]:
     """The draft as Markdown (exactly the edited text) and as .docx."""
-    from reportqa import mq
+    from reportqa.mq_draft import to_docx, to_markdown
 
     folder = session.folder()
     md_path, docx_path = folder / "mayors-question-draft.md", folder / "mayors-question-draft.docx"
     md_path.write_text(text, encoding="utf-8")
     draft = session.draft
-    if draft is not None and text.strip() == mq.to_markdown(draft).strip():
-        mq.to_docx(draft, docx_path)
+    if draft is not None and text.strip() == to_markdown(draft).strip():
+        to_docx(draft, docx_path)
     else:
         docx_from_text(text, docx_path)
     return md_path, docx_path
 
 
 def docx_from_text(text: str, path: Path) -> None:
-    """An officer's edited draft (Markdown as written by mq.to_markdown) as a .docx."""
+    """An officer's edited draft (Markdown as written by mq_draft.to_markdown) as a .docx."""
     from docx import Document
 
     doc = Document()
@@ -309,18 +310,18 @@ def build_ui(config: Config, get_assistant: Callable[[], Assistant], store: Feed
     like.__annotations__["data"] = gr.LikeData  # Gradio finds the event data by this annotation
 
     def draft(title: str, session: Session) -> tuple[Any, ...]:
-        from reportqa import mq
+        from reportqa.mq_draft import draft_from_answers, to_markdown
 
         if not any(a.status in ("answered", "partial") for _, a in session.turns):
             gr.Warning("Ask at least one question the reports answer before drafting.")
             return (gr.update(), gr.update(), gr.update(), "")
         pairs = [(q, a) for q, a in session.turns if a.status != "refused"]
         try:
-            session.draft = mq.draft_from_answers(pairs, title=(title or "").strip() or None,
-                                                  coverage=get_assistant().coverage_text())
+            session.draft = draft_from_answers(pairs, title=(title or "").strip() or None,
+                                               coverage=get_assistant().coverage_text())
         except ReportQAError as exc:
             raise gr.Error(exc.message) from None
-        text = mq.to_markdown(session.draft)
+        text = to_markdown(session.draft)
         md_path, docx_path = write_draft_files(session, text)
         return (text, gr.update(value=str(md_path), interactive=True),
                 gr.update(value=str(docx_path), interactive=True),
