@@ -111,7 +111,8 @@ def test_new_report_of_a_known_shape_parses_without_configuration() -> None:
         "Skip to main content\nHome\n\n2024-25 MOPAC Annual Report\n\nKey information\n\n"
         "1. Reducing and preventing violence\n\nIn 2024-25 the VRU reached 12,000 young people.\n\n"
         "  • a first bullet that runs long\n\n    • a sub-bullet\n\n"
-        "2. Better supporting victims\n\n[Read more](#)\n\nThe service supported 51,000 people.\n\nShare this page"
+        "2. Better supporting victims\n\n[Read more](#)\n\nThe service supported 51,000 people.\n\n"
+        "Share this page"
     )
     secs = parse_report(src, "x", "2024-25 MOPAC Annual Report")
     assert [s.heading for s in secs] == ["1. Reducing and preventing violence", "2. Better supporting victims"]

@@ -18,12 +18,28 @@ from reportqa.years import (
     previous_year,
 )
 
-_PRONOUN_RE = re.compile(r"\b(it|its|it's|they|them|their|(?:this|that|these|those)(?! (?:year|years|time|one|ones|month|week|day|period|quarter|figure|number|amount)\b)|he|she|his|her|the (scheme|service|programme|project|fund|partnership|initiative|pilot|unit|board|centre|campaign|team|strategy|operation))\b", re.I)
-_ELLIPSIS_RE = re.compile(r"^\s*(and|what about|how about|and what about|same for|and for|what of|and in|and across|and at|and the)\b", re.I)
+_PRONOUN_RE = re.compile(
+    r"\b(it|its|it's|they|them|their"
+    r"|(?:this|that|these|those)"
+    r"(?! (?:year|years|time|one|ones|month|week|day|period|quarter|figure|number|amount)\b)"
+    r"|he|she|his|her"
+    r"|the (scheme|service|programme|project|fund|partnership|initiative|pilot|unit|board|centre|campaign"
+    r"|team|strategy|operation))\b",
+    re.I,
+)
+_ELLIPSIS_RE = re.compile(
+    r"^\s*(and|what about|how about|and what about|same for|and for|what of|and in|and across|and at"
+    r"|and the)\b",
+    re.I,
+)
 _ENTITY_RE = re.compile(
     r"(?:\b[Tt]he\s+)?(?:[A-Z][\w’'&-]*|[A-Z]{2,})(?:\s+(?:(?:of|and|for|to|the|&)\s+)?(?:[A-Z][\w’'&-]*|\d+|[A-Z]{2,}))*"
 )
-_NOT_ENTITY = {"How", "What", "Which", "Who", "When", "Where", "Why", "Did", "Does", "Do", "Is", "Are", "Was", "Were", "Can", "Could", "And", "In", "The", "Tell", "Please", "Give", "Under", "Since", "According", "I", "MOPAC", "Mayor", "The Mayor", "London", "Met", "MPS"}
+_NOT_ENTITY = {
+    "How", "What", "Which", "Who", "When", "Where", "Why", "Did", "Does", "Do", "Is", "Are", "Was", "Were",
+    "Can", "Could", "And", "In", "The", "Tell", "Please", "Give", "Under", "Since", "According", "I", "MOPAC",
+    "Mayor", "The Mayor", "London", "Met", "MPS",
+}
 
 
 _THERE_RE = re.compile(r"(?i)^\s*(how (?:many|much))\s+(?=(?:are|is|were|was|will there be)\b)")

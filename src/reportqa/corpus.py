@@ -145,7 +145,9 @@ def _pdf_text(path: Path, raw: bytes) -> str:
 
 
 class _HTMLText(HTMLParser):
-    BLOCK = {"p", "div", "section", "article", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "br", "ul", "ol"}
+    BLOCK = {
+        "p", "div", "section", "article", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "br", "ul", "ol",
+    }
     SKIP = {"script", "style", "nav", "header", "footer", "noscript", "svg", "form", "button"}
 
     def __init__(self) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from reportqa.types import Block, Section
+from reportqa.types import Block, BlockKind, Section
 from reportqa.years import FY_RE
 
 BULLET_GLYPHS = "•●○◦▪▫■□‣⁃∙·\uf0b7\uf0a7\uf076\uf0d8*–-"
@@ -74,7 +74,7 @@ class _Line:
 
 @dataclass
 class _Draft:
-    kind: str
+    kind: BlockKind
     pieces: list[tuple[int, int]] = field(default_factory=list)  # (start, end) source ranges
     open: bool = True  # still accepting continuation lines
 
@@ -277,7 +277,7 @@ class _Parser:
                 glyph = bullet.group("glyph") if "glyph" in bullet.groupdict() else ""
                 last_bullet = self._last_draft()
                 nested = last_bullet is not None and last_bullet.kind in ("bullet", "subbullet") and indent > self.bullet_indent
-                kind = "subbullet" if nested or (glyph and glyph in "○◦▫□") else "bullet"
+                kind: BlockKind = "subbullet" if nested or (glyph and glyph in "○◦▫□") else "bullet"
                 if kind == "bullet":
                     self.bullet_indent = indent
                 cont = self._last_open_paragraph()
@@ -409,7 +409,9 @@ class _Parser:
                 return None
         else:
             listed = isinstance(prev, _Draft) and (prev.kind == "item" or self._text(prev).endswith(":"))
-            if listed and (nxt is not None and _heading_like(nxt.text) or isinstance(prev, _Draft) and prev.kind == "item"):
+            if listed and (
+                (nxt is not None and _heading_like(nxt.text)) or (isinstance(prev, _Draft) and prev.kind == "item")
+            ):
                 return None  # an item of a short list introduced by a colon
         if s.split()[-1].lower() in _JOIN_WORDS and not (nxt is not None and _heading_like(nxt.text, 4)):
             return None  # "... from the Ministry of" is a wrapped line
@@ -490,7 +492,7 @@ def parse_report(source: str, report_id: str, title: str, shape: str | None = No
         text, offs = clean_pieces(source, item.pieces, parser.notes)
         if not text:
             continue
-        blocks.append(Block(kind=item.kind, text=text, offsets=offs))  # type: ignore[arg-type]
+        blocks.append(Block(kind=item.kind, text=text, offsets=offs))
     flush(len(source))
     del sec_start
     return sections

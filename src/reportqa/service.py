@@ -343,7 +343,9 @@ class Assistant:
 
 
 _ASK_SPLIT = re.compile(
-    r"(?<=\?)\s+(?=[A-Z])|[,;]?\s+and\s+(?=(?:how|what|which|who|when|where|why|whether|did|does|has|have)\b)", re.I
+    r"(?<=\?)\s+(?=[A-Z])"
+    r"|[,;]?\s+and\s+(?=(?:how|what|which|who|when|where|why|whether|did|does|has|have)\b)",
+    re.I,
 )
 
 

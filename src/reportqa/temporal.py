@@ -11,8 +11,12 @@ from dataclasses import dataclass, field
 from reportqa.types import Filters, Report
 from reportqa.years import FY_RE, PLAN_RE, YEAR_AFTER_RE, YEAR_BEFORE_RE, mentions, next_year, previous_year
 
+# before a year, words that make it a target date or a baseline rather than the report asked for
+_TARGET_PREPS = ("by", "until", "till", "to", "before", "than", "with", "against", "baseline", "of")
 _SINCE_RE = re.compile(r"\b(?:since|after)\s+(20\d\d)\b(?!\s?[/\-–]\d)", re.I)
-_LAST_YEAR_RE = re.compile(r"\b(last year|this year|the (?:latest|newest|most recent) (?:annual )?report|most recent year)\b", re.I)
+_LAST_YEAR_RE = re.compile(
+    r"\b(last year|this year|the (?:latest|newest|most recent) (?:annual )?report|most recent year)\b", re.I
+)
 
 
 @dataclass
@@ -57,12 +61,15 @@ def infer(question: str, reports: list[Report], base: Filters | None = None) -> 
         if m.plan:
             continue
         before = question[max(0, m.start - 30) : m.start].lower()
-        prep = re.search(r"\b(by|until|till|to|from|since|before|after|than|with|against|baseline|of)\s+(the\s+)?(financial year\s+|end of\s+)?$", before)
+        prep = re.search(
+            r"\b(by|until|till|to|from|since|before|after|than|with|against|baseline|of)\s+"
+            r"(the\s+)?(financial year\s+|end of\s+)?$",
+            before,
+        )
         if prep and prep.group(1) in ("since", "after", "from"):
             since_fy = since_fy or m.first
             continue
-        if prep and prep.group(1) in ("by", "until", "till", "to", "before", "than", "with", "against", "baseline", "of") \
-                and m.canonical not in covered_years:
+        if prep and prep.group(1) in _TARGET_PREPS and m.canonical not in covered_years:
             continue  # a target date or a baseline no report covers, not the report asked for
         if not m.is_year:
             # "2013-16" outside a plan phrase: a plan period
@@ -88,11 +95,11 @@ def infer(question: str, reports: list[Report], base: Filters | None = None) -> 
             first = int(since.group(1)) if since else since_fy or 0
             years = [y for y in report_years(reports) if int(y[:4]) >= first]
             notes.append(f"reports since {first}")
-        elif _LAST_YEAR_RE.search(question):
+        elif last := _LAST_YEAR_RE.search(question):
             newest = newest_year(reports)
             if newest:
                 years = [newest]
-                notes.append(f"'{_LAST_YEAR_RE.search(question).group(0)}' read as {newest}, the newest report")  # type: ignore[union-attr]
+                notes.append(f"'{last.group(0)}' read as {newest}, the newest report")
     if base.years:
         years = list(base.years)
     if plan is not None and plan not in known_plans:

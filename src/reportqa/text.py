@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Protocol
 
 _STOP = frozenset(
     """a about above after again against all am an and any are as at be because been before being below
@@ -17,7 +18,9 @@ _STOP = frozenset(
 )
 
 # Abbreviations after which a full stop does not end a sentence.
-_ABBREV = ("Mr", "Mrs", "Ms", "Dr", "Sir", "St", "No", "Rt", "Hon", "Op", "vs", "e.g", "i.e", "etc", "approx", "Co")
+_ABBREV = (
+    "Mr", "Mrs", "Ms", "Dr", "Sir", "St", "No", "Rt", "Hon", "Op", "vs", "e.g", "i.e", "etc", "approx", "Co",
+)
 _SENT_END = re.compile(r"(?<=[.!?])([”\"’)]?)\s+(?=[“\"‘(]?[A-Z0-9£])")
 
 _TOKEN_RE = re.compile(r"£?\d[\d,]*(?:\.\d+)?(?:%|m|bn|k)?|[A-Za-z][A-Za-z'’]*")
@@ -36,12 +39,19 @@ def normalise(text: str) -> str:
     return t
 
 
+class _Stemmer(Protocol):
+    """PyStemmer's Stemmer, as used here."""
+
+    def stemWord(self, word: str) -> str: ...
+
+
 @lru_cache(maxsize=1)
-def _stemmer():  # type: ignore[no-untyped-def]
+def _stemmer() -> _Stemmer | None:
     try:
         import Stemmer  # PyStemmer, installed with bm25s
 
-        return Stemmer.Stemmer("english")
+        stemmer: _Stemmer = Stemmer.Stemmer("english")  # PyStemmer has no type hints
+        return stemmer
     except ImportError:  # pragma: no cover - the lock file installs it
         return None
 

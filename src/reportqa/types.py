@@ -43,10 +43,13 @@ class Span(_Frozen):
     end: int
 
 
+BlockKind = Literal["paragraph", "bullet", "subbullet", "item", "quote"]
+
+
 class Block(_Frozen):
     """A paragraph, bullet or sub-bullet: the unit a chunk never splits except between sentences."""
 
-    kind: Literal["paragraph", "bullet", "subbullet", "item", "quote"]
+    kind: BlockKind
     text: str  # cleaned: lines rejoined, glyphs and footnote marks removed
     offsets: tuple[int, ...]  # source offset of every character of `text`
 

@@ -35,7 +35,7 @@ class Model:
     threshold: float  # P(answerable) at or above which the answer is given
     select_margin: float  # logit distance from the best sentence within which others join the answer
     type_margin: float  # logit distance within which a sentence holding the asked kind of figure leads
-    neighbour_margin: float  # a chosen sentence's next sentence joins it when it scores within this of the best
+    neighbour_margin: float  # the next sentence joins a chosen one when it scores within this of the best
     max_units: int  # chosen sentences (before completion) in one answer, plus one per extra asked year
     meta: dict[str, Any]
 
@@ -56,10 +56,11 @@ class Model:
 
 
 DEFAULT = Model(
-    sentence_weights={"dense": 6.0, "dense_near": 1.0, "dense_passage": 1.0, "lexical": 3.0, "names": 1.0, "context": 1.0, "passage_rank": 1.0, "type_match": 1.0,
-                      "year_named": 1.0, "short": -2.0},
+    sentence_weights={"dense": 6.0, "dense_near": 1.0, "dense_passage": 1.0, "lexical": 3.0, "names": 1.0,
+                      "context": 1.0, "passage_rank": 1.0, "type_match": 1.0, "year_named": 1.0, "short": -2.0},
     sentence_bias=-6.0,
-    answer_weights={"top": 1.0, "type_ok": 2.0, "names": 2.0, "year_ok": 1.0, "coverage": 2.0, "missing_rare": -3.0},
+    answer_weights={"top": 1.0, "type_ok": 2.0, "names": 2.0, "year_ok": 1.0, "coverage": 2.0,
+                    "missing_rare": -3.0},
     answer_bias=-4.0,
     threshold=0.5,
     select_margin=1.0,

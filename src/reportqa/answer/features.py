@@ -176,7 +176,9 @@ _OPENERS = frozenset("how what which who whom whose when where why did does do i
                      "should has have had the a an in on at by for and but so tell please give list show since under "
                      "according besides if".split())
 _MONTHS = frozenset("january february march april may june july august september october november december".split())
-_NAME_RE = re.compile(r"(?<![\w'’])([A-Z][\w'’&-]*|[A-Z]{2,}s?)(?:\s+(?:(?:of|and|for|the|&|on)\s+)?([A-Z][\w'’&-]*|\d+))*")
+_NAME_RE = re.compile(
+    r"(?<![\w'’])([A-Z][\w'’&-]*|[A-Z]{2,}s?)(?:\s+(?:(?:of|and|for|the|&|on)\s+)?([A-Z][\w'’&-]*|\d+))*"
+)
 
 
 def named_things(question: str) -> list[str]:

@@ -142,7 +142,8 @@ def cmd_eval(args: argparse.Namespace, config: Config) -> int:
         raise InputError(f"{questions}: no items in split {args.split!r}", "use --split dev, test or all")
 
     gating = not (args.update_baseline or args.no_gate or args.limit)
-    baseline = load_baseline(baseline_path) if gating and baseline_path.is_file() else None  # fail fast if unreadable
+    # read before the run, so that an unreadable baseline fails fast
+    baseline = load_baseline(baseline_path) if gating and baseline_path.is_file() else None
 
     pin_inference_threads()
     assistant = Assistant.open(config)

@@ -82,7 +82,8 @@ class Sample:
 @dataclass
 class RagasResult:
     scores: dict[str, dict[str, float]] = field(default_factory=dict)  # sample id -> metric -> value
-    summary: dict[str, dict[str, dict[str, dict[str, Any]]]] = field(default_factory=dict)  # split -> group -> metric
+    # split -> group -> metric -> {"value": ..., "n": ...}
+    summary: dict[str, dict[str, dict[str, dict[str, Any]]]] = field(default_factory=dict)
     judge: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 

@@ -14,8 +14,9 @@ from reportqa.evaluation.scoring import GATED, ItemScore
 
 # (column title, metric) for the summary tables; "n" is the number of items in the group
 COLUMNS = (
-    ("hit@1", "hit@1"), ("hit@5", "hit@5"), ("MRR", "mrr"), ("nDCG@5", "ndcg@5"), ("facts", "key_fact_accuracy"),
-    ("support", "citation_support"), ("year", "year_accuracy"), ("status", "status_accuracy"),
+    ("hit@1", "hit@1"), ("hit@5", "hit@5"), ("MRR", "mrr"), ("nDCG@5", "ndcg@5"),
+    ("facts", "key_fact_accuracy"), ("support", "citation_support"), ("year", "year_accuracy"),
+    ("status", "status_accuracy"),
     ("safe", "adversarial_safe_rate"), ("MQ parts", "mq_part_accuracy"), ("p50 s", "latency_p50"),
 )
 RATES = (
@@ -74,7 +75,8 @@ def summary_tables(summary: Mapping[str, Any], ragas: Mapping[str, Any] | None, 
 def gate_lines(gate: GateResult | None, markdown: bool = False) -> list[str]:
     if gate is None:
         return []
-    out = [f"{'## ' if markdown else ''}gate: {'PASSED' if gate.passed else 'FAILED'}"] + ([""] if markdown else [])
+    out = [f"{'## ' if markdown else ''}gate: {'PASSED' if gate.passed else 'FAILED'}"]
+    out += [""] if markdown else []
     rows = [[c.split, c.metric, f"{c.baseline:.3f}", "-" if c.current is None else f"{c.current:.3f}",
              "-" if c.delta is None else f"{c.delta:+.3f}", f"{c.tolerance:.3f}", "FAIL" if c.failed else "ok"]
             for c in gate.checks]
@@ -147,7 +149,8 @@ def markdown_report(meta: Mapping[str, Any], summary: Mapping[str, Any], ragas: 
     out += [f"- note: {n}" for n in notes]
     out.append("")
     if problems:
-        out += [f"## Problems in the questions file ({len(problems)})", ""] + [f"- {p}" for p in problems] + [""]
+        out += [f"## Problems in the questions file ({len(problems)})", ""]
+        out += [f"- {p}" for p in problems] + [""]
     out += gate_lines(gate, markdown=True)
     out += ["## Summary", ""] + summary_tables(summary, ragas, markdown=True)
     out += failure_section(items, runs, scores)

@@ -22,7 +22,8 @@ from reportqa.types import Filters
 log = logging.getLogger(__name__)
 
 RANK_DEPTH = 10
-NOT_COVERED = ("not_found", "policy", "refused")  # draft-part statuses that say "the reports do not give this"
+# draft-part statuses that say "the reports do not give this"
+NOT_COVERED = ("not_found", "policy", "refused")
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ class ItemScore:
     partial_support_ok: bool | None = None  # expected and given partial: its figures are in what it cites
     parts: tuple[PartScore, ...] = ()
     reasons: tuple[str, ...] = field(default_factory=tuple)
-    contract_ok: bool | None = None  # answered or partial: the text keeps the citation contract (verify_answer)
+    contract_ok: bool | None = None  # answered or partial: the text keeps verify_answer's citation contract
 
     @property
     def failed(self) -> bool:

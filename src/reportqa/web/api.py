@@ -173,16 +173,17 @@ def create_app(config: Config | None = None, assistant: Assistant | None = None,
     app = FastAPI(title="reportqa", docs_url=None, redoc_url=None, openapi_url=None)
     limiter = RateLimiter(config.api.rate_limit, config.api.rate_window)
     store = FeedbackStore(config.api.feedback_db)
-    state: dict[str, Any] = {"assistant": assistant}
+    state: dict[str, Assistant | None] = {"assistant": assistant}
     lock = threading.Lock()
 
     def get_assistant() -> Assistant:
         with lock:
-            if state["assistant"] is None:
+            current = state["assistant"]
+            if current is None:
                 from reportqa.service import Assistant
 
-                state["assistant"] = Assistant.open(config)
-            return state["assistant"]  # type: ignore[no-any-return]
+                current = state["assistant"] = Assistant.open(config)
+            return current
 
     app.state.get_assistant = get_assistant
     app.state.feedback = store
