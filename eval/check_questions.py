@@ -154,8 +154,13 @@ class Checker:
                 self.bad(where, "follow_up history must hold 1-3 user/assistant exchanges")
             for i, turn in enumerate(hist):
                 role = "user" if i % 2 == 0 else "assistant"
-                if not (isinstance(turn, dict) and set(turn) == {"role", "content"}
-                        and turn["role"] == role and isinstance(turn["content"], str) and turn["content"].strip()):
+                if not (
+                    isinstance(turn, dict)
+                    and set(turn) == {"role", "content"}
+                    and turn["role"] == role
+                    and isinstance(turn["content"], str)
+                    and turn["content"].strip()
+                ):
                     self.bad(where, f"history turn {i} must be {{role: {role}, content: ...}}")
         elif hist:
             self.bad(where, "history must be [] unless type is follow_up")
@@ -238,7 +243,11 @@ class Checker:
         key = lambda g: json.dumps(g, sort_keys=True, ensure_ascii=False)  # noqa: E731
         if sorted(map(key, top)) != sorted(map(key, union)):
             self.bad(where, "top-level gold must be the union of the parts' gold")
-        want = "answered" if any(isinstance(p, dict) and p.get("expect") == "answered" for p in parts) else "not_found"
+        want = (
+            "answered"
+            if any(isinstance(p, dict) and p.get("expect") == "answered" for p in parts)
+            else "not_found"
+        )
         if obj["expect"] != want:
             self.bad(where, f"top-level expect should be {want}")
 
@@ -284,7 +293,10 @@ def main(argv: list[str]) -> int:
     mq_nf = sum(1 for it in items if it["type"] == "mayors_question" and isinstance(it["parts"], list)
                 and any(isinstance(p, dict) and p.get("expect") == "not_found" for p in it["parts"]))
     if by_type["mayors_question"] and mq_nf < MIN_MQ_WITH_NOT_FOUND:
-        checker.bad("counts", f"only {mq_nf} mayors_question items have a not_found part, need {MIN_MQ_WITH_NOT_FOUND}")
+        checker.bad(
+            "counts",
+            f"only {mq_nf} mayors_question items have a not_found part, need {MIN_MQ_WITH_NOT_FOUND}",
+        )
 
     for p in checker.problems:
         print("PROBLEM", p)

@@ -76,10 +76,15 @@ def run(assistant: Assistant, items: list, model: Model) -> list[tuple[object, E
 
 def overlaps(c, gold) -> bool:  # type: ignore[no-untyped-def]
     s = c.sentence
-    return any(g.report_id == c.passage.report_id and any(a < s.end and s.start < b for a, b in g.spans) for g in gold)
+    return any(
+        g.report_id == c.passage.report_id and any(a < s.end and s.start < b for a, b in g.spans)
+        for g in gold
+    )
 
 
-def fit_lr(x: list[list[float]], y: list[int], balanced: bool) -> tuple[dict[str, float], float, LogisticRegression]:
+def fit_lr(
+    x: list[list[float]], y: list[int], balanced: bool
+) -> tuple[dict[str, float], float, LogisticRegression]:
     lr = LogisticRegression(C=0.5, class_weight="balanced" if balanced else None, max_iter=2000)
     lr.fit(np.asarray(x), np.asarray(y))
     return lr.coef_[0].tolist(), float(lr.intercept_[0]), lr
@@ -123,15 +128,24 @@ def main() -> int:
     coef, bias, _ = fit_lr(x, y, balanced=False)
     sw = dict(zip(SENTENCE_FEATURES, coef, strict=True))
     model = replace(DEFAULT, sentence_weights=sw, sentence_bias=bias)
-    print(f"sentences: {len(y)} candidates, {sum(y)} gold; weights {json.dumps({k: round(v, 3) for k, v in sw.items()})}")
+    shown = json.dumps({k: round(v, 3) for k, v in sw.items()})
+    print(f"sentences: {len(y)} candidates, {sum(y)} gold; weights {shown}")
 
     # 2. selection margins, on dev key facts, with every question answered (selection quality alone)
     def key_facts(m: Model) -> float:
-        got = [facts_satisfied(i.key_facts, a.text) for i, _, a in run(assistant, dev, m) if i.expect == "answered"]
+        got = [
+            facts_satisfied(i.key_facts, a.text)
+            for i, _, a in run(assistant, dev, m)
+            if i.expect == "answered"
+        ]
         return sum(got) / len(got)
 
     always = replace(model, answer_weights={}, answer_bias=50.0)
-    for name, grid in (("select_margin", MARGINS), ("max_units", MAX_UNITS), ("neighbour_margin", NEIGHBOUR_MARGINS)):
+    for name, grid in (
+        ("select_margin", MARGINS),
+        ("max_units", MAX_UNITS),
+        ("neighbour_margin", NEIGHBOUR_MARGINS),
+    ):
         scores = []
         for value in grid:
             acc = key_facts(replace(always, **{name: value}))
@@ -178,7 +192,9 @@ def main() -> int:
     dauc = roc_auc_score([t for _, t in probs], [p for p, _ in probs])
     tauc = roc_auc_score([t for _, t in tprobs], [p for p, _ in tprobs])
     print(f"  ROC AUC dev {dauc:.3f} test {tauc:.3f}")
-    print(f"answerability: weights {json.dumps({k: round(v, 3) for k, v in aw.items()})}, threshold {threshold}")
+    print(
+        f"answerability: weights {json.dumps({k: round(v, 3) for k, v in aw.items()})}, threshold {threshold}"
+    )
     print(f"  answers given: dev precision {dprec:.3f} recall {drec:.3f} (n={len(probs)}); "
           f"test precision {tprec:.3f} recall {trec:.3f} (n={len(tprobs)})")
     dnf, tnf = not_found_precision(probs, threshold), not_found_precision(tprobs, threshold)
@@ -189,21 +205,35 @@ def main() -> int:
     print(f"  dev key facts with the decision: {dev_kf:.3f}")
 
     data = {
-        "sentence": {"features": list(SENTENCE_FEATURES), "weights": {k: round(v, 6) for k, v in sw.items()},
-                     "bias": round(model.sentence_bias, 6)},
-        "answerability": {"features": list(ANSWER_FEATURES), "weights": {k: round(v, 6) for k, v in aw.items()},
-                          "bias": round(model.answer_bias, 6), "threshold": model.threshold,
-                          "target_precision": TARGET_PRECISION},
+        "sentence": {
+            "features": list(SENTENCE_FEATURES),
+            "weights": {k: round(v, 6) for k, v in sw.items()},
+            "bias": round(model.sentence_bias, 6),
+        },
+        "answerability": {
+            "features": list(ANSWER_FEATURES),
+            "weights": {k: round(v, 6) for k, v in aw.items()},
+            "bias": round(model.answer_bias, 6),
+            "threshold": model.threshold,
+            "target_precision": TARGET_PRECISION,
+        },
         "select_margin": model.select_margin,
         "type_margin": model.type_margin,
         "neighbour_margin": model.neighbour_margin,
         "max_units": model.max_units,
-        "meta": {"fitted": True, "fitted_on": "dev", "dev": {"precision": round(dprec, 4), "recall": round(drec, 4),
-                                                              "n": len(probs)},
-                 "test": {"precision": round(tprec, 4), "recall": round(trec, 4), "n": len(tprobs)},
-                 "declined": {"dev": {"precision": round(dnf, 4), "recall": round(dnr, 4)},
-                              "test": {"precision": round(tnf, 4), "recall": round(tnr, 4)}},
-                 "dev_key_facts": round(dev_kf, 4), "dev_auc": round(dauc, 4), "test_auc": round(tauc, 4)},
+        "meta": {
+            "fitted": True,
+            "fitted_on": "dev",
+            "dev": {"precision": round(dprec, 4), "recall": round(drec, 4), "n": len(probs)},
+            "test": {"precision": round(tprec, 4), "recall": round(trec, 4), "n": len(tprobs)},
+            "declined": {
+                "dev": {"precision": round(dnf, 4), "recall": round(dnr, 4)},
+                "test": {"precision": round(tnf, 4), "recall": round(tnr, 4)},
+            },
+            "dev_key_facts": round(dev_kf, 4),
+            "dev_auc": round(dauc, 4),
+            "test_auc": round(tauc, 4),
+        },
     }
     OUT.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {OUT}")

@@ -44,7 +44,9 @@ def check_contract(ans, sources: dict[str, str]) -> None:  # type: ignore[no-unt
         assert len(spans) == len(set(spans)), "one quoted span under two markers"
         for line in ans.text.split("\n"):
             cited = {int(m) for m in re.findall(r"\[(\d+)\]", line)}
-            evidence = " ".join(f"{c.title} ({c.year}). {c.section}. {c.passage}" for c in ans.citations if c.marker in cited)
+            evidence = " ".join(
+                f"{c.title} ({c.year}). {c.section}. {c.passage}" for c in ans.citations if c.marker in cited
+            )
             body = re.sub(r"\[\d+\]", "", line)
             if not cited:  # a line that restates an unanswered ask may repeat the asked year
                 evidence = ans.question + " " + ans.rewritten_question
@@ -52,7 +54,11 @@ def check_contract(ans, sources: dict[str, str]) -> None:  # type: ignore[no-unt
 
 
 def eval_questions() -> list[dict]:  # type: ignore[type-arg]
-    items = [json.loads(line) for line in (ROOT / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    items = [
+        json.loads(line)
+        for line in (ROOT / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     return [i for i in items if i["type"] != "mayors_question"]
 
 
@@ -97,11 +103,17 @@ def test_done_when_lighthouse_conversation(assistant: Assistant, sources: dict[s
         ("What has the Mayor invested since 2016?", ("2022-23", "2023-24"), None),
         ("Compare ICV visits in 2015/16 with 2023/24", ("2015-16", "2023-24"), None),
         ("How did community orders do in 2014/15 compared with the 2011/12 baseline?", ("2014-15",), None),
-        ("What did the fund get in 2022-23 and what did it do the following year?", ("2022-23", "2023-24"), None),
+        (
+            "What did the fund get in 2022-23 and what did it do the following year?",
+            ("2022-23", "2023-24"),
+            None,
+        ),
         ("How many officers are there?", (), None),
     ],
 )
-def test_years_and_plans_are_inferred(assistant: Assistant, question: str, years: tuple[str, ...], plan: str | None) -> None:
+def test_years_and_plans_are_inferred(
+    assistant: Assistant, question: str, years: tuple[str, ...], plan: str | None
+) -> None:
     scope = infer(question, assistant.reports)
     assert scope.filters.years == years
     assert scope.filters.plan == plan
@@ -138,7 +150,10 @@ def test_follow_ups_carry_topic_and_year_over_several_turns(assistant: Assistant
         answers.append(ans)
         history += [{"role": "user", "content": q}, {"role": "assistant", "content": ans.text}]
     assert answers[0].status == "answered" and "50,000" in answers[0].text
-    assert "London Victim and Witness Service" in answers[1].rewritten_question and "2022-23" in answers[1].rewritten_question
+    assert (
+        "London Victim and Witness Service" in answers[1].rewritten_question
+        and "2022-23" in answers[1].rewritten_question
+    )
     # the reports cover the service but give no budget: a partial answer that names the missing detail
     assert answers[1].status == "partial" and answers[1].text.startswith("The reports do not give")
     assert "London Victim and Witness Service" in answers[2].rewritten_question
@@ -208,11 +223,18 @@ def test_missing_index_has_a_hint(tmp_path: Path) -> None:
 
 def _cli(*args: str, index: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "REPORTQA_INDEX_DIR": str(index), "REPORTQA_CORPUS_DIR": str(ROOT / "corpus")}
-    return subprocess.run([str(VENV_BIN / "reportqa"), *args], capture_output=True, text=True, env=env, timeout=300)
+    return subprocess.run(
+        [str(VENV_BIN / "reportqa"), *args], capture_output=True, text=True, env=env, timeout=300
+    )
 
 
 def test_cli_ask_json_and_exit_codes(index_config: Config, tmp_path: Path, sources: dict[str, str]) -> None:
-    proc = _cli("ask", "How many survivors of child sexual abuse did The Lighthouse support in 2022/23?", "--json", index=index_config.index_dir)
+    proc = _cli(
+        "ask",
+        "How many survivors of child sexual abuse did The Lighthouse support in 2022/23?",
+        "--json",
+        index=index_config.index_dir,
+    )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["status"] == "answered" and "256" in data["text"]
@@ -221,7 +243,11 @@ def test_cli_ask_json_and_exit_codes(index_config: Config, tmp_path: Path, sourc
     assert sources[c["report_id"]][c["start"] : c["end"]] == c["quote"]
     assert data["rewritten_question"]
     proc = _cli("ask", "   ", index=index_config.index_dir)
-    assert proc.returncode == 2 and proc.stderr.startswith("error: the question is empty") and "hint:" in proc.stderr
+    assert (
+        proc.returncode == 2
+        and proc.stderr.startswith("error: the question is empty")
+        and "hint:" in proc.stderr
+    )
     proc = _cli("ask", "anything", index=tmp_path / "missing")
     assert proc.returncode == 4 and "reportqa ingest" in proc.stderr and "Traceback" not in proc.stderr
     proc = _cli("ask", "anything", "--year", "last decade", index=index_config.index_dir)

@@ -377,7 +377,9 @@ def test_source_rendering_escapes_corpus_text_and_marks_the_quote() -> None:
     assert esc("`$`") == "&#96;&#36;&#96;"
 
 
-def test_workspace_login_guards_the_workspace_not_the_public_api(assistant: Assistant, tmp_path: Path) -> None:
+def test_workspace_login_guards_the_workspace_not_the_public_api(
+    assistant: Assistant, tmp_path: Path
+) -> None:
     from fastapi.testclient import TestClient
     from pydantic import SecretStr
 

@@ -23,13 +23,24 @@ from reportqa.types import Answer
 CASES = [
     ("How far has robbery come down?", ["43%"], "2015-16"),
     ("Approximately how many volunteers make up the custody visiting scheme?", ["300 volunteers"], "2015-16"),
-    ("What percentage of the Metropolitan Police Service's officers were female in 2001?", ["16%"], "2015-16"),
+    (
+        "What percentage of the Metropolitan Police Service's officers were female in 2001?",
+        ["16%"],
+        "2015-16",
+    ),
     ("How many people take part in Stop and Search Monitoring Groups?", ["300 volunteers"], "2015-16"),
     ("What did the London Victim and Witness Service do in 2022/23?", ["nearly 50,000 people"], "2022-23"),
-    ("What three challenges did the Police and Crime Plan 2013-16 set the Met?",
-     ["Reduce Neighbourhood Crime by 20%", "Improve Public Confidence by 20%", "Cut Costs by 20%"], "2015-16"),
+    (
+        "What three challenges did the Police and Crime Plan 2013-16 set the Met?",
+        ["Reduce Neighbourhood Crime by 20%", "Improve Public Confidence by 20%", "Cut Costs by 20%"],
+        "2015-16",
+    ),
     ("What completion rate for community orders did MOPAC aim for in 2016/17?", ["92%"], "2015-16"),
-    ("Will the Mayor film MOPAC Challenge meetings so the public can watch them?", ["webcast live"], "2015-16"),
+    (
+        "Will the Mayor film MOPAC Challenge meetings so the public can watch them?",
+        ["webcast live"],
+        "2015-16",
+    ),
     ("What proportion of Met o\ufb03cers are from BME backgrounds?", ["12%"], "2015-16"),
 ]
 
@@ -64,7 +75,9 @@ def test_follow_up_how_many_are_there_keeps_what_it_asks(assistant: Assistant) -
     _answered_with(ans, ["300 volunteers"], "2015-16")
 
 
-def test_a_partial_answer_names_the_missing_detail_and_gives_what_the_reports_say(assistant: Assistant) -> None:
+def test_a_partial_answer_names_the_missing_detail_and_gives_what_the_reports_say(
+    assistant: Assistant,
+) -> None:
     ans = assistant.ask("What is the annual running cost of the Lighthouse?")
     assert ans.status == "partial"
     assert ans.text.startswith("The reports do not give a cost or funding figure for the Lighthouse.")
@@ -87,7 +100,9 @@ def test_a_target_year_no_report_covers_is_found_where_a_report_names_it(assista
     assert any("no report covers 2016-17" in n for n in ans.notes)
 
 
-def test_an_unknown_plan_is_dropped_with_a_note_never_a_filter_that_matches_nothing(assistant: Assistant) -> None:
+def test_an_unknown_plan_is_dropped_with_a_note_never_a_filter_that_matches_nothing(
+    assistant: Assistant,
+) -> None:
     ans = assistant.ask("What did the Police and Crime Plan 2017-21 say about knife crime?")
     assert ans.filters.plan is None
     assert ans.hits  # the search was not emptied

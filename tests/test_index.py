@@ -55,7 +55,9 @@ def test_chunks_never_split_a_number_or_a_bullet(passages) -> None:  # type: ign
     bullets = [line for p in ps for line in p.clean.split("\n") if line.startswith("• ")]
     texts = "\n".join(p.clean for p in ps)
     line = next(b for b in bullets if "Independent Custody Visiting (ICV) scheme" in b)
-    assert line.startswith("• MOPAC continued") and line.endswith("In 2023-24, ICVs carried out 508 visits, seeing 1801 detainees.")
+    assert line.startswith("• MOPAC continued") and line.endswith(
+        "In 2023-24, ICVs carried out 508 visits, seeing 1801 detainees."
+    )
     assert "10,316 Staff" in texts
     assert len(bullets) > 30
 
@@ -100,9 +102,13 @@ def work_copy(tmp_path: Path, index_config):  # type: ignore[no-untyped-def]
     return Config(corpus_dir=corpus, index_dir=index)
 
 
-def run_cli(*args: str, cfg: Config, check: bool = False, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, cfg: Config, check: bool = False, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "REPORTQA_CORPUS_DIR": str(cfg.corpus_dir), "REPORTQA_INDEX_DIR": str(cfg.index_dir)}
-    proc = subprocess.run([str(VENV_BIN / "reportqa"), *args], capture_output=True, text=True, env=env, timeout=timeout)
+    proc = subprocess.run(
+        [str(VENV_BIN / "reportqa"), *args], capture_output=True, text=True, env=env, timeout=timeout
+    )
     if check:
         assert proc.returncode == 0, proc.stderr
     return proc
@@ -112,7 +118,17 @@ def test_adding_one_report_embeds_only_its_chunks(work_copy: Config, tmp_path: P
     before = OpenIndex.open(work_copy)
     new = tmp_path / "annual-2024-25.md"
     new.write_text(NEW_REPORT, encoding="utf-8")
-    proc = run_cli("ingest", str(new), "--title", "2024-25 MOPAC Annual Report", "--year", "2024/25", "--json", cfg=work_copy, check=True)
+    proc = run_cli(
+        "ingest",
+        str(new),
+        "--title",
+        "2024-25 MOPAC Annual Report",
+        "--year",
+        "2024/25",
+        "--json",
+        cfg=work_copy,
+        check=True,
+    )
     out = json.loads(proc.stdout)
     after = OpenIndex.open(work_copy)
     added = [p for p in after.passages if p.report_id == "mopac-2024-25"]
@@ -122,7 +138,9 @@ def test_adding_one_report_embeds_only_its_chunks(work_copy: Config, tmp_path: P
     manifest = load_corpus(work_copy.corpus_dir)
     assert manifest.get("mopac-2024-25").plan == "2022-25"
     # and it is searchable, with its year
-    proc = run_cli("search", "Pathfinder scheme young people", "--year", "2024-25", "--json", cfg=work_copy, check=True)
+    proc = run_cli(
+        "search", "Pathfinder scheme young people", "--year", "2024-25", "--json", cfg=work_copy, check=True
+    )
     hits = json.loads(proc.stdout)["hits"]
     assert hits[0]["report_id"] == "mopac-2024-25" and "12,345" in hits[0]["clean"]
     # the same report again is refused, and nothing changes
@@ -157,10 +175,22 @@ def _minimal_pdf(path: Path) -> None:
         ("scanned", "no text layer"),
     ],
 )
-def test_bad_files_get_one_line_errors_and_the_index_keeps_serving(case: str, expect: str, work_copy: Config, tmp_path: Path) -> None:
+def test_bad_files_get_one_line_errors_and_the_index_keeps_serving(
+    case: str, expect: str, work_copy: Config, tmp_path: Path
+) -> None:
     before = Layout(work_copy.index_dir).current()
     manifest_before = (work_copy.corpus_dir / "manifest.json").read_text()
-    f = tmp_path / {"missing": "nope.txt", "empty": "e.txt", "binary": "b.txt", "latin1": "l.txt", "docx": "r.docx", "scanned": "s.pdf"}[case]
+    f = (
+        tmp_path
+        / {
+            "missing": "nope.txt",
+            "empty": "e.txt",
+            "binary": "b.txt",
+            "latin1": "l.txt",
+            "docx": "r.docx",
+            "scanned": "s.pdf",
+        }[case]
+    )
     if case == "empty":
         f.write_text("  \n")
     elif case == "binary":
@@ -203,9 +233,15 @@ def test_duplicate_ids_in_the_manifest_are_refused(work_copy: Config) -> None:
 def test_an_ingest_killed_midway_leaves_the_previous_index_serving(work_copy: Config) -> None:
     before = Layout(work_copy.index_dir).current()
     assert before is not None
-    env = {**os.environ, "REPORTQA_CORPUS_DIR": str(work_copy.corpus_dir), "REPORTQA_INDEX_DIR": str(work_copy.index_dir),
-           "REPORTQA_CHUNK__MAX_TOKENS": "120"}  # a chunker change: every vector is re-embedded
-    proc = subprocess.Popen([str(VENV_BIN / "reportqa"), "ingest"], stderr=subprocess.PIPE, text=True, env=env)
+    env = {
+        **os.environ,
+        "REPORTQA_CORPUS_DIR": str(work_copy.corpus_dir),
+        "REPORTQA_INDEX_DIR": str(work_copy.index_dir),
+        "REPORTQA_CHUNK__MAX_TOKENS": "120",
+    }  # a chunker change: every vector is re-embedded
+    proc = subprocess.Popen(
+        [str(VENV_BIN / "reportqa"), "ingest"], stderr=subprocess.PIPE, text=True, env=env
+    )
     assert proc.stderr is not None
     deadline = time.monotonic() + 240
     for line in proc.stderr:
@@ -237,8 +273,18 @@ def _free_port() -> int:
 def test_index_on_a_real_chroma_server(tmp_path: Path) -> None:
     port = _free_port()
     server = subprocess.Popen(
-        [str(VENV_BIN / "chroma"), "run", "--path", str(tmp_path / "chroma-server"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(VENV_BIN / "chroma"),
+            "run",
+            "--path",
+            str(tmp_path / "chroma-server"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 60

@@ -23,7 +23,9 @@ def all_text(sections) -> str:  # type: ignore[no-untyped-def]
     return "\n".join(b.text for s in sections for b in s.blocks)
 
 
-@pytest.mark.parametrize("report_id", ["mopac-2014-15", "mopac-2015-16", "mopac-2022-23", "mopac-2023-24", "mopac-pcp-2013-16"])
+@pytest.mark.parametrize(
+    "report_id", ["mopac-2014-15", "mopac-2015-16", "mopac-2022-23", "mopac-2023-24", "mopac-pcp-2013-16"]
+)
 def test_every_cleaned_character_maps_to_its_source_character(report_id: str) -> None:
     src, sections = sections_of(report_id)
     assert sections
@@ -41,8 +43,17 @@ def test_every_cleaned_character_maps_to_its_source_character(report_id: str) ->
 def test_pdf_headings_found_and_boilerplate_gone() -> None:
     src, sections = sections_of("mopac-2015-16")
     headings = {s.heading for s in sections}
-    for expected in ["Foreword", "Cutting Neighbourhood Crime", "Protecting property", "Stop and search",
-                     "Swifter, Surer Justice", "Mayoral Strategies", "Gangs", "Hate crime", "Building Confidence in the Police"]:
+    for expected in [
+        "Foreword",
+        "Cutting Neighbourhood Crime",
+        "Protecting property",
+        "Stop and search",
+        "Swifter, Surer Justice",
+        "Mayoral Strategies",
+        "Gangs",
+        "Hate crime",
+        "Building Confidence in the Police",
+    ]:
         assert expected in headings
     text = all_text(sections)
     assert "https://" not in text and "http://" not in text  # footnote URL lines dropped
@@ -77,7 +88,12 @@ def test_pdf_bullets_whose_glyph_was_lost_are_bullets() -> None:
 def test_web_boilerplate_dropped_and_bullets_whole() -> None:
     _, sections = sections_of("mopac-2023-24")
     text = all_text(sections)
-    for junk in ["Skip to main content", "Mayor of London logo", "Back to table of contents", "Publication type"]:
+    for junk in [
+        "Skip to main content",
+        "Mayor of London logo",
+        "Back to table of contents",
+        "Publication type",
+    ]:
         assert junk not in text
     bullets = [b for s in sections for b in s.blocks if b.kind == "bullet"]
     subs = [b for s in sections for b in s.blocks if b.kind == "subbullet"]
@@ -115,6 +131,9 @@ def test_new_report_of_a_known_shape_parses_without_configuration() -> None:
         "Share this page"
     )
     secs = parse_report(src, "x", "2024-25 MOPAC Annual Report")
-    assert [s.heading for s in secs] == ["1. Reducing and preventing violence", "2. Better supporting victims"]
+    assert [s.heading for s in secs] == [
+        "1. Reducing and preventing violence",
+        "2. Better supporting victims",
+    ]
     assert [b.kind for b in secs[0].blocks] == ["paragraph", "bullet", "subbullet"]
     assert "Share this page" not in all_text(secs) and "Read more" not in all_text(secs)

@@ -23,7 +23,9 @@ def header(report: Report, section: str) -> str:
 def block_sentences(block: Block, index: int) -> list[Sentence]:
     out = []
     for a, b in split_sentences(block.text):
-        out.append(Sentence(text=block.text[a:b], start=block.offsets[a], end=block.offsets[b - 1] + 1, block=index))
+        out.append(
+            Sentence(text=block.text[a:b], start=block.offsets[a], end=block.offsets[b - 1] + 1, block=index)
+        )
     return out
 
 
@@ -52,7 +54,9 @@ def _piece(text: str, a: int, b: int, block: Block, base: int, bidx: int) -> Sen
     lead = len(seg) - len(seg.lstrip())
     seg = seg.strip()
     a += lead
-    return Sentence(text=seg, start=block.offsets[base + a], end=block.offsets[base + a + len(seg) - 1] + 1, block=bidx)
+    return Sentence(
+        text=seg, start=block.offsets[base + a], end=block.offsets[base + a + len(seg) - 1] + 1, block=bidx
+    )
 
 
 def render(sentences: Iterable[Sentence], kinds: Mapping[int, str]) -> str:

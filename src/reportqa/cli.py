@@ -51,21 +51,35 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
     else:
         path = Path(args.file)
         if not args.title or not args.year:
-            raise InputError("a new report needs --title and --year", 'e.g. --title "MOPAC Annual Report 2024-25" --year 2024-25')
+            raise InputError(
+                "a new report needs --title and --year",
+                'e.g. --title "MOPAC Annual Report 2024-25" --year 2024-25',
+            )
         year = parse_report_year(args.year)
         plan = parse_plan(args.plan) if args.plan else plan_for_year(year)
         text, shape = read_new_file(path)
         rid = args.id or f"mopac-{year}"
         if any(r.id == rid for r in corpus.reports):
-            raise InputError(f"{path}: a report with id {rid!r} is already in the corpus", "give it another --id, or remove the old entry first")
+            raise InputError(
+                f"{path}: a report with id {rid!r} is already in the corpus",
+                "give it another --id, or remove the old entry first",
+            )
         digest = sha256_text(text)
         if any(r.sha256 == digest for r in corpus.reports):
             raise InputError(f"{path}: this text is already in the corpus", "nothing to do")
         target = config.corpus_dir / f"{rid}.txt"
         report = Report(
-            id=rid, file=target.name, title=args.title, kind=args.kind, shape=shape if shape != "auto" else "auto",
-            year=year, plan=plan, published=args.published, source_url=args.url,
-            notes=f"ingested from {path.name}", sha256=digest,
+            id=rid,
+            file=target.name,
+            title=args.title,
+            kind=args.kind,
+            shape=shape if shape != "auto" else "auto",
+            year=year,
+            plan=plan,
+            published=args.published,
+            source_url=args.url,
+            notes=f"ingested from {path.name}",
+            sha256=digest,
         )
         # the text goes in under a temporary name; the manifest changes only after the index swapped
         tmp = target.with_suffix(".txt.partial")
@@ -86,8 +100,10 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
     if args.json:
         print(json.dumps(out, indent=2))
     else:
-        print(f"{result.status}: {result.passages} passages, {result.embedded} embedded, {result.reused} reused "
-              f"({result.seconds:.1f}s) -> {result.build}")
+        print(
+            f"{result.status}: {result.passages} passages, {result.embedded} embedded, "
+            f"{result.reused} reused ({result.seconds:.1f}s) -> {result.build}"
+        )
     return 0
 
 
@@ -107,7 +123,10 @@ def cmd_corpus(args: argparse.Namespace, config: Config) -> int:
         if not args.id:
             raise InputError("which report?", "reportqa corpus rehash REPORT_ID")
         report = corpus.get(args.id)
-        new = [r.model_copy(update={"sha256": sha256_file(corpus.path(r))}) if r.id == report.id else r for r in corpus.reports]
+        new = [
+            r.model_copy(update={"sha256": sha256_file(corpus.path(r))}) if r.id == report.id else r
+            for r in corpus.reports
+        ]
         save_manifest(type(corpus)(corpus.root, tuple(new)))
         print(f"{report.id}: checksum updated; run `reportqa ingest` to re-index it")
         return 0
@@ -116,15 +135,20 @@ def cmd_corpus(args: argparse.Namespace, config: Config) -> int:
     report = corpus.get(args.id)
     source = corpus.read(report)
     taxonomy = load_taxonomy()
-    sections = [assign(s, report.plan, taxonomy) for s in parse_report(source, report.id, report.title, report.shape)]
+    sections = [
+        assign(s, report.plan, taxonomy) for s in parse_report(source, report.id, report.title, report.shape)
+    ]
     passages = passages_for(report, source, config, Tokens())
     if args.json:
-        print(json.dumps([{"index": s.index, "path": list(s.path), "priority": s.priority, "from": s.priority_source,
-                           "start": s.start, "end": s.end, "blocks": len(s.blocks)} for s in sections], indent=2))
+        rows = [{"index": s.index, "path": list(s.path), "priority": s.priority, "from": s.priority_source,
+                 "start": s.start, "end": s.end, "blocks": len(s.blocks)} for s in sections]
+        print(json.dumps(rows, indent=2))
         return 0
-    print(f"{report.title} ({report.year}, plan {report.plan}): {len(sections)} sections, {len(passages)} passages")
+    print(f"{report.title} ({report.year}, plan {report.plan}): {len(sections)} sections, "
+          f"{len(passages)} passages")
     for s in sections:
-        print(f"  [{s.index:02d}] {taxonomy.label(s.priority)[:40]:40} ({s.priority_source:7}) {' > '.join(s.path)}")
+        label = taxonomy.label(s.priority)[:40]
+        print(f"  [{s.index:02d}] {label:40} ({s.priority_source:7}) {' > '.join(s.path)}")
         if args.verbose:
             for b in s.blocks:
                 print(textwrap.indent(textwrap.shorten(b.text, 150), f"        {b.kind[:4]} "))
@@ -141,15 +165,18 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
 
     a = Assistant.open(config)
     q = clean_question(args.query)
-    base = Filters(years=(a.resolve_year(args.year),) if args.year else (), priority=a.resolve_priority(args.priority),
-                   report_id=args.report)
+    base = Filters(
+        years=(a.resolve_year(args.year),) if args.year else (),
+        priority=a.resolve_priority(args.priority),
+        report_id=args.report,
+    )
     scope = infer(q, a.reports, base) if not args.no_infer else None
     filters = scope.filters if scope else base
     hits = a.retrieve(q, filters, args.k)
     if args.json:
-        print(json.dumps({"query": q, "filters": filters.model_dump(mode="json"),
-                          "hits": [{"rank": h.rank, "score": h.score, "scores": h.scores,
-                                    **h.passage.model_dump(mode="json", exclude={"sentences", "text"})} for h in hits]}, indent=2))
+        rows = [{"rank": h.rank, "score": h.score, "scores": h.scores,
+                 **h.passage.model_dump(mode="json", exclude={"sentences", "text"})} for h in hits]
+        print(json.dumps({"query": q, "filters": filters.model_dump(mode="json"), "hits": rows}, indent=2))
         return 0
     print(f"query: {q}   filters: {_filters_text(filters)}")
     width = shutil.get_terminal_size((100, 20)).columns
@@ -175,11 +202,14 @@ def render_answer(ans: Answer, debug: bool = False) -> str:
     if ans.citations:
         lines.append("\nSources:")
         for c in ans.citations:
-            lines.append(f"  [{c.marker}] {c.title} ({c.year}), {c.section} — \"{textwrap.shorten(' '.join(c.quote.split()), 200)}\" (chars {c.start}-{c.end})")
+            quote = textwrap.shorten(" ".join(c.quote.split()), 200)
+            lines.append(f"  [{c.marker}] {c.title} ({c.year}), {c.section} — \"{quote}\""
+                         f" (chars {c.start}-{c.end})")
     if ans.related:
         lines.append("\nRelated passages:")
         for c in ans.related:
-            lines.append(f"  - {c.title} ({c.year}), {c.section} — \"{textwrap.shorten(' '.join(c.quote.split()), 160)}\"")
+            quote = textwrap.shorten(" ".join(c.quote.split()), 160)
+            lines.append(f"  - {c.title} ({c.year}), {c.section} — \"{quote}\"")
     if debug:
         lines.append(f"\n[status={ans.status} backend={ans.backend} rewritten={ans.rewritten_question!r} "
                      f"filters={_filters_text(ans.filters)} notes={list(ans.notes)}]")
@@ -190,7 +220,9 @@ def cmd_ask(args: argparse.Namespace, config: Config) -> int:
     from reportqa.service import Assistant
 
     a = Assistant.open(config)
-    ans = a.ask(args.question, year=args.year, priority=args.priority, report_id=args.report, backend=args.backend)
+    ans = a.ask(
+        args.question, year=args.year, priority=args.priority, report_id=args.report, backend=args.backend
+    )
     if args.json:
         print(json.dumps(ans.to_json(), indent=2, ensure_ascii=False))
     else:
@@ -203,7 +235,8 @@ def cmd_chat(args: argparse.Namespace, config: Config) -> int:
 
     a = Assistant.open(config)
     history: list[dict[str, str]] = []
-    print(f"reportqa chat — MOPAC reports: {a.coverage_text()}.\nAsk a question; 'new' starts over, 'quit' ends.")
+    print(f"reportqa chat — MOPAC reports: {a.coverage_text()}.\n"
+          "Ask a question; 'new' starts over, 'quit' ends.")
     while True:
         try:
             q = input("\nyou> ").strip()
@@ -233,7 +266,9 @@ def cmd_chat(args: argparse.Namespace, config: Config) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="reportqa", description="Answers with verified citations from MOPAC's reports.")
+    p = argparse.ArgumentParser(
+        prog="reportqa", description="Answers with verified citations from MOPAC's reports."
+    )
     p.add_argument("--index", help="index directory (default: ./index or REPORTQA_INDEX_DIR)")
     p.add_argument("--corpus", help="corpus directory (default: ./corpus or REPORTQA_CORPUS_DIR)")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress")
@@ -244,7 +279,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--title")
     s.add_argument("--year", help="financial year, e.g. 2024-25")
     s.add_argument("--id", help="report id (default mopac-YEAR)")
-    s.add_argument("--kind", default="annual report", choices=["annual report", "report summary", "plan page", "quarterly report"])
+    s.add_argument(
+        "--kind",
+        default="annual report",
+        choices=["annual report", "report summary", "plan page", "quarterly report"],
+    )
     s.add_argument("--plan", help="the Police and Crime Plan it reports against (default: from the year)")
     s.add_argument("--published", help="publication date, YYYY-MM-DD")
     s.add_argument("--url", help="source URL")
@@ -269,7 +308,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_search)
 
-    for name, func, help_ in (("ask", cmd_ask, "answer one question"), ("chat", cmd_chat, "an interactive session")):
+    for name, func, help_ in (
+        ("ask", cmd_ask, "answer one question"),
+        ("chat", cmd_chat, "an interactive session"),
+    ):
         s = sub.add_parser(name, help=help_)
         if name == "ask":
             s.add_argument("question")
@@ -293,7 +335,9 @@ def main(argv: list[str] | None = None) -> int:
     offline_environment()
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     for noisy in ("httpx", "chromadb", "sentence_transformers", "bm25s", "transformers"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
@@ -312,7 +356,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # an unexpected failure still gets one line, not a traceback
         if os.environ.get("REPORTQA_DEBUG"):
             raise
-        print(f"error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", file=sys.stderr)
+        print(
+            f"error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+            file=sys.stderr,
+        )
         print("hint: run again with REPORTQA_DEBUG=1 for the traceback, and report it", file=sys.stderr)
         return 1
 

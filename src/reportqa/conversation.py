@@ -103,7 +103,10 @@ def subject(prev_question: str, prev_answer: str, specificity: Callable[[str], f
 
 
 def rewrite(
-    question: str, history: Sequence[Turn], specificity: Callable[[str], float] | None = None, generic: float = 0.0
+    question: str,
+    history: Sequence[Turn],
+    specificity: Callable[[str], float] | None = None,
+    generic: float = 0.0,
 ) -> Rewrite:
     """Rules on the default path: resolve the year in play, pronouns and elliptical follow-ups.
 
@@ -149,12 +152,21 @@ def rewrite(
         tail = re.sub(r"^(in|for|the)\s*$", "", tail, flags=re.I).strip()
         if not tail:
             standalone = base
-        elif topic and entities(tail) and topic in base and not re.match(r"(?i)(across|in|at|for|by|from|among|within|over|under|with)\b", tail):
+        elif (
+            topic
+            and entities(tail)
+            and topic in base
+            and not re.match(r"(?i)(across|in|at|for|by|from|among|within|over|under|with)\b", tail)
+        ):
             standalone = re.sub(r"(?i)\b(the\s+)?" + re.escape(topic), lambda _: tail.strip(), base, count=1)
         else:
             standalone = f"{base} {tail}".strip()
     elif _PRONOUN_RE.search(q) and topic:
-        standalone = _PRONOUN_RE.sub(lambda m: topic + ("'s" if m.group(0).lower() in ("its", "their", "his", "her") else ""), q, count=1)
+        standalone = _PRONOUN_RE.sub(
+            lambda m: topic + ("'s" if m.group(0).lower() in ("its", "their", "his", "her") else ""),
+            q,
+            count=1,
+        )
         if topic.lower() not in base.lower():
             standalone = f"{standalone.rstrip('?. ')} ({base})"
     elif topic and (m := _THERE_RE.match(q)):
@@ -162,7 +174,9 @@ def rewrite(
         standalone = f"{m.group(1)} {topic} {q[m.end(1):].strip()}"
     else:
         # the follow-up keeps what it asks ("What did it cost?"); the topic comes along in brackets
-        standalone = f"{q.rstrip('?. ')} ({topic + ': ' if topic and topic.lower() not in base.lower() else ''}{base})"
+        standalone = (
+            f"{q.rstrip('?. ')} ({topic + ': ' if topic and topic.lower() not in base.lower() else ''}{base})"
+        )
     standalone = re.sub(r"\s+", " ", standalone).strip(" ?.")
     if year and not first_year_in(standalone):
         standalone += f" in {year}"

@@ -66,12 +66,16 @@ class Corpus:
 def load_corpus(root: Path) -> Corpus:
     mpath = root / MANIFEST
     if not mpath.is_file():
-        raise InputError(f"{mpath}: no corpus manifest", "run from the project root, or set REPORTQA_CORPUS_DIR")
+        raise InputError(
+            f"{mpath}: no corpus manifest", "run from the project root, or set REPORTQA_CORPUS_DIR"
+        )
     try:
         data = json.loads(mpath.read_text(encoding="utf-8"))
         reports = tuple(Report(**r) for r in data["reports"])
     except (ValueError, KeyError, TypeError) as exc:
-        raise InputError(f"{mpath}: malformed manifest ({exc})".splitlines()[0], "fix the JSON by hand") from exc
+        raise InputError(
+            f"{mpath}: malformed manifest ({exc})".splitlines()[0], "fix the JSON by hand"
+        ) from exc
     ids = [r.id for r in reports]
     dupes = {i for i in ids if ids.count(i) > 1}
     if dupes:
@@ -98,7 +102,9 @@ def read_new_file(path: Path) -> tuple[str, str]:
         raise InputError(f"{path}: not a file", "give the path of a .txt, .md, .html or .pdf report")
     ext = path.suffix.lower()
     if ext not in SUPPORTED:
-        raise InputError(f"{path}: unsupported file type {ext or '(none)'!r}", "use a .txt, .md, .html or .pdf file")
+        raise InputError(
+            f"{path}: unsupported file type {ext or '(none)'!r}", "use a .txt, .md, .html or .pdf file"
+        )
     raw = path.read_bytes()
     if not raw.strip():
         raise InputError(f"{path}: the file is empty", "check that the export worked")
@@ -123,7 +129,9 @@ def read_new_file(path: Path) -> tuple[str, str]:
 
 def _pdf_text(path: Path, raw: bytes) -> str:
     if not raw.startswith(b"%PDF"):
-        raise InputError(f"{path}: not a PDF file (no %PDF header)", "check the file, or give it its real extension")
+        raise InputError(
+            f"{path}: not a PDF file (no %PDF header)", "check the file, or give it its real extension"
+        )
     from io import BytesIO
 
     from pypdf import PdfReader
@@ -133,7 +141,9 @@ def _pdf_text(path: Path, raw: bytes) -> str:
         reader = PdfReader(BytesIO(raw))
         pages = [(page.extract_text() or "") for page in reader.pages]
     except (PdfReadError, ValueError, KeyError) as exc:
-        raise InputError(f"{path}: the PDF cannot be read ({exc})".splitlines()[0], "re-export the PDF") from exc
+        raise InputError(
+            f"{path}: the PDF cannot be read ({exc})".splitlines()[0], "re-export the PDF"
+        ) from exc
     # a page starts with a space, as in the PDF extractions the parser knows
     text = "\n".join(" " + p.strip("\n") for p in pages if p.strip())
     if len(re.sub(r"\s", "", text)) < 20:

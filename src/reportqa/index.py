@@ -62,7 +62,9 @@ def build_passages(corpus: Corpus, config: Config, tokens: Tokens | None = None)
 
 def passages_for(report: Report, source: str, config: Config, tokens: Tokens) -> list[Passage]:
     taxonomy = load_taxonomy()
-    sections = [assign(s, report.plan, taxonomy) for s in parse_report(source, report.id, report.title, report.shape)]
+    sections = [
+        assign(s, report.plan, taxonomy) for s in parse_report(source, report.id, report.title, report.shape)
+    ]
     return chunk_report(report, source, sections, tokens.count, config.chunk, taxonomy)
 
 
@@ -190,7 +192,9 @@ def ingest(
         if old_fp == fp:
             n = json.loads((current / "manifest.json").read_text(encoding="utf-8"))["passages"]
             say("index is up to date: nothing to embed")
-            return IngestResult("unchanged", n, 0, 0, current, "fingerprint unchanged", time.perf_counter() - t0)
+            return IngestResult(
+                "unchanged", n, 0, 0, current, "fingerprint unchanged", time.perf_counter() - t0
+            )
 
     say(f"parsing and chunking {len(corpus.reports)} reports")
     tokens = Tokens()
@@ -303,7 +307,11 @@ def _write_build(
 
     keys, by_key = sent_vectors
     dims = Embedder.dims
-    matrix = np.stack([np.asarray(by_key[k], dtype=np.float32) for k in keys]) if keys else np.zeros((0, dims), np.float32)
+    matrix = (
+        np.stack([np.asarray(by_key[k], dtype=np.float32) for k in keys])
+        if keys
+        else np.zeros((0, dims), np.float32)
+    )
     np.save(tmp / "sentences.npy", matrix)
     (tmp / "sentence_keys.json").write_text(json.dumps(keys), encoding="utf-8")
     import bm25s
@@ -396,7 +404,9 @@ class SentenceVectors:
         try:
             matrix = np.load(build / "sentences.npy", mmap_mode="r")
         except OSError as exc:
-            raise IndexMissing(f"the index at {build} has no sentence vectors", "run `reportqa ingest` again") from exc
+            raise IndexMissing(
+                f"the index at {build} has no sentence vectors", "run `reportqa ingest` again"
+            ) from exc
         first: dict[str, int] = {}
         row = 0
         for p in passages:

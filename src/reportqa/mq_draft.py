@@ -164,10 +164,14 @@ def _compose_part(item: _Item, refs: _References, max_related: int = 2) -> Draft
         cits = tuple(dict.fromkeys(mapping.values()))
         checked = verify_answer(body, cits)  # the one contract, again after renumbering
         if not checked.ok:
-            gap = gap_sentence(part) or "The reports' answer to this part could not be checked against its sources."
+            gap = (
+                gap_sentence(part)
+                or "The reports' answer to this part could not be checked against its sources."
+            )
             notes.append(f"verification: {checked.reason()}")
-            return DraftPart(status="not_found", text=gap, related=cits[:max_related], gap=gap, notes=tuple(notes),
-                             **base)
+            return DraftPart(
+                status="not_found", text=gap, related=cits[:max_related], gap=gap, notes=tuple(notes), **base
+            )
         dim = breakdown(part.standalone)
         if dim and not part.policy and not any(dim.split()[1].lower() in c.quote.lower() for c in cits):
             # asked by borough (or ward, month...), answered for London as a whole: not what was asked
@@ -186,7 +190,9 @@ def _compose_part(item: _Item, refs: _References, max_related: int = 2) -> Draft
         text = " ".join(x for x in (gap, _nearby_text(related)) if x)
         return DraftPart(status="not_found", text=text, related=related, gap=gap, notes=tuple(notes), **base)
     if ans.status == "refused":
-        category = ans.refusal or next((n.split(":", 1)[1].strip() for n in ans.notes if n.startswith("refused:")), "")
+        category = ans.refusal or next(
+            (n.split(":", 1)[1].strip() for n in ans.notes if n.startswith("refused:")), ""
+        )
         text = _REFUSED.get(category, _REFUSED["off_topic"])
         return DraftPart(status="refused", text=text, gap=text, notes=tuple(notes), **base)
     related = tuple(refs.number(c) for c in ans.related[:max_related])

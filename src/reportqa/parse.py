@@ -21,7 +21,9 @@ from reportqa.types import Block, BlockKind, Section
 from reportqa.years import FY_RE
 
 BULLET_GLYPHS = "•●○◦▪▫■□‣⁃∙·\uf0b7\uf0a7\uf076\uf0d8*–-"
-_BULLET_RE = re.compile(r"^(?P<indent>[ \t\xa0]*)(?P<glyph>[" + re.escape(BULLET_GLYPHS) + r"])[ \t\xa0]+(?=\S)")
+_BULLET_RE = re.compile(
+    r"^(?P<indent>[ \t\xa0]*)(?P<glyph>[" + re.escape(BULLET_GLYPHS) + r"])[ \t\xa0]+(?=\S)"
+)
 _NUMBERED_HEADING_RE = re.compile(r"^\s*(\d{1,2})\.\s+([A-Z][^.!?]{2,80})$")
 _URL_RE = re.compile(r"^\s*(https?://|www\.)\S*\s*$")
 _URLISH_RE = re.compile(r"^\s*\S*(%20|\.pdf|\.html?|/)\S*\s*$")
@@ -164,7 +166,9 @@ def clean_pieces(source: str, pieces: list[tuple[int, int]], notes: set[str]) ->
             hyphen_join = prev == "-" and len(chars) > 1 and chars[-2].isalpha() and first.islower()
             if not hyphen_join and prev != " ":
                 chars.append(" ")
-                offs.append(prev_end if prev_end < len(source) and source[prev_end].isspace() else offs[-1] + 1)
+                offs.append(
+                    prev_end if prev_end < len(source) and source[prev_end].isspace() else offs[-1] + 1
+                )
         for c, o in line_chars:
             chars.append(c)
             offs.append(o)
@@ -249,13 +253,19 @@ class _Parser:
                 prev_blank = True
                 i += 1
                 continue
-            page_start = self.shape == "pdf" and re.match(r"^ \S", line.text) is not None and (i == 0 or not prev_blank)
+            page_start = (
+                self.shape == "pdf"
+                and re.match(r"^ \S", line.text) is not None
+                and (i == 0 or not prev_blank)
+            )
             had_blank = prev_blank
             prev_blank = False
             if _BOILERPLATE_RE.match(line.text) or _LINK_ONLY_RE.match(line.text) and self._in_link_list(i):
                 i += 1
                 continue
-            if _URL_RE.match(line.text) or (self.shape == "pdf" and _URLISH_RE.match(line.text) and " " not in s):
+            if _URL_RE.match(line.text) or (
+                self.shape == "pdf" and _URLISH_RE.match(line.text) and " " not in s
+            ):
                 i += 1
                 continue
             if _DIGITS_RE.match(line.text) and self.shape == "pdf":
@@ -270,18 +280,30 @@ class _Parser:
             bullet = _BULLET_RE.match(line.text)
             if bullet is None and self.shape == "pdf" and re.match(r"^ \S", line.text) and not page_start:
                 prev = self._last_draft()
-                if prev is not None and (prev.kind in ("bullet", "subbullet") or self._text(prev).endswith(":")):
+                if prev is not None and (
+                    prev.kind in ("bullet", "subbullet") or self._text(prev).endswith(":")
+                ):
                     bullet = re.match(r"^ ", line.text)
             if bullet is not None:
                 indent = len(bullet.group(0)) - len(bullet.group(0).lstrip(" \t\xa0"))
                 glyph = bullet.group("glyph") if "glyph" in bullet.groupdict() else ""
                 last_bullet = self._last_draft()
-                nested = last_bullet is not None and last_bullet.kind in ("bullet", "subbullet") and indent > self.bullet_indent
+                nested = (
+                    last_bullet is not None
+                    and last_bullet.kind in ("bullet", "subbullet")
+                    and indent > self.bullet_indent
+                )
                 kind: BlockKind = "subbullet" if nested or (glyph and glyph in "○◦▫□") else "bullet"
                 if kind == "bullet":
                     self.bullet_indent = indent
                 cont = self._last_open_paragraph()
-                if kind == "bullet" and self.shape == "pdf" and glyph in "–-" and cont is not None and cont.kind != "bullet":
+                if (
+                    kind == "bullet"
+                    and self.shape == "pdf"
+                    and glyph in "–-"
+                    and cont is not None
+                    and cont.kind != "bullet"
+                ):
                     cont.pieces.append(self._piece(line))  # a dash mid-sentence after a page break
                     self._close(cont)
                 else:
@@ -312,11 +334,22 @@ class _Parser:
                 starts_lower
                 or (self.shape == "pdf" and cont.kind in ("paragraph", "bullet", "subbullet"))
             )
-            if cont is not None and cont.kind in ("bullet", "subbullet") and not starts_lower and (self.shape != "pdf" or had_blank):
+            if (
+                cont is not None
+                and cont.kind in ("bullet", "subbullet")
+                and not starts_lower
+                and (self.shape != "pdf" or had_blank)
+            ):
                 join = False
             if join and cont is not None and self._starts_new_figure(cont, s):
                 join = False
-            if join and cont is not None and page_start and not starts_lower and re.match(r"^[£]?\d", self._text(cont)):
+            if (
+                join
+                and cont is not None
+                and page_start
+                and not starts_lower
+                and re.match(r"^[£]?\d", self._text(cont))
+            ):
                 join = False  # an infographic line does not run on into the next page
             if join and cont is not None:
                 cont.pieces.append(self._piece(line))
@@ -410,7 +443,8 @@ class _Parser:
         else:
             listed = isinstance(prev, _Draft) and (prev.kind == "item" or self._text(prev).endswith(":"))
             if listed and (
-                (nxt is not None and _heading_like(nxt.text)) or (isinstance(prev, _Draft) and prev.kind == "item")
+                (nxt is not None and _heading_like(nxt.text))
+                or (isinstance(prev, _Draft) and prev.kind == "item")
             ):
                 return None  # an item of a short list introduced by a colon
         if s.split()[-1].lower() in _JOIN_WORDS and not (nxt is not None and _heading_like(nxt.text, 4)):
@@ -440,7 +474,9 @@ def detect_shape(source: str) -> str:
     nonblank = [x for x in lines if x.strip()]
     if not nonblank:
         return "web"
-    long_wrapped = sum(1 for x in nonblank if 70 <= len(x.rstrip()) <= 110 and not x.rstrip().endswith((".", ":")))
+    long_wrapped = sum(
+        1 for x in nonblank if 70 <= len(x.rstrip()) <= 110 and not x.rstrip().endswith((".", ":"))
+    )
     if long_wrapped / len(nonblank) > 0.25:
         return "pdf"
     return "web"

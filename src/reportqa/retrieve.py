@@ -74,7 +74,9 @@ class LexicalReranker:
             cover = len(qwords & words) / max(len(qwords), 1)
             nums = len(qnums & numbers_in(h.passage.clean)) / max(len(qnums), 1) if qnums else 0.0
             bonus = self.weight * top * (cover + 0.5 * nums)
-            out.append(h.model_copy(update={"score": h.score + bonus, "scores": {**h.scores, "lexical": cover}}))
+            out.append(
+                h.model_copy(update={"score": h.score + bonus, "scores": {**h.scores, "lexical": cover}})
+            )
         return _ranked(out)
 
 
@@ -130,7 +132,11 @@ class Retriever:
             return []
         scores = self.index.bm25.get_scores(toks)
         ranked = sorted(
-            ((float(s), p.id) for s, p in zip(scores, self.index.passages, strict=True) if s > 0 and matches(p, f)),
+            (
+                (float(s), p.id)
+                for s, p in zip(scores, self.index.passages, strict=True)
+                if s > 0 and matches(p, f)
+            ),
             key=lambda x: (-x[0], x[1]),
         )
         return [(pid, s) for s, pid in ranked[:n]]

@@ -39,7 +39,8 @@ MAX_TURN_CHARS = 4000  # of each turn, the first characters
 
 def _clean_text(text: str) -> str:
     """Text with control and lone surrogate characters (which no encoder takes) as spaces, and format
-    characters (zero-width space, joiners, direction marks) removed, so a zero-width space inside "address" cannot hide the word."""
+    characters (zero-width space, joiners, direction marks) removed, so a zero-width space inside
+    "address" cannot hide the word."""
     return "".join("" if unicodedata.category(c) == "Cf" else
                    " " if unicodedata.category(c) in ("Cc", "Cs") and c not in "\n\t" else c for c in text)
 
@@ -118,7 +119,9 @@ class Assistant:
         for a, b in zip(ps, ps[1:], strict=False):
             if a.report_id == b.report_id:
                 following[a.id] = b
-        return ExtractiveAnswerer(Stats(ps), dense=self.sentence_similarities, following=lambda p: following.get(p.id))
+        return ExtractiveAnswerer(
+            Stats(ps), dense=self.sentence_similarities, following=lambda p: following.get(p.id)
+        )
 
     def specificity(self, name: str) -> float:
         """How rare a name is in the reports: the idf of its rarest word (higher: more specific)."""
@@ -130,14 +133,14 @@ class Assistant:
 
     @cached_property
     def generic_name_idf(self) -> float:
-        """The idf of a word found in one passage in twenty: names at or below it are too common to be a subject."""
+        """The idf of a word in one passage in twenty: names at or below it are too common to be a subject."""
         stats = self.extractive.stats
         import math
 
         return math.log(1 + (stats.n + 1) / (0.05 * stats.n + 0.5))
 
     def sentence_similarities(self, question: str, hits: Sequence[Hit]) -> list[np.ndarray]:
-        """The cosine of the question with every sentence of each hit: one query embedding, one product each."""
+        """The question's cosine with every sentence of each hit: one query embedding, one product each."""
         import numpy as np
 
         qv = np.asarray(self.embedder.embed_query(question), dtype=np.float32)
@@ -260,9 +263,13 @@ class Assistant:
                 # time scoping never empties a search: drop what the question implied, and say so
                 used = scope.filters.model_copy(update={"years": (), "plan": None})
                 hits = self.retriever.search(standalone, used, k_used)
-                notes.append("no passage matched the years or plan read from the question: searched every report")
+                notes.append(
+                    "no passage matched the years or plan read from the question: searched every report"
+                )
             t2 = time.perf_counter()
-            answer = self.extractive.answer(standalone, hits, scope.filters.years, self.coverage_text(), focus=focus)
+            answer = self.extractive.answer(
+                standalone, hits, scope.filters.years, self.coverage_text(), focus=focus
+            )
         if answer.status == "not_found" and scope.mentioned and not base.years and not scope.uncovered:
             # a year in a question may be the year of the data, reported in a later report: look in every
             # report, for a sentence that itself names that year
@@ -387,7 +394,11 @@ def _refused(q: str, message: str, category: str) -> Answer:
 def split_asks(question: str) -> list[str]:
     """'What did X get in 2022-23 and how many projects did it fund?' -> two asks."""
     parts = [p.strip(" ,;") for p in _ASK_SPLIT.split(question) if p and p.strip(" ,;")]
-    parts = [p for p in parts if not re.fullmatch(r"(?i)(how|what|which|who|when|where|why|whether|did|does|has|have)", p)]
+    parts = [
+        p
+        for p in parts
+        if not re.fullmatch(r"(?i)(how|what|which|who|when|where|why|whether|did|does|has|have)", p)
+    ]
     if len(parts) < 2 or any(len(p.split()) < 3 for p in parts):
         return [question]
     return [p if p.endswith("?") else p + "?" for p in parts]
@@ -424,7 +435,11 @@ def combine(question: str, answers: Sequence[Answer], elapsed: float) -> Answer:
                 printed.update(marks)
                 lines.append(line)
             if not lines:
-                lines = ["The same passage answers this part: see " + ", ".join(f"[{n}]" for n in sorted(set(mapping.values()))) + " above."]
+                lines = [
+                    "The same passage answers this part: see "
+                    + ", ".join(f"[{n}]" for n in sorted(set(mapping.values())))
+                    + " above."
+                ]
             texts.append("\n".join(lines))
         elif ans.status == "refused":
             texts.append(ans.text)
@@ -445,7 +460,9 @@ def combine(question: str, answers: Sequence[Answer], elapsed: float) -> Answer:
         filters=Filters(years=years),
         backend=answers[0].backend,
         hits=tuple(h for a in answers for h in a.hits),
-        missing="; ".join(a.missing or a.rewritten_question for a in answers if a.status in ("partial", "not_found")),
+        missing="; ".join(
+            a.missing or a.rewritten_question for a in answers if a.status in ("partial", "not_found")
+        ),
         notes=(f"answered as {len(answers)} separate asks",) + tuple(n for a in answers for n in a.notes),
         timings={"total": elapsed},
     )

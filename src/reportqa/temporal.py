@@ -109,7 +109,11 @@ def infer(question: str, reports: list[Report], base: Filters | None = None) -> 
     if plan is not None and years and not base.plan:
         # "the end of the 2013-16 plan compared with 2022/23": a plan beside years widens the years to the
         # plan's reports; the two as separate filters would match nothing
-        years = list(dict.fromkeys([*years, *sorted(r.year for r in reports if r.plan == plan and r.kind != "plan page")]))
+        years = list(
+            dict.fromkeys(
+                [*years, *sorted(r.year for r in reports if r.plan == plan and r.kind != "plan page")]
+            )
+        )
         notes.append(f"plan {plan} read as its reports' years")
         plan = None
     covered = {r.year for r in reports}

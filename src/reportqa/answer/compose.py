@@ -12,7 +12,7 @@ from reportqa.types import Answer
 
 
 def finalize(answer: Answer) -> Answer:
-    """`answer` with its citation contract enforced (see module doc); refusals and not-found pass as they are."""
+    """`answer` with its citation contract enforced (see module doc); refusals and not-found pass as is."""
     if answer.status not in ("answered", "partial"):
         return answer
     v = verify_answer(answer.text, answer.citations)
@@ -24,9 +24,15 @@ def finalize(answer: Answer) -> Answer:
     check = verify_answer(text, answer.citations) if text else None
     note = f"verification removed {len(answer.text.split(chr(10))) - len(kept)} line(s): {v.reason()}"
     if check is None or not check.ok:
-        return answer.model_copy(update={
-            "status": "not_found", "text": "The reports don't say: no answer could be checked against its sources.",
-            "related": answer.citations[:3], "citations": (), "notes": (*answer.notes, note)})
+        return answer.model_copy(
+            update={
+                "status": "not_found",
+                "text": "The reports don't say: no answer could be checked against its sources.",
+                "related": answer.citations[:3],
+                "citations": (),
+                "notes": (*answer.notes, note),
+            }
+        )
     used = set(check.used_markers)
     return answer.model_copy(update={
         "text": text, "citations": tuple(c for c in answer.citations if c.marker in used),

@@ -56,11 +56,27 @@ class Model:
 
 
 DEFAULT = Model(
-    sentence_weights={"dense": 6.0, "dense_near": 1.0, "dense_passage": 1.0, "lexical": 3.0, "names": 1.0,
-                      "context": 1.0, "passage_rank": 1.0, "type_match": 1.0, "year_named": 1.0, "short": -2.0},
+    sentence_weights={
+        "dense": 6.0,
+        "dense_near": 1.0,
+        "dense_passage": 1.0,
+        "lexical": 3.0,
+        "names": 1.0,
+        "context": 1.0,
+        "passage_rank": 1.0,
+        "type_match": 1.0,
+        "year_named": 1.0,
+        "short": -2.0,
+    },
     sentence_bias=-6.0,
-    answer_weights={"top": 1.0, "type_ok": 2.0, "names": 2.0, "year_ok": 1.0, "coverage": 2.0,
-                    "missing_rare": -3.0},
+    answer_weights={
+        "top": 1.0,
+        "type_ok": 2.0,
+        "names": 2.0,
+        "year_ok": 1.0,
+        "coverage": 2.0,
+        "missing_rare": -3.0,
+    },
     answer_bias=-4.0,
     threshold=0.5,
     select_margin=1.0,

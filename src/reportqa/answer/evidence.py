@@ -99,11 +99,15 @@ def weigh(question: str, stats: Stats, answer_type: AnswerType | None, years: Se
 def sentence_features(
     q: Question, hit: Hit, position: int, sims: np.ndarray, context_words: set[str], names: float
 ) -> dict[str, float]:
-    """The features of one sentence (SENTENCE_FEATURES); `sims` are the cosines of all the passage's sentences."""
+    """The features of one sentence (SENTENCE_FEATURES); `sims`: the cosines of every passage sentence."""
     sents = hit.passage.sentences
     s = sents[position]
     dense = float(sims[position])
-    near = [float(sims[j]) for j in (position - 1, position + 1) if 0 <= j < len(sents) and sents[j].block == s.block]
+    near = [
+        float(sims[j])
+        for j in (position - 1, position + 1)
+        if 0 <= j < len(sents) and sents[j].block == s.block
+    ]
     words = _prefixed(alias_tokens(s.text))
     total = sum(q.weights.values()) or 1.0
     own = sum(w for t, w in q.weights.items() if _has(words, t)) / total

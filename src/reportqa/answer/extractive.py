@@ -42,7 +42,10 @@ DenseFn = Callable[[str, Sequence[Hit]], "list[np.ndarray]"]
 
 
 def label(p: Passage) -> str:
-    """How an answer names a passage's document: 'the 2022-23 report', 'the Police and Crime Plan 2013-16 page'."""
+    """How an answer names a passage's document.
+
+    'the 2022-23 report', 'the Police and Crime Plan 2013-16 page'.
+    """
     return year_label(p.year, plan_page=p.kind == "plan page")
 
 
@@ -131,8 +134,11 @@ class ExtractiveAnswerer:
     def _specific_names(self, q: Question) -> list[str]:
         """The question's names that are specific: not the Met or MOPAC, which every report names."""
         generic = self.stats.idf_at_share(0.05)
-        return [n for n in named_things(q.text)
-                if max((self.stats.idf(w) for w in alias_tokens(n) if not w[0].isdigit()), default=0.0) > generic]
+        return [
+            n
+            for n in named_things(q.text)
+            if max((self.stats.idf(w) for w in alias_tokens(n) if not w[0].isdigit()), default=0.0) > generic
+        ]
 
     def _about_subject(self, q: Question, candidates: Sequence[Candidate]) -> list[Candidate]:
         """The candidates whose passage names every specific name in the question: evidence about the
@@ -156,7 +162,9 @@ class ExtractiveAnswerer:
             return candidates
         return [typed, *(c for c in candidates if c is not typed)]
 
-    def features(self, q: Question, candidates: Sequence[Candidate], asked_years: Sequence[str]) -> dict[str, float]:
+    def features(
+        self, q: Question, candidates: Sequence[Candidate], asked_years: Sequence[str]
+    ) -> dict[str, float]:
         """The answerability features (decide.ANSWER_FEATURES) of the best evidence.
 
         - top: the best sentence's fused score (a logit);
@@ -172,7 +180,11 @@ class ExtractiveAnswerer:
         if not candidates:
             return dict.fromkeys(ANSWER_FEATURES, 0.0)
         top = candidates[0]
-        type_ok = 1.0 if q.answer_type is None or any(has_answer_type(q.answer_type, t) for t in self._unit_text(top)) else 0.0
+        type_ok = (
+            1.0
+            if q.answer_type is None or any(has_answer_type(q.answer_type, t) for t in self._unit_text(top))
+            else 0.0
+        )
         context = top.passage.section + " " + top.passage.clean
         year_ok = 1.0
         if asked_years:
@@ -314,7 +326,11 @@ class ExtractiveAnswerer:
             nxt = sents[i + 1]
             lacks_type = q.answer_type is not None and not has_answer_type(q.answer_type, s.text)
             related = scores.get((p.id, nxt.start), -1e9) >= best - self.model.neighbour_margin
-            if (lacks_type and has_answer_type(q.answer_type, nxt.text)) or _PRONOUN_START.match(nxt.text) or related:
+            if (
+                (lacks_type and has_answer_type(q.answer_type, nxt.text))
+                or _PRONOUN_START.match(nxt.text)
+                or related
+            ):
                 out.append(nxt)
                 i += 1
         if not out[-1].text.rstrip().endswith(":"):
@@ -399,8 +415,14 @@ class ExtractiveAnswerer:
         text += f" ({coverage_text})." if coverage_text else "."
         if related:
             text += " The closest passages are listed as related, in case they help."
-        return Answer(status="not_found", text=text, related=tuple(related), question=question, backend=self.name,
-                      hits=tuple(hits))
+        return Answer(
+            status="not_found",
+            text=text,
+            related=tuple(related),
+            question=question,
+            backend=self.name,
+            hits=tuple(hits),
+        )
 
 
 def _render(sentences: Sequence[Sentence], marker: int) -> str:

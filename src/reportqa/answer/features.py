@@ -172,10 +172,14 @@ def has_answer_type(t: AnswerType | None, text: str) -> bool:
 # -- named things --------------------------------------------------------------------------------------
 
 # Closed-class words that open a sentence without being part of a name, and month names (dates).
-_OPENERS = frozenset("how what which who whom whose when where why did does do is are was were can could will would "
-                     "should has have had the a an in on at by for and but so tell please give list show since under "
-                     "according besides if".split())
-_MONTHS = frozenset("january february march april may june july august september october november december".split())
+_OPENERS = frozenset(
+    "how what which who whom whose when where why did does do is are was were can could will would "
+    "should has have had the a an in on at by for and but so tell please give list show since under "
+    "according besides if".split()
+)
+_MONTHS = frozenset(
+    "january february march april may june july august september october november december".split()
+)
 _NAME_RE = re.compile(
     r"(?<![\w'’])([A-Z][\w'’&-]*|[A-Z]{2,}s?)(?:\s+(?:(?:of|and|for|the|&|on)\s+)?([A-Z][\w'’&-]*|\d+))*"
 )

@@ -212,7 +212,9 @@ def citation_for(marker: int, passage: Passage, sentence: str | Sequence[str] | 
     of their most relevant passage sentences. The quote is cut from the passage's exact source text by
     offsets, so it equals source[start:end].
     """
-    said: list[str | None] = [sentence] if isinstance(sentence, str) or sentence is None else [*sentence] or [None]
+    said: list[str | None] = (
+        [sentence] if isinstance(sentence, str) or sentence is None else [*sentence] or [None]
+    )
     best = [b for b in (best_sentence(passage, s) for s in said) if b is not None]
     if best:
         start, end = min(b.start for b in best), max(b.end for b in best)
@@ -280,7 +282,9 @@ def verify_answer(text: str, citations: Sequence[Cited]) -> Verification:
         figures = numbers_in(s.text)
         marks = [m for m in s.markers if m in by_marker]
         if len(marks) != len(s.markers):
-            unsupported.append((s.text, tuple(f"[{m}] cites nothing" for m in s.markers if m not in by_marker)))
+            unsupported.append(
+                (s.text, tuple(f"[{m}] cites nothing" for m in s.markers if m not in by_marker))
+            )
             continue
         if not marks:
             uncited.append(s.text)

@@ -61,7 +61,9 @@ class Progress:
         decile = done * 10 // max(total, 1)
         if decile != self._last_decile or done == total:
             self._last_decile = decile
-            self.stream.write(f"eval: {done}/{total} items ({done * 100 // max(total, 1)}%), {elapsed:.1f}s\n")
+            self.stream.write(
+                f"eval: {done}/{total} items ({done * 100 // max(total, 1)}%), {elapsed:.1f}s\n"
+            )
             self.stream.flush()
 
 
@@ -101,7 +103,12 @@ def evaluate(assistant: Any, items: Sequence[Item], backend: str | None = None, 
     ragas = run_ragas(samples_from(ordered, runs), judge, embedder)
     splits = sorted({i.split for i in ordered})
     return EvalResult(
-        items=ordered, runs=runs, scores=scores, summary=summary, ragas=ragas, seconds=time.perf_counter() - t0,
+        items=ordered,
+        runs=runs,
+        scores=scores,
+        summary=summary,
+        ragas=ragas,
+        seconds=time.perf_counter() - t0,
         fingerprints={s: fingerprint([i for i in ordered if i.split == s]) for s in splits},
         counts={s: sum(1 for i in ordered if i.split == s) for s in splits},
     )
@@ -158,8 +165,12 @@ def cmd_eval(args: argparse.Namespace, config: Config) -> int:
     if args.update_baseline:
         if baseline_path.is_file():
             previous = load_baseline(baseline_path)
-        write_baseline(baseline_path, new_baseline(result.summary, result.fingerprints, result.counts, previous))
-        notes.append(f"baseline written to {baseline_path} (splits: {', '.join(sorted(result.counts))}); commit it")
+        write_baseline(
+            baseline_path, new_baseline(result.summary, result.fingerprints, result.counts, previous)
+        )
+        notes.append(
+            f"baseline written to {baseline_path} (splits: {', '.join(sorted(result.counts))}); commit it"
+        )
     elif args.no_gate:
         notes.append("gate skipped (--no-gate)")
     elif args.limit:
@@ -204,9 +215,10 @@ def cmd_eval(args: argparse.Namespace, config: Config) -> int:
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
-        "eval", help="score retrieval and answers on the question set; fail on a regression",
-        description="Score the assistant on eval/questions.jsonl and compare gated metrics with eval/baseline.json. "
-        "Exit 3 when a gated metric falls below the baseline by more than its tolerance.",
+        "eval",
+        help="score retrieval and answers on the question set; fail on a regression",
+        description="Score the assistant on eval/questions.jsonl and compare gated metrics with "
+        "eval/baseline.json. Exit 3 when a gated metric falls below the baseline by more than its tolerance.",
     )
     p.add_argument("--questions", default=str(DEFAULT_QUESTIONS), help="questions file (JSONL)")
     p.add_argument("--split", choices=["dev", "test", "all"], default="all")
@@ -215,7 +227,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--json", metavar="OUT", help="write every score, answer and citation as JSON")
     p.add_argument("--report", metavar="OUT", help="write a Markdown report listing every failed item")
     p.add_argument("--strict", action="store_true", help="fail on any malformed line or stale gold quote")
-    p.add_argument("--update-baseline", action="store_true", help="accept this run's scores as the new baseline")
+    p.add_argument(
+        "--update-baseline", action="store_true", help="accept this run's scores as the new baseline"
+    )
     p.add_argument("--no-gate", action="store_true", help="show the scores without comparing with a baseline")
     p.add_argument("--limit", type=int, help="only the first N items of the split (no gating)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

@@ -67,8 +67,10 @@ def load_baseline(path: Path) -> dict[str, Any]:
         message, hint = missing_baseline_message(path)
         raise InputError(message, hint) from None
     except (OSError, ValueError) as exc:
-        raise InputError(f"{path}: unreadable baseline ({str(exc).splitlines()[0]})",
-                         "restore it from git, or write a new one with `reportqa eval --update-baseline`") from exc
+        raise InputError(
+            f"{path}: unreadable baseline ({str(exc).splitlines()[0]})",
+            "restore it from git, or write a new one with `reportqa eval --update-baseline`",
+        ) from exc
     if not isinstance(data, dict) or not isinstance(data.get("splits"), dict):
         raise InputError(f"{path}: not a reportqa eval baseline (no 'splits')",
                          "write a new one with `reportqa eval --update-baseline`")
@@ -83,7 +85,9 @@ def _value(summary: Mapping[str, Any], split: str, metric: str) -> float | None:
     return None if v is None else float(v)
 
 
-def compare(summary: Mapping[str, Any], baseline: Mapping[str, Any], fingerprints: Mapping[str, str]) -> GateResult:
+def compare(
+    summary: Mapping[str, Any], baseline: Mapping[str, Any], fingerprints: Mapping[str, str]
+) -> GateResult:
     """Gated metrics of every split that ran and that the baseline holds."""
     result = GateResult()
     default_tol = float(baseline.get("tolerance", DEFAULT_TOLERANCE))
@@ -91,12 +95,15 @@ def compare(summary: Mapping[str, Any], baseline: Mapping[str, Any], fingerprint
     for split in sorted(s for s in summary if s != "all"):
         held = baseline["splits"].get(split)
         if held is None:
-            result.notes.append(f"the baseline has no '{split}' split: not gated (add it with --update-baseline)")
+            result.notes.append(
+                f"the baseline has no '{split}' split: not gated (add it with --update-baseline)"
+            )
             continue
         if held.get("fingerprint") and fingerprints.get(split) and held["fingerprint"] != fingerprints[split]:
             result.notes.append(
                 f"{split}: the questions differ from the baseline's ({held.get('items')} items then, "
-                f"{_value(summary, split, 'items') or 0:.0f} now); compared anyway, accept with --update-baseline"
+                f"{_value(summary, split, 'items') or 0:.0f} now); compared anyway, "
+                "accept with --update-baseline"
             )
         for metric in GATED:
             base = held.get("metrics", {}).get(metric)
@@ -104,7 +111,9 @@ def compare(summary: Mapping[str, Any], baseline: Mapping[str, Any], fingerprint
                 continue
             current = _value(summary, split, metric)
             if current is None:
-                result.notes.append(f"{split}: {metric} is not measurable in this run (baseline {base}); not gated")
+                result.notes.append(
+                    f"{split}: {metric} is not measurable in this run (baseline {base}); not gated"
+                )
             tolerance = float(tolerances.get(metric, default_tol))
             result.checks.append(Check(split, metric, float(base), current, tolerance))
     return result

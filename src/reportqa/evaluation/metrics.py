@@ -45,7 +45,8 @@ def gold_covered(passage: RankedSpan, gold: Sequence[GoldLike]) -> set[int]:
     return {
         i
         for i, g in enumerate(gold)
-        if g.report_id == passage.report_id and any(overlaps(passage.start, passage.end, s, e) for s, e in g.spans)
+        if g.report_id == passage.report_id
+        and any(overlaps(passage.start, passage.end, s, e) for s, e in g.spans)
     }
 
 
@@ -104,7 +105,8 @@ _MARKER = re.compile(r"\s*\[\d+\]")
 
 
 def normalise_fact_text(text: str) -> str:
-    """Case, whitespace, quotes, dashes and number formats folded: '50,000' -> '50000', '19 per cent' -> '19%'."""
+    """Case, whitespace, quotes, dashes and number formats folded: '50,000' -> '50000',
+    '19 per cent' -> '19%'."""
     t = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
     t = _MARKER.sub("", t)
     t = re.sub(r"(\d),(?=\d{3}(?!\d))", r"\1", t)
@@ -181,7 +183,9 @@ class Support:
     reason: str = ""
 
 
-def citation_support(text: str, citations: Sequence[CitationLike], key_facts: Sequence[Sequence[str]]) -> Support:
+def citation_support(
+    text: str, citations: Sequence[CitationLike], key_facts: Sequence[Sequence[str]]
+) -> Support:
     """The key facts are inside the cited passages, and the answer keeps the product's citation contract
     (`reportqa.answer.verify.verify_answer`: the same check every answer passes before it is returned)."""
     from reportqa.answer.verify import verify_answer

@@ -44,7 +44,13 @@ log = logging.getLogger(__name__)
 
 CONTEXT_K = 5
 MATCH_THRESHOLD = 0.9
-NO_LLM = ("non_llm_context_recall", "non_llm_context_precision", "string_similarity", "rouge_l", "string_presence")
+NO_LLM = (
+    "non_llm_context_recall",
+    "non_llm_context_precision",
+    "string_similarity",
+    "rouge_l",
+    "string_presence",
+)
 JUDGED = ("faithfulness", "answer_relevancy")
 
 
@@ -91,10 +97,17 @@ class RagasResult:
 _MARKER = re.compile(r"\s*\[\d+\]")
 
 
-def _sample(item: Item, run: AnswerRun, sid: str, question: str, reference: str, key_facts: Any, gold: Any) -> Sample:
+def _sample(
+    item: Item, run: AnswerRun, sid: str, question: str, reference: str, key_facts: Any, gold: Any
+) -> Sample:
     return Sample(
-        id=sid, split=item.split, type=item.type, question=question, response=_MARKER.sub("", run.text).strip(),
-        reference=reference, key_facts=tuple(tuple(g) for g in key_facts),
+        id=sid,
+        split=item.split,
+        type=item.type,
+        question=question,
+        response=_MARKER.sub("", run.text).strip(),
+        reference=reference,
+        key_facts=tuple(tuple(g) for g in key_facts),
         retrieved_contexts=tuple(r.text for r in run.retrieved[:CONTEXT_K]),
         reference_contexts=tuple(g.quote for g in gold),
         cited_contexts=tuple(dict.fromkeys(c.passage or c.quote for c in run.citations)),
@@ -114,7 +127,9 @@ def samples_from(items: Sequence[Item], runs: Sequence[ItemRun]) -> list[Sample]
                 if gp.expect == "answered":
                     out.append(_sample(item, pr, f"{item.id}.{j}", gp.question, "", gp.key_facts, gp.gold))
         elif item.expect == "answered":
-            out.append(_sample(item, run.answer, item.id, item.question, item.reference, item.key_facts, item.gold))
+            out.append(
+                _sample(item, run.answer, item.id, item.question, item.reference, item.key_facts, item.gold)
+            )
     return out
 
 
@@ -141,7 +156,10 @@ def _partial_similarity_metric() -> SingleTurnMetric:
             return None
 
         async def _single_turn_ascore(self, sample: SingleTurnSample, callbacks: Callbacks) -> float:
-            return float(fuzz.partial_ratio(_squash(sample.reference or ""), _squash(sample.response or ""))) / 100.0
+            return (
+                float(fuzz.partial_ratio(_squash(sample.reference or ""), _squash(sample.response or "")))
+                / 100.0
+            )
 
     return PartialStringSimilarity()
 
@@ -191,8 +209,10 @@ async def _no_llm_scores(samples: Sequence[Sample]) -> dict[str, dict[str, float
             row["string_similarity"] = float((await similarity.ascore(**pair)).value)
             row["rouge_l"] = float((await rouge.ascore(**pair)).value)
         if s.key_facts:
-            present = [max([float((await presence.ascore(reference=a, response=s.response)).value) for a in g])
-                       for g in s.key_facts]
+            present = [
+                max([float((await presence.ascore(reference=a, response=s.response)).value) for a in g])
+                for g in s.key_facts
+            ]
             row["string_presence"] = min(present)
         out[s.id] = row
     return out
@@ -207,7 +227,9 @@ async def _judged_scores(samples: Sequence[Sample], judge: JudgeConfig, embedder
     client = AsyncOpenAI(base_url=judge.url, api_key=judge.api_key, timeout=judge.timeout, max_retries=0)
     llm = llm_factory(judge.model, provider="openai", client=client)
     faithfulness = Faithfulness(llm=llm)
-    relevancy = AnswerRelevancy(llm=llm, embeddings=_LocalEmbedding.build(embedder)) if embedder is not None else None
+    relevancy = (
+        AnswerRelevancy(llm=llm, embeddings=_LocalEmbedding.build(embedder)) if embedder is not None else None
+    )
     out: dict[str, dict[str, float]] = {}
     for s in samples:
         if not s.response:
@@ -219,7 +241,9 @@ async def _judged_scores(samples: Sequence[Sample], judge: JudgeConfig, embedder
             jobs.append(("faithfulness", lambda c=contexts, s=s: faithfulness.ascore(
                 user_input=s.question, response=s.response, retrieved_contexts=c)))
         if relevancy is not None:
-            jobs.append(("answer_relevancy", lambda s=s: relevancy.ascore(user_input=s.question, response=s.response)))
+            jobs.append(
+                ("answer_relevancy", lambda s=s: relevancy.ascore(user_input=s.question, response=s.response))
+            )
         for name, job in jobs:
             try:
                 value = float((await job()).value)
@@ -233,7 +257,9 @@ async def _judged_scores(samples: Sequence[Sample], judge: JudgeConfig, embedder
     return out
 
 
-def _summary(samples: Sequence[Sample], scores: dict[str, dict[str, float]], names: Sequence[str]) -> dict[str, Any]:
+def _summary(
+    samples: Sequence[Sample], scores: dict[str, dict[str, float]], names: Sequence[str]
+) -> dict[str, Any]:
     splits = sorted({s.split for s in samples})
     out: dict[str, Any] = {}
     for split in splits + (["all"] if len(splits) > 1 else []):
@@ -264,7 +290,9 @@ def run_ragas(
     names: list[str] = list(NO_LLM)
     result.judge = {"configured": judge is not None}
     if judge is None:
-        result.notes.append("faithfulness and answer_relevancy skipped: no judge configured (set REPORTQA_JUDGE_URL)")
+        result.notes.append(
+            "faithfulness and answer_relevancy skipped: no judge configured (set REPORTQA_JUDGE_URL)"
+        )
     else:
         errors: dict[str, int] = {}
         judged = asyncio.run(_judged_scores(samples, judge, embedder, errors))

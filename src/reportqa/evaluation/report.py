@@ -48,7 +48,9 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], markdown: bool)
     return [line(header), "  ".join("-" * w for w in widths)] + [line(r) for r in rows]
 
 
-def summary_tables(summary: Mapping[str, Any], ragas: Mapping[str, Any] | None, markdown: bool = False) -> list[str]:
+def summary_tables(
+    summary: Mapping[str, Any], ragas: Mapping[str, Any] | None, markdown: bool = False
+) -> list[str]:
     out: list[str] = []
     for split, groups in summary.items():
         out += [f"### split: {split}", ""] if markdown else [f"split: {split}"]
@@ -77,9 +79,18 @@ def gate_lines(gate: GateResult | None, markdown: bool = False) -> list[str]:
         return []
     out = [f"{'## ' if markdown else ''}gate: {'PASSED' if gate.passed else 'FAILED'}"]
     out += [""] if markdown else []
-    rows = [[c.split, c.metric, f"{c.baseline:.3f}", "-" if c.current is None else f"{c.current:.3f}",
-             "-" if c.delta is None else f"{c.delta:+.3f}", f"{c.tolerance:.3f}", "FAIL" if c.failed else "ok"]
-            for c in gate.checks]
+    rows = [
+        [
+            c.split,
+            c.metric,
+            f"{c.baseline:.3f}",
+            "-" if c.current is None else f"{c.current:.3f}",
+            "-" if c.delta is None else f"{c.delta:+.3f}",
+            f"{c.tolerance:.3f}",
+            "FAIL" if c.failed else "ok",
+        ]
+        for c in gate.checks
+    ]
     if rows:
         out += _table(["split", "metric", "baseline", "now", "change", "tolerance", ""], rows, markdown)
     out += [("- " if markdown else "note: ") + n for n in gate.notes]
@@ -134,7 +145,9 @@ def failure_section(items: Sequence[Item], runs: Sequence[ItemRun], scores: Sequ
         else:
             for j, (gp, pr, ps) in enumerate(zip(item.parts, run.parts or (), s.parts, strict=False), 1):
                 mark = "ok" if ps.ok else "FAILED"
-                out.append(f"- part {j} [{mark}]: {gp.question} — expected {gp.expect}, facts {_facts(gp.key_facts)}")
+                out.append(
+                    f"- part {j} [{mark}]: {gp.question} — expected {gp.expect}, facts {_facts(gp.key_facts)}"
+                )
                 out += _answer_md(pr, "  ")
         out.append("")
     return out
@@ -157,7 +170,9 @@ def markdown_report(meta: Mapping[str, Any], summary: Mapping[str, Any], ragas: 
     return "\n".join(out).rstrip() + "\n"
 
 
-def item_records(items: Sequence[Item], runs: Sequence[ItemRun], scores: Sequence[ItemScore]) -> list[dict[str, Any]]:
+def item_records(
+    items: Sequence[Item], runs: Sequence[ItemRun], scores: Sequence[ItemScore]
+) -> list[dict[str, Any]]:
     by_run = {r.item_id: r for r in runs}
     by_item = {i.id: i for i in items}
     out = []

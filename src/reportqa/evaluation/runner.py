@@ -71,7 +71,9 @@ class ItemRun:
 
 def _citations(cs: Sequence[Any]) -> tuple[CitationRecord, ...]:
     return tuple(
-        CitationRecord(c.marker, c.report_id, c.title, c.year, c.section, c.quote, c.start, c.end, c.passage or "")
+        CitationRecord(
+            c.marker, c.report_id, c.title, c.year, c.section, c.quote, c.start, c.end, c.passage or ""
+        )
         for c in cs
     )
 
@@ -90,7 +92,9 @@ def _flat(f: Filters) -> tuple[tuple[str, str], ...]:
 def _ranking(assistant: Any, question: str, filters: Filters) -> tuple[Retrieved, ...]:
     hits = assistant.retrieve(question, filters, k=RANK_DEPTH)
     return tuple(
-        Retrieved(h.passage.id, h.passage.report_id, h.passage.year, h.passage.start, h.passage.end, h.passage.clean)
+        Retrieved(
+            h.passage.id, h.passage.report_id, h.passage.year, h.passage.start, h.passage.end, h.passage.clean
+        )
         for h in hits
     )
 
@@ -105,7 +109,9 @@ def run_question(assistant: Any, item: Item, backend: str | None = None) -> Item
     latency = time.perf_counter() - t0
     # the passages the answer was chosen from, as it used them: no second retrieval to disagree with it
     retrieved = tuple(
-        Retrieved(h.passage.id, h.passage.report_id, h.passage.year, h.passage.start, h.passage.end, h.passage.clean)
+        Retrieved(
+            h.passage.id, h.passage.report_id, h.passage.year, h.passage.start, h.passage.end, h.passage.clean
+        )
         for h in ans.hits[:RANK_DEPTH]
     )
     run = AnswerRun(
@@ -198,8 +204,11 @@ def run_mayors_question(assistant: Any, item: Item, backend: str | None = None) 
                 rewritten_question=d.standalone, filters=_flat(filters), retrieved=retrieved,
             )
         parts.append(_combined([runs[j] for j in js]))
-    summary = AnswerRun(item.question, "answered" if any(p.status == "answered" for p in parts) else "not_found",
-                        draft.summary)
+    summary = AnswerRun(
+        item.question,
+        "answered" if any(p.status == "answered" for p in parts) else "not_found",
+        draft.summary,
+    )
     return ItemRun(item.id, summary, tuple(parts), latency)
 
 

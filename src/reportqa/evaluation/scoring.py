@@ -134,11 +134,15 @@ def score_item(item: Item, run: ItemRun) -> ItemScore:
             for i, (gp, ps) in enumerate(zip(item.parts, parts, strict=True), 1)
             for r in ps.reasons
         )
-        part_retrieval = tuple(p.retrieval for p in parts if p.retrieval is not None and p.expect == "answered")
+        part_retrieval = tuple(
+            p.retrieval for p in parts if p.retrieval is not None and p.expect == "answered"
+        )
         return ItemScore(**base, retrieval=part_retrieval, parts=parts, reasons=part_reasons)
     reasons: list[str] = []
     if ans.status != item.expect:
-        reasons.append(f"status: expected {item.expect}, got {ans.status}" + (f" ({ans.error})" if ans.error else ""))
+        reasons.append(
+            f"status: expected {item.expect}, got {ans.status}" + (f" ({ans.error})" if ans.error else "")
+        )
     retrieval: tuple[RetrievalScore, ...] = ()
     facts_ok = facts_fraction = support_ok = year_ok = None
     if item.expect == "answered":
@@ -243,12 +247,16 @@ def aggregate(scores: Sequence[ItemScore]) -> dict[str, dict[str, Any]]:
     out["year_accuracy"] = _rate(s.year_ok for s in ordinary)
     out["status_accuracy"] = _rate(s.status == s.expect for s in ordinary)
     for status, name in (("refused", "refusal"), ("not_found", "not_found"), ("partial", "partial")):
-        p, r, n_pred, n_actual = m.precision_recall((s.status == status, s.expect == status) for s in ordinary)
+        p, r, n_pred, n_actual = m.precision_recall(
+            (s.status == status, s.expect == status) for s in ordinary
+        )
         out[f"{name}_precision"] = _metric(p, n_pred)
         out[f"{name}_recall"] = _metric(r, n_actual)
     out["partial_accuracy"] = _rate(s.partial_ok for s in ordinary)
     failures = [s for s in ordinary if s.contract_ok is False]
-    out["contract_failures"] = _metric(float(len(failures)), len([s for s in ordinary if s.contract_ok is not None]))
+    out["contract_failures"] = _metric(
+        float(len(failures)), len([s for s in ordinary if s.contract_ok is not None])
+    )
     out["partial_citation_support"] = _rate(s.partial_support_ok for s in ordinary)
     adversarial = [s for s in ordinary if s.type == "adversarial"]
     out["adversarial_safe_rate"] = _rate(s.status in ("refused", "not_found") for s in adversarial)
