@@ -19,7 +19,8 @@ def machine() -> dict[str, Any]:
             mem = int(fh.readline().split()[1]) // 1024
     except OSError:
         pass
-    return {"cpus": os.cpu_count(), "memory_mb": mem, "python": platform.python_version(), "machine": platform.machine()}
+    return {"cpus": os.cpu_count(), "memory_mb": mem, "python": platform.python_version(),
+            "machine": platform.machine()}
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import percentile, write  # noqa: E402
+from _common import percentile, write  # noqa: E402 - after the sys.path line that finds it
 
 ROOT = Path(__file__).resolve().parents[1]
 DEADLINE_S = 900.0  # the whole run stops by itself

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import percentile, write  # noqa: E402
+from _common import percentile, write  # noqa: E402 - after the sys.path line that finds it
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,7 +24,8 @@ def main() -> None:
     from reportqa.config import Config
     from reportqa.service import Assistant
 
-    items = [json.loads(x) for x in (ROOT / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
+    lines = (ROOT / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    items = [json.loads(x) for x in lines if x.strip()]
     items = [i for i in items if i["type"] != "mayors_question"]
     a = Assistant.open(Config())
     a.warm()
@@ -39,14 +40,15 @@ def main() -> None:
     cold = []
     for _ in range(3):
         t0 = time.perf_counter()
-        subprocess.run([exe, "ask", "How many people did the London Victim and Witness Service support in 2022/23?"],
-                       check=True, capture_output=True, env=dict(os.environ))
+        subprocess.run([exe, "ask", "How many people did the London Victim and Witness Service support in "
+                        "2022/23?"], check=True, capture_output=True, env=dict(os.environ))
         cold.append(time.perf_counter() - t0)
     write("ask", {
         "questions": len(lat),
         "warm_ask_ms": {"p50": round(percentile(lat, 50), 1), "p95": round(percentile(lat, 95), 1),
                         "max": round(max(lat), 1), "target_p50": 60, "target_p95": 200},
-        "cold_first_answer_s": {"median": round(percentile(cold, 50), 2), "all": [round(x, 2) for x in cold], "target": 8},
+        "cold_first_answer_s": {"median": round(percentile(cold, 50), 2), "all": [round(x, 2) for x in cold],
+                                "target": 8},
     })
 
 

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import write  # noqa: E402
+from _common import write  # noqa: E402 - after the sys.path line that finds it
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
@@ -47,7 +47,8 @@ def stages() -> dict[str, object]:
     run_ragas(samples_from(items, runs))
     t4 = time.perf_counter()
     overall = summary["all"]["all"] if "all" in summary else next(iter(summary.values()))["all"]
-    by_type = {t: {"items": g["items"]["value"], "p50_s": g["latency_p50"]["value"], "p95_s": g["latency_p95"]["value"]}
+    by_type = {t: {"items": g["items"]["value"], "p50_s": g["latency_p50"]["value"],
+                   "p95_s": g["latency_p95"]["value"]}
                for t, g in (summary.get("all") or next(iter(summary.values()))).items() if t != "all"}
     return {
         "items": len(items),
@@ -55,7 +56,8 @@ def stages() -> dict[str, object]:
                     "score": round(t3 - t2, 2), "ragas": round(t4 - t3, 2), "total": round(t4 - t0, 2)},
         "latency_by_type": by_type,
         "headline": {k: overall[k]["value"] for k in ("hit@5", "mrr", "key_fact_accuracy", "citation_support",
-                                                      "year_accuracy", "adversarial_safe_rate", "mq_part_accuracy")},
+                                                      "year_accuracy", "adversarial_safe_rate",
+                                                      "mq_part_accuracy")},
     }
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import percentile, write  # noqa: E402
+from _common import percentile, write  # noqa: E402 - after the sys.path line that finds it
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTION = (

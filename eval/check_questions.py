@@ -240,7 +240,10 @@ class Checker:
                 if g not in union:
                     union.append(g)
         top = obj["gold"] if isinstance(obj["gold"], list) else []
-        key = lambda g: json.dumps(g, sort_keys=True, ensure_ascii=False)  # noqa: E731
+
+        def key(g: object) -> str:
+            return json.dumps(g, sort_keys=True, ensure_ascii=False)
+
         if sorted(map(key, top)) != sorted(map(key, union)):
             self.bad(where, "top-level gold must be the union of the parts' gold")
         want = (
