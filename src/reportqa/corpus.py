@@ -15,7 +15,6 @@ from reportqa.types import Report
 
 MANIFEST = "manifest.json"
 SUPPORTED = (".txt", ".md", ".html", ".htm", ".pdf")
-KINDS = ("annual report", "report summary", "plan page", "quarterly report")
 
 
 def sha256_text(text: str) -> str:

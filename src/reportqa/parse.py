@@ -30,7 +30,6 @@ _URLISH_RE = re.compile(r"^\s*\S*(%20|\.pdf|\.html?|/)\S*\s*$")
 _DIGITS_RE = re.compile(r"^\s*\d{1,3}\s*$")
 _MD_LINK_RE = re.compile(r"\[([^\]\n]+)\]\([^)\n]*\)")
 _LINK_ONLY_RE = re.compile(r"^\s*\[[^\]\n]+\]\([^)\n]*\)\s*$")
-_WS_RE = re.compile(r"[ \t\xa0\u2000-\u200b\u202f]+")
 _TERMINAL = tuple(".!?:;”\"’)")
 _JOIN_WORDS = {"the", "of", "and", "for", "in", "to", "a", "an", "on", "with", "by", "&"}
 

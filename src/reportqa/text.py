@@ -25,13 +25,6 @@ _SENT_END = re.compile(r"(?<=[.!?])([”\"’)]?)\s+(?=[“\"‘(]?[A-Z0-9£])")
 
 _TOKEN_RE = re.compile(r"£?\d[\d,]*(?:\.\d+)?(?:%|m|bn|k)?|[A-Za-z][A-Za-z'’]*")
 
-_SYNONYMS = {
-    "per cent": "%",
-    "percent": "%",
-    "million": "m",
-    "billion": "bn",
-}
-
 
 def normalise(text: str) -> str:
     t = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')

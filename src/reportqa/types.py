@@ -30,18 +30,6 @@ class Report(_Frozen):
     notes: str | None = None
     sha256: str
 
-    @property
-    def start_year(self) -> int:
-        return int(self.year[:4])
-
-
-class Span(_Frozen):
-    """Cleaned text with the source offsets of its first and last kept characters."""
-
-    text: str
-    start: int
-    end: int
-
 
 BlockKind = Literal["paragraph", "bullet", "subbullet", "item", "quote"]
 

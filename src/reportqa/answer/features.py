@@ -29,11 +29,6 @@ _COUNT = re.compile(
     r"hundred|hundreds|thousand|thousands|million|dozens?)\b",
     re.I,
 )
-_NUMBER_WORD = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-    r"hundred|hundreds|thousand|thousands|million|dozens?|half|quarter|third|twice|double)\b",
-    re.I,
-)
 
 
 def _load(name: str) -> dict[str, Any]:
