@@ -19,7 +19,7 @@ from typing import Any
 
 from reportqa.config import Config, offline_environment
 from reportqa.errors import InputError, ReportQAError
-from reportqa.types import Answer
+from reportqa.types import Answer, Filters
 
 FEATURES = ("reportqa.mq", "reportqa.evaluation.command", "reportqa.web")
 
@@ -161,7 +161,6 @@ def cmd_corpus(args: argparse.Namespace, config: Config) -> int:
 def cmd_search(args: argparse.Namespace, config: Config) -> int:
     from reportqa.service import Assistant, clean_question
     from reportqa.temporal import infer
-    from reportqa.types import Filters
 
     a = Assistant.open(config)
     q = clean_question(args.query)
@@ -191,7 +190,7 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def _filters_text(f: Any) -> str:
+def _filters_text(f: Filters) -> str:
     parts = [f"year={','.join(f.years)}" if f.years else "", f"plan={f.plan}" if f.plan else "",
              f"priority={f.priority}" if f.priority else "", f"report={f.report_id}" if f.report_id else ""]
     return " ".join(p for p in parts if p) or "none"

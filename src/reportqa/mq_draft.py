@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,6 +27,10 @@ from reportqa.errors import InputError, ReportQAError
 from reportqa.mq import MQPart, analyse, breakdown, gap_sentence
 from reportqa.types import Answer, Citation
 from reportqa.years import written_forms, years_in
+
+if TYPE_CHECKING:
+    from reportqa.config import Config
+    from reportqa.service import Assistant
 
 log = logging.getLogger(__name__)
 
@@ -279,7 +283,7 @@ def _compose(items: Sequence[_Item], title: str, question: str, coverage: str, m
 # -- the entry points ----------------------------------------------------------------------------------
 
 
-def _ask_part(assistant: Any, part: MQPart, backend: str | None) -> Answer:
+def _ask_part(assistant: Assistant, part: MQPart, backend: str | None) -> Answer:
     """Ask one part; a year no report covers is looked for in the nearest reports that mention it.
 
     "What was the MPS net budget in 2012/13?" is answered by the 2015-16 report, which states it. The
@@ -307,7 +311,7 @@ def _ask_part(assistant: Any, part: MQPart, backend: str | None) -> Answer:
     return ans
 
 
-def draft_mq(assistant: Any, text: str, max_parts: int = 8, max_chars: int = 12000,
+def draft_mq(assistant: Assistant, text: str, max_parts: int = 8, max_chars: int = 12000,
              backend: str | None = None, time_budget: float = 120.0) -> MQDraft:
     """Analyse a tabled Mayor's Question, answer each part on its own, compose one draft.
 
@@ -477,7 +481,7 @@ def to_docx(draft: MQDraft, path: str | Path) -> Path:
 # -- command line ------------------------------------------------------------------------------------
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "draft", help="draft an answer to a Mayor's Question, part by part, with sources"
     )
@@ -514,7 +518,7 @@ def _read_question(args: argparse.Namespace) -> str:
                      "reportqa draft \"Will the Mayor tell me (a) ..., (b) ...?\" or --file question.txt")
 
 
-def cmd_draft(args: argparse.Namespace, config: Any) -> int:
+def cmd_draft(args: argparse.Namespace, config: Config) -> int:
     from reportqa.service import Assistant
 
     text = _read_question(args)

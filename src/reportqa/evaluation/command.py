@@ -11,10 +11,10 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from reportqa.config import Config
 from reportqa.errors import InputError
@@ -31,6 +31,9 @@ from reportqa.evaluation.ragas_runner import JudgeConfig, RagasResult, run_ragas
 from reportqa.evaluation.report import gate_lines, item_records, markdown_report, summary_tables
 from reportqa.evaluation.runner import ItemRun, run_items
 from reportqa.evaluation.scoring import ItemScore, score_item, summarise
+
+if TYPE_CHECKING:
+    from reportqa.service import Assistant
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +94,8 @@ def pin_inference_threads(n: int = 1) -> None:
     torch.set_num_threads(n)
 
 
-def evaluate(assistant: Any, items: Sequence[Item], backend: str | None = None, progress: Any = None,
+def evaluate(assistant: Assistant, items: Sequence[Item], backend: str | None = None,
+             progress: Callable[[int, int, str], None] | None = None,
              judge: JudgeConfig | None = None) -> EvalResult:
     """Run, score and summarise; the same inputs give the same scores (latency aside)."""
     t0 = time.perf_counter()
@@ -213,7 +217,7 @@ def cmd_eval(args: argparse.Namespace, config: Config) -> int:
     return exit_code
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "eval",
         help="score retrieval and answers on the question set; fail on a regression",

@@ -12,12 +12,15 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from reportqa.errors import ReportQAError
 from reportqa.evaluation.dataset import Item
 from reportqa.text import content_words
-from reportqa.types import Filters
+from reportqa.types import Citation, Filters
+
+if TYPE_CHECKING:
+    from reportqa.service import Assistant
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +72,7 @@ class ItemRun:
     latency: float = 0.0
 
 
-def _citations(cs: Sequence[Any]) -> tuple[CitationRecord, ...]:
+def _citations(cs: Sequence[Citation]) -> tuple[CitationRecord, ...]:
     return tuple(
         CitationRecord(
             c.marker, c.report_id, c.title, c.year, c.section, c.quote, c.start, c.end, c.passage or ""
@@ -89,7 +92,7 @@ def _flat(f: Filters) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def _ranking(assistant: Any, question: str, filters: Filters) -> tuple[Retrieved, ...]:
+def _ranking(assistant: Assistant, question: str, filters: Filters) -> tuple[Retrieved, ...]:
     hits = assistant.retrieve(question, filters, k=RANK_DEPTH)
     return tuple(
         Retrieved(
@@ -99,7 +102,7 @@ def _ranking(assistant: Any, question: str, filters: Filters) -> tuple[Retrieved
     )
 
 
-def run_question(assistant: Any, item: Item, backend: str | None = None) -> ItemRun:
+def run_question(assistant: Assistant, item: Item, backend: str | None = None) -> ItemRun:
     t0 = time.perf_counter()
     try:
         ans = assistant.ask(item.question, history=item.history_dicts(), backend=backend)
@@ -169,7 +172,7 @@ def _combined(parts: Sequence[AnswerRun]) -> AnswerRun:
     )
 
 
-def run_mayors_question(assistant: Any, item: Item, backend: str | None = None) -> ItemRun:
+def run_mayors_question(assistant: Assistant, item: Item, backend: str | None = None) -> ItemRun:
     from reportqa.temporal import infer
 
     t0 = time.perf_counter()
@@ -213,7 +216,7 @@ def run_mayors_question(assistant: Any, item: Item, backend: str | None = None) 
 
 
 def run_items(
-    assistant: Any, items: Sequence[Item], backend: str | None = None,
+    assistant: Assistant, items: Sequence[Item], backend: str | None = None,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> list[ItemRun]:
     runs: list[ItemRun] = []

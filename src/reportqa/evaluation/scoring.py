@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reportqa.evaluation import metrics as m
-from reportqa.evaluation.dataset import TYPES, GoldSpan, Item
+from reportqa.evaluation.dataset import TYPES, GoldSpan, Item, Part
 from reportqa.evaluation.runner import NOT_COVERED, AnswerRun, ItemRun
 from reportqa.years import FY_RE
 
@@ -95,7 +95,7 @@ def _facts_reason(groups: Sequence[Sequence[str]], text: str) -> str | None:
     return "key facts missing: " + "; ".join(" / ".join(g) for g in missing)
 
 
-def score_part(gp: Any, run: AnswerRun) -> PartScore:
+def score_part(gp: Part, run: AnswerRun) -> PartScore:
     reasons: list[str] = []
     retrieval = score_retrieval(run, gp.gold) if gp.gold and run.retrieved else None
     support_ok = None
@@ -211,7 +211,7 @@ def _score_partial(item: Item, ans: AnswerRun) -> tuple[bool, bool | None, list[
 _ASKED_RELATIVE_YEAR = re.compile(r"\b(last|this|that) year\b|\b(most recent|latest|newest)\b", re.I)
 
 
-def _asks_for_a_year(item: Any) -> bool:
+def _asks_for_a_year(item: Item) -> bool:
     """Year accuracy is scored where the question (or its conversation) asks for a year."""
     text = item.question + " " + " ".join(content for _, content in item.history)
     return bool(FY_RE.search(text) or _ASKED_RELATIVE_YEAR.search(text))
