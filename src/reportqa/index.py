@@ -38,11 +38,15 @@ from reportqa.types import Passage, Report
 
 log = logging.getLogger(__name__)
 PARSER_VERSION = "parse-v1"
-# The build layout: 2 added sentence vectors (sentences.npy) and exact, single-threaded HNSW settings.
-INDEX_FORMAT = 2
+# The build layout: 2 added sentence vectors (sentences.npy) and exact, single-threaded HNSW settings;
+# 3 added the passage vectors (passages.npy), the copy an incremental ingest reuses.
+INDEX_FORMAT = 3
 # HNSW built on one thread with a wide search beam: the same corpus gives the same neighbours on any
 # machine (a multi-threaded build inserts in a racy order, and a narrow beam then misses different
-# passages on different builds).
+# passages on different builds). Checked with chromadb 1.5.9: the collection's configuration keeps ef 200
+# but not num_threads, and below its sync_threshold (1000) the vectors stay in the SQLite log, so the graph
+# is rebuilt on open; with ef above the passage count its results equal exact search. Retriever.dense then
+# ranks near-ties by id, so the walk order never decides a rank.
 HNSW = {"hnsw:space": "cosine", "hnsw:num_threads": 1, "hnsw:construction_ef": 200, "hnsw:search_ef": 200}
 Progress = Callable[[str], None]
 
@@ -199,15 +203,22 @@ def ingest(
     say(f"parsing and chunking {len(corpus.reports)} reports")
     tokens = Tokens()
     passages = build_passages(corpus, config, tokens)
-    reuse: dict[str, list[float]] = {}
     reason = "new index"
+    old_pass: dict[str, Any] = {}
+    old_sent: dict[str, Any] = {}
     if current is not None:
         same_space = old_fp.get("model") == fp["model"] and old_fp.get("chunker") == fp["chunker"]
         if same_space:
-            reuse = _old_vectors(config, current, [p.id for p in passages])
+            # Reused from the old build's own .npy files, by a digest of the embedded text, never read back
+            # from Chroma: the store renormalises cosine vectors, so a vector passed through it again moves
+            # by an ulp or two per incremental build, and near-tied rankings with it.
+            old_pass = _old_keyed_vectors(current, "passages.npy", "passage_keys.json")
+            old_sent = _old_keyed_vectors(current, "sentences.npy", "sentence_keys.json")
             reason = "corpus changed"
         else:
             reason = "model or chunker changed: rebuilding every vector"
+    pkeys = [sentence_key(embed_text(p)) for p in passages]
+    reuse = {p.id: old_pass[k] for p, k in zip(passages, pkeys, strict=True) if k in old_pass}
     todo = [p for p in passages if p.id not in reuse]
     say(f"{len(passages)} passages: {len(reuse)} reused, {len(todo)} to embed ({reason})")
     vectors = dict(reuse)
@@ -215,10 +226,9 @@ def ingest(
         embedder = embedder or Embedder(config.embed_batch_size)
         arr = embedder.embed([embed_text(p) for p in todo])
         for p, v in zip(todo, arr, strict=True):
-            vectors[p.id] = [float(x) for x in v]
+            vectors[p.id] = v
     texts = sentence_texts(passages)
     keys = [sentence_key(t) for t in texts]
-    old_sent = _old_sentence_vectors(current) if current is not None and reuse else {}
     missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in old_sent}.items())
     if missing:
         say(f"{len(texts)} sentences: {len(texts) - len(missing)} reused, {len(missing)} to embed")
@@ -251,25 +261,15 @@ def ingest(
     )
 
 
-def _old_vectors(config: Config, build: Path, ids: list[str]) -> dict[str, list[float]]:
-    try:
-        client = chroma_client(config, build)
-        col = client.get_collection(collection_name(config, build), embedding_function=None)
-        got = col.get(ids=ids, include=["embeddings"])
-    except Exception as exc:  # a broken old build only costs a full re-embed
-        log.warning("could not reuse vectors from %s: %s", build, exc)
-        return {}
-    return {i: [float(x) for x in e] for i, e in zip(got["ids"], got["embeddings"], strict=True)}
-
-
-def _old_sentence_vectors(build: Path) -> dict[str, Any]:
+def _old_keyed_vectors(build: Path, npy: str, keys_json: str) -> dict[str, Any]:
+    """The vectors of an earlier build by key (sentence_key of the embedded text), exactly as embedded."""
     try:
         import numpy as np
 
-        keys = json.loads((build / "sentence_keys.json").read_text(encoding="utf-8"))
-        arr = np.load(build / "sentences.npy")
+        keys = json.loads((build / keys_json).read_text(encoding="utf-8"))
+        arr = np.load(build / npy)
     except (OSError, ValueError) as exc:  # an old layout or a broken build only costs a re-embed
-        log.info("no sentence vectors to reuse from %s: %s", build, exc)
+        log.info("no vectors to reuse from %s/%s: %s", build, npy, exc)
         return {}
     return {k: arr[i] for i, k in enumerate(keys) if i < len(arr)}
 
@@ -279,7 +279,7 @@ def _write_build(
     tmp: Path,
     final: Path,
     passages: list[Passage],
-    vectors: dict[str, list[float]],
+    vectors: dict[str, Any],
     fp: dict[str, Any],
     sent_vectors: tuple[list[str], dict[str, Any]],
 ) -> None:
@@ -295,7 +295,8 @@ def _write_build(
     col = client.create_collection(name, embedding_function=None, metadata=dict(HNSW))
     store = ChromaVectorStore(chroma_collection=col)
     nodes: list[BaseNode] = [
-        TextNode(id_=p.id, text=p.clean, metadata=_metadata(p), embedding=vectors[p.id]) for p in passages
+        TextNode(id_=p.id, text=p.clean, metadata=_metadata(p), embedding=[float(x) for x in vectors[p.id]])
+        for p in passages
     ]
     for i in range(0, len(nodes), 500):
         store.add(nodes[i : i + 500])
@@ -314,6 +315,16 @@ def _write_build(
     )
     np.save(tmp / "sentences.npy", matrix)
     (tmp / "sentence_keys.json").write_text(json.dumps(keys), encoding="utf-8")
+    # the passage vectors as embedded (Chroma keeps a renormalised copy): what the next ingest reuses
+    pmatrix = (
+        np.stack([np.asarray(vectors[p.id], dtype=np.float32) for p in passages])
+        if passages
+        else np.zeros((0, dims), np.float32)
+    )
+    np.save(tmp / "passages.npy", pmatrix)
+    (tmp / "passage_keys.json").write_text(
+        json.dumps([sentence_key(embed_text(p)) for p in passages]), encoding="utf-8"
+    )
     import bm25s
 
     bm = bm25s.BM25()

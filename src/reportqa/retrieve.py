@@ -14,6 +14,10 @@ from reportqa.text import content_words, numbers_in, tokenize
 from reportqa.types import Filters, Hit, Passage
 
 log = logging.getLogger(__name__)
+# Dense similarities are ranked at this precision, equal ones by passage id: differences below it are float
+# noise (the store's SIMD distance, another CPU's kernels), not meaning, and must not reorder hits.
+DENSE_DIGITS = 6
+DENSE_SLACK = 5
 
 
 def matches(p: Passage, f: Filters) -> bool:
@@ -145,13 +149,16 @@ class Retriever:
         from llama_index.core.vector_stores.types import VectorStoreQuery
 
         vec = self.embedder.embed_query(query)
-        q = VectorStoreQuery(query_embedding=vec, similarity_top_k=n, filters=chroma_where(f))
+        # A few beyond n, so a tie at the cut is settled below rather than by the store's order.
+        q = VectorStoreQuery(query_embedding=vec, similarity_top_k=n + DENSE_SLACK, filters=chroma_where(f))
         res = self.index.store.query(q)
         out = []
         for pid, sim in zip(res.ids or [], res.similarities or [], strict=False):
             if pid in self.index.by_id:
-                out.append((pid, float(sim)))
-        return out
+                out.append((pid, round(float(sim), DENSE_DIGITS)))
+        # Chroma orders equal and float-noise-close distances by its graph walk; rank them by id instead.
+        out.sort(key=lambda x: (-x[1], x[0]))
+        return out[:n]
 
     def search(self, query: str, filters: Filters | None = None, k: int | None = None) -> list[Hit]:
         f = filters or Filters()
