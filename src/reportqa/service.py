@@ -21,7 +21,7 @@ from reportqa.priorities import load_taxonomy
 from reportqa.retrieve import Retriever
 from reportqa.safety import check
 from reportqa.temporal import infer, report_years
-from reportqa.types import Answer, Citation, Filters, Hit, Passage, Report, Turn
+from reportqa.types import Answer, Citation, Filters, Hit, Passage, Report, Trend, Turn
 from reportqa.years import parse_report_year
 
 if TYPE_CHECKING:
@@ -201,6 +201,9 @@ class Assistant:
         asked = drop_instructions(q)
         notes = [IGNORED_INSTRUCTION] if asked != q else []
         standalone, changed = self._standalone(asked, turns, backend, notes)
+        trended = self._trend_answer(q, standalone, year, report_id, notes, t0)
+        if trended is not None:
+            return trended
         asks = split_asks(standalone)
         if len(asks) > 1 and not report_id:
             return self._ask_parts(q, asks, year, priority, backend, k, t0, notes)
@@ -339,6 +342,24 @@ class Assistant:
         standalone, changed = self._standalone(part, history, backend, notes)
         return self._answer(part, part, standalone, changed, history, notes, year, priority, None, backend, k,
                             time.perf_counter())
+
+    def trend(self, measure: str, years: Sequence[str] | None = None) -> Trend:
+        """`measure` traced through every annual report (or those of `years`): see `reportqa.trend`."""
+        from reportqa.trend import trend
+
+        return trend(self, clean_question(measure), [self.resolve_year(y) for y in years] if years else None)
+
+    def _trend_answer(self, q: str, standalone: str, year: str | None, report_id: str | None,
+                      notes: Sequence[str], t0: float) -> Answer | None:
+        """A trend question ("how has ... changed", "since 2015") answered with its trend, or None."""
+        from reportqa.trend import trend_answer
+
+        ans = trend_answer(self, q, standalone, year=year, report_id=report_id)
+        if ans is None:
+            return None
+        ans = ans.model_copy(update={"notes": ans.notes + tuple(notes),
+                                     "timings": {"total": time.perf_counter() - t0}})
+        return finalize(ans)
 
     def draft_mq(self, text: str, max_parts: int = 8, max_chars: int = 12000, backend: str | None = None,
                  time_budget: float = 120.0) -> MQDraft:

@@ -117,6 +117,44 @@ class Citation(_Frozen):
     passage: str = ""  # the whole cleaned passage, for context
 
 
+class TrendRow(_Frozen):
+    """One report's figure for a measure traced across the years (`reportqa.trend`); figure None when the
+    report gives none (never filled in)."""
+
+    year: str
+    report_id: str
+    title: str
+    figure: str | None = None  # as the report writes it: "22,000", "£294m", "63%"
+    qualifier: str = ""  # "over", "around", "more than": how the report hedges it
+    value: float | None = None  # the figure as a number (money in pounds), for plotting
+    unit: str = ""  # "%", "£", or the count noun ("cameras", "officers")
+    counts: str = ""  # what the figure counts, in the report's own words ("body worn video cameras")
+    period: str = ""  # the period it covers, as the report writes it ("In 2015/16", "12 months to May 2016")
+    period_kind: str = ""  # financial_year, rolling_12_months, since, ... or unstated (lexicon/measures.toml)
+    basis: str = ""  # planned, target, forecast, raised, ... or stated (lexicon/measures.toml)
+    citation: Citation | None = None  # the sentence the figure is read from, checked by verify_answer
+    closest: Citation | None = None  # no figure: the closest passage of the report that was read
+    score: float | None = None  # the selection score the figure was chosen on
+    comparable: bool = True  # False: it measures something else than the previous row with a figure
+    reason: str = ""  # why not comparable, in one line
+
+
+class Trend(_Frozen):
+    """One measure traced through every annual report, with changed definitions flagged."""
+
+    measure: str
+    rows: tuple[TrendRow, ...] = ()
+    threshold: float = 0.0  # the selection score a figure needed
+
+    @property
+    def with_figures(self) -> tuple[TrendRow, ...]:
+        return tuple(r for r in self.rows if r.figure is not None)
+
+    @property
+    def flags(self) -> tuple[TrendRow, ...]:
+        return tuple(r for r in self.rows if not r.comparable)
+
+
 class Turn(_Frozen):
     role: Literal["user", "assistant"]
     content: str
@@ -138,6 +176,7 @@ class Answer(_Frozen):
     missing: str = ""  # for a partial answer: the asked detail the reports do not give
     refusal: str = ""  # for a refused answer: the policy category ("injection", "personal_data", ...)
     answerability: float | None = None  # the calibrated probability that the evidence answers the question
+    trend: Trend | None = None  # a trend question's answer: the measure report by report (reportqa.trend)
 
     def to_json(self) -> dict[str, object]:
         return self.model_dump(mode="json")
