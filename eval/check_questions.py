@@ -38,6 +38,8 @@ MIN_COUNTS = {
     "numeric_period": 18, "unanswerable": 30, "adversarial": 30, "mayors_question": 32,
     # the ways real people ask
     "paraphrase": 12, "alias": 12, "colloquial": 12, "list": 12, "target_year": 12, "partial": 12,
+    # one measure across the reports (issue 14)
+    "trend": 15,
 }
 MIN_TOTAL = 300
 MIN_MQ_WITH_NOT_FOUND = 12
@@ -204,6 +206,8 @@ class Checker:
             self.facts_near_gold(where, obj["key_facts"], gold)
         if expect == "partial":
             self.facts_near_gold(where, obj["key_facts"], gold)
+        if typ == "trend":
+            self.trend(where, obj)
 
         # parts
         parts = obj["parts"]
@@ -213,6 +217,27 @@ class Checker:
         else:
             self.parts(where, obj, parts)
         return obj
+
+    def trend(self, where: str, obj: dict) -> None:
+        """A trend item: key_facts[i] is the figure the report of gold[i] gives, one report each, in year
+        order; a report with no gold quote is expected to give no figure."""
+        kf, gold = obj["key_facts"], obj["gold"]
+        if not isinstance(kf, list) or not isinstance(gold, list) or len(kf) != len(gold):
+            self.bad(where, "a trend item needs one key-fact group per gold quote (that report's figure)")
+            return
+        ids = [g.get("report_id") for g in gold if isinstance(g, dict)]
+        if len(set(ids)) != len(ids) or ids != sorted(ids):
+            self.bad(where, "a trend item's gold quotes are one per report, in year order")
+        if obj["year"] is not None:
+            self.bad(where, "a trend item has year null: it asks about every report")
+        for grp, g in zip(kf, gold, strict=True):
+            if not (isinstance(grp, list) and isinstance(g, dict) and g.get("report_id") in self.corpus):
+                continue
+            text = self.corpus[g["report_id"]]
+            i = text.find(g.get("quote", ""))
+            window = squash(text[max(0, i - 300): i + len(g["quote"]) + 300]) if i >= 0 else ""
+            if not any(isinstance(a, str) and squash(a) in window for a in grp):
+                self.bad(where, f"no alternative of {grp!r} is near its own gold quote in {g['report_id']}")
 
     def parts(self, where: str, obj: dict, parts: object) -> None:
         if not (isinstance(parts, list) and 2 <= len(parts) <= 5):

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 ItemType = Literal[
     "single_fact", "year_specific", "multi_hop", "follow_up", "numeric_period", "unanswerable", "adversarial",
-    "mayors_question", "paraphrase", "alias", "colloquial", "list", "target_year", "partial",
+    "mayors_question", "paraphrase", "alias", "colloquial", "list", "target_year", "partial", "trend",
 ]
 TYPES: tuple[str, ...] = get_args(ItemType)
 # partial: the reports cover the subject but not the asked detail; the item names that detail in `missing`.

@@ -8,7 +8,9 @@ Units, so every figure's denominator is plain:
 - partial items (the reports cover the subject, not the asked detail): ok when the answer says "partial"
   and gives the key facts the reports do hold (if the item lists any); scored in partial_accuracy and
   partial_citation_support, never in key_fact_accuracy or citation_support;
-- refusal / not_found / partial precision and recall: ordinary items, predicted status against expected.
+- refusal / not_found / partial precision and recall: ordinary items, predicted status against expected;
+- trend items (how a measure changed across the reports): trend_accuracy, every year's figure right and
+  cited and no year filled in (`trend_score.score_trend`); they are scored as answered items too.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from reportqa.years import FY_RE
 
 # The metrics the gate compares with the baseline (per split). Latency is never gated.
 GATED = ("hit@5", "mrr", "key_fact_accuracy", "citation_support", "year_accuracy", "refusal_recall",
-         "adversarial_safe_rate", "mq_part_accuracy")
+         "adversarial_safe_rate", "mq_part_accuracy", "trend_accuracy")
 TOP_K = 5
 
 
@@ -64,6 +66,7 @@ class ItemScore:
     parts: tuple[PartScore, ...] = ()
     reasons: tuple[str, ...] = field(default_factory=tuple)
     contract_ok: bool | None = None  # answered or partial: the text keeps verify_answer's citation contract
+    trend_ok: bool | None = None  # a trend item: every year's figure right and cited, none filled in
 
     @property
     def failed(self) -> bool:
@@ -178,6 +181,12 @@ def score_item(item: Item, run: ItemRun) -> ItemScore:
                 reasons.append(rr)
         partial_ok, partial_support_ok, more = _score_partial(item, ans)
         reasons.extend(more)
+    trend_ok = None
+    if item.type == "trend":
+        from reportqa.evaluation.trend_score import score_trend
+
+        trend_ok, why = score_trend(item, ans.text, ans.citations)
+        reasons.extend(why)
     contract_ok = None
     if ans.status in ("answered", "partial"):
         from reportqa.answer.verify import verify_answer
@@ -188,7 +197,8 @@ def score_item(item: Item, run: ItemRun) -> ItemScore:
             reasons.append("citation contract: " + v.reason())
     return ItemScore(**base, retrieval=retrieval, facts_ok=facts_ok, facts_fraction=facts_fraction,
                      support_ok=support_ok, year_ok=year_ok, partial_ok=partial_ok,
-                     partial_support_ok=partial_support_ok, reasons=tuple(reasons), contract_ok=contract_ok)
+                     partial_support_ok=partial_support_ok, reasons=tuple(reasons), contract_ok=contract_ok,
+                     trend_ok=trend_ok)
 
 
 def _score_partial(item: Item, ans: AnswerRun) -> tuple[bool, bool | None, list[str]]:
@@ -264,6 +274,7 @@ def aggregate(scores: Sequence[ItemScore]) -> dict[str, dict[str, Any]]:
     out["mq_answerable_accuracy"] = _rate(p.ok for p in parts if p.expect == "answered")
     out["mq_not_covered_accuracy"] = _rate(p.ok for p in parts if p.expect != "answered")
     out["mq_citation_support"] = _rate(p.support_ok for p in parts)
+    out["trend_accuracy"] = _rate(s.trend_ok for s in ordinary)
     latencies = [s.latency for s in scores]
     out["latency_p50"] = _metric(m.percentile(latencies, 50), len(latencies))
     out["latency_p95"] = _metric(m.percentile(latencies, 95), len(latencies))
