@@ -9,7 +9,7 @@ too); a sentence that states figures without citing anything fails.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -136,14 +136,30 @@ def evidence(p: Passage) -> str:
 
 
 def verify_text(text: str, passages: Sequence[Passage]) -> Verification:
+    """The contract for a model's draft, whose [n] are 1-based positions in `passages`: markers outside
+    them are dropped and counted; every figure must be in a passage its sentence cites."""
     cleaned, dropped = clean_markers(text, len(passages))
+    return _check(cleaned, dropped, lambda n: evidence(passages[n - 1]), skip_questions=False)
+
+
+def _check(
+    cleaned: str, dropped: int, evidence_of: Callable[[int], str | None], skip_questions: bool
+) -> Verification:
+    """Every sentence of `cleaned`: its markers must each have evidence (`evidence_of(n)` is None for a
+    marker that cites nothing), and every figure it states must be in that evidence."""
     sentences = cited_sentences(cleaned)
     used: set[int] = set()
     unsupported: list[tuple[str, tuple[str, ...]]] = []
     uncited: list[str] = []
     for s in sentences:
-        check = s.text
-        figures = numbers_in(check)
+        if skip_questions and s.text.rstrip().endswith("?"):
+            continue  # a question restated ("The reports don't say: who paid in 2021-22?") asserts nothing
+        figures = numbers_in(s.text)
+        found = {m: evidence_of(m) for m in s.markers}
+        dangling = [m for m, ev in found.items() if ev is None]
+        if dangling:
+            unsupported.append((s.text, tuple(f"[{m}] cites nothing" for m in dangling)))
+            continue
         if not s.markers:
             uncited.append(s.text)
             if figures:
@@ -151,8 +167,7 @@ def verify_text(text: str, passages: Sequence[Passage]) -> Verification:
             continue
         used.update(s.markers)
         if figures:
-            ev = "\n".join(evidence(passages[n - 1]) for n in s.markers)
-            missing = unsupported_numbers(check, ev)
+            missing = unsupported_numbers(s.text, "\n".join(ev for ev in found.values() if ev is not None))
             if missing:
                 unsupported.append((s.text, tuple(sorted(missing))))
     return Verification(
@@ -271,36 +286,10 @@ def verify_answer(text: str, citations: Sequence[Cited]) -> Verification:
     eval's grader.
     """
     by_marker = {c.marker: c for c in citations}
-    cleaned, dropped = clean_markers(text, 10**6)  # normalise "[1, 2]" to "[1][2]"; judge each below
-    sentences = cited_sentences(cleaned)
-    used: set[int] = set()
-    unsupported: list[tuple[str, tuple[str, ...]]] = []
-    uncited: list[str] = []
-    for s in sentences:
-        if s.text.rstrip().endswith("?"):
-            continue  # a question restated ("The reports don't say: who paid in 2021-22?") asserts nothing
-        figures = numbers_in(s.text)
-        marks = [m for m in s.markers if m in by_marker]
-        if len(marks) != len(s.markers):
-            unsupported.append(
-                (s.text, tuple(f"[{m}] cites nothing" for m in s.markers if m not in by_marker))
-            )
-            continue
-        if not marks:
-            uncited.append(s.text)
-            if figures:
-                unsupported.append((s.text, tuple(sorted(figures))))
-            continue
-        used.update(marks)
-        if figures:
-            missing = unsupported_numbers(s.text, "\n".join(citation_evidence(by_marker[m]) for m in marks))
-            if missing:
-                unsupported.append((s.text, tuple(sorted(missing))))
-    return Verification(
-        text=cleaned.strip(),
-        used_markers=tuple(sorted(used)),
-        dropped_markers=dropped,
-        unsupported=tuple(unsupported),
-        uncited_sentences=tuple(uncited),
-        sentences=tuple(sentences),
-    )
+    cleaned, dropped = clean_markers(text, 10**6)  # normalise "[1, 2]" to "[1][2]"; judge each marker below
+
+    def evidence_of(n: int) -> str | None:
+        c = by_marker.get(n)
+        return None if c is None else citation_evidence(c)
+
+    return _check(cleaned, dropped, evidence_of, skip_questions=True)

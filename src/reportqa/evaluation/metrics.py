@@ -13,7 +13,9 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeAlias
+
+from reportqa.answer.verify import Cited
 
 # -- retrieval -----------------------------------------------------------------------------------
 
@@ -155,24 +157,8 @@ def facts_satisfied(groups: Sequence[Sequence[str]], text: str) -> bool:
 # -- citation support --------------------------------------------------------------------------------
 
 
-class CitationLike(Protocol):
-    @property
-    def marker(self) -> int: ...
-
-    @property
-    def title(self) -> str: ...
-
-    @property
-    def year(self) -> str: ...
-
-    @property
-    def section(self) -> str: ...
-
-    @property
-    def quote(self) -> str: ...
-
-    @property
-    def passage(self) -> str: ...
+# what the grader reads of a citation: the product's own contract type
+CitationLike: TypeAlias = Cited
 
 
 @dataclass(frozen=True)
