@@ -261,6 +261,19 @@ def cmd_chat(args: argparse.Namespace, config: Config) -> int:
         history += [{"role": "user", "content": q}, {"role": "assistant", "content": ans.text}]
 
 
+def cmd_trend(args: argparse.Namespace, config: Config) -> int:
+    from reportqa.service import Assistant
+    from reportqa.trend import render_trend
+
+    a = Assistant.open(config)
+    t = a.trend(args.measure, args.year or None)
+    if args.json:
+        print(json.dumps(t.model_dump(mode="json"), indent=2, ensure_ascii=False))
+    else:
+        print(render_trend(t))
+    return 0
+
+
 # -- parser ---------------------------------------------------------------------------------------
 
 
@@ -321,6 +334,14 @@ def build_parser() -> argparse.ArgumentParser:
         s.add_argument("--backend", choices=["extractive", "llm"])
         s.add_argument("--debug", action="store_true", help="show status, rewritten question, filters")
         s.set_defaults(func=func)
+
+    s = sub.add_parser(
+        "trend", help="one measure traced through every annual report, changed definitions flagged"
+    )
+    s.add_argument("measure", help='what to trace, e.g. "officer numbers"')
+    s.add_argument("--year", action="append", help="only this report year (repeat for several)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_trend)
 
     for mod in FEATURES:
         try:

@@ -380,7 +380,7 @@ def _before(text: str, lex: Lexicon) -> list[str]:
         if words[i].lower() in _PLACE_PREPOSITIONS and trim(words[:i]):
             words = trim(words[:i])
             break
-    return words[-lex.max_words :]
+    return trim(words[-lex.max_words :])
 
 
 def _qualifier(before: str, lex: Lexicon) -> str:

@@ -356,6 +356,35 @@ def trend_text(t: Trend) -> str:
     return "\n".join(lines)
 
 
+def render_trend(t: Trend) -> str:
+    """The trend as a terminal table, its flags and its sources."""
+    head = ("year", "figure", "what it counts", "period", "basis")
+    table = [head]
+    for r in t.rows:
+        if r.figure is None:
+            table.append((r.year, "no figure in this report", "", "", ""))
+        else:
+            shown = f"{r.qualifier} {r.figure}".strip()
+            table.append((r.year, shown, r.counts, r.period, r.basis.replace("_", " ")))
+    widths = [min(34, max(len(row[i]) for row in table)) for i in range(len(head))]
+    lines = [f"{t.measure}: {len(t.with_figures)} of {len(t.rows)} annual reports give a figure"]
+    for row in table:
+        lines.append("  ".join(cell[:34].ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    flagged = [r for r in t.rows if not r.comparable]
+    if flagged:
+        lines.append("\nNot comparable with the year before:")
+        lines += [f"  {r.year}: {r.reason}" for r in flagged]
+    lines.append("\nSources:")
+    for r in t.rows:
+        c = r.citation or r.closest
+        if c is not None:
+            what = "" if r.citation is not None else " (no figure; the closest passage)"
+            quote = " ".join(c.quote.split())
+            quote = quote if len(quote) <= 160 else quote[:157] + "..."
+            lines.append(f'  [{c.marker}] {c.title} ({c.year}), {c.section}{what}: "{quote}"')
+    return "\n".join(lines)
+
+
 def citations(t: Trend) -> tuple[Citation, ...]:
     out = [r.citation or r.closest for r in t.rows]
     return tuple(c for c in out if c is not None)
@@ -398,9 +427,11 @@ def trend_answer(
 
 
 def _hits(assistant: Assistant, t: Trend) -> tuple[Hit, ...]:
-    """The passages the trend read its figures from, in year order, as ranked hits."""
+    """The passages the trend read: those its figures come from (best first), then the closest passages of
+    the reports that give none, as ranked hits."""
     out: list[Hit] = []
-    for r in t.rows:
+    figures = sorted(t.with_figures, key=lambda r: -(r.score or 0.0))
+    for r in [*figures, *(r for r in t.rows if r.figure is None)]:
         c = r.citation or r.closest
         if c is None:
             continue
