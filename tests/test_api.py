@@ -125,8 +125,8 @@ def test_ask_returns_an_answer_with_citations_in_the_documented_shape(server: Se
         assert r.status_code == 200, r.text
         body = r.json()
         assert set(body) == {"status", "text", "citations", "related", "missing", "rewritten_question",
-                             "notice"}
-        assert body["related"] == [] and body["missing"] == ""
+                             "trend", "notice"}
+        assert body["related"] == [] and body["missing"] == "" and body["trend"] is None
         assert body["status"] == "answered"
         assert "50,000" in body["text"] and "[1]" in body["text"]
         assert "out of date" in body["notice"]

@@ -257,3 +257,40 @@ def test_trend_grader(assistant: Any) -> None:
     assert not ok and any("2023-24" in w for w in why)  # a figure the item does not expect: filled in
     ok, why = score_trend(Item(), "no table here", ans.citations)
     assert not ok
+
+
+# -- where it appears: the API's answer and the CLI ---------------------------------------------------------
+
+
+def test_api_answer_has_the_trend(assistant: Any) -> None:
+    from reportqa.web.api import answer_json
+
+    ans = assistant.ask("How has the number of custody visits by ICVs changed over the years?")
+    body = answer_json(ans, assistant, "http://127.0.0.1:1")
+    trend = body["trend"]
+    assert trend is not None and [r["year"] for r in trend["rows"]] == YEARS
+    by_year = {r["year"]: r for r in trend["rows"]}
+    assert by_year["2014-15"]["figure"] is None and by_year["2014-15"]["marker"] is None
+    assert by_year["2023-24"]["figure"] == "508" and by_year["2023-24"]["value"] == 508.0
+    markers = {c["marker"] for c in body["citations"]}
+    assert all(r["marker"] in markers for r in trend["rows"] if r["figure"] is not None)
+    plain = answer_json(assistant.ask("How many custody visits did ICVs make in 2023-24?"), assistant, "x")
+    assert plain["trend"] is None
+
+
+def test_cli_trend(index_config: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from reportqa.cli import main
+
+    idx = str(index_config.index_dir)
+    assert main(["--index", idx, "trend", "Volunteer Police Cadets", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [r["figure"] for r in data["rows"]] == [None, "5036", None, None]
+    assert main(["--index", idx, "trend", "body worn video cameras"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "20,000" in out and "22,000" in out and "Not comparable" in out and "no figure in this report" in out
+    )
+    assert main(["--index", idx, "trend", "custody visits", "--year", "2019-20"]) == 2
+    assert "no annual report for 2019-20" in capsys.readouterr().err

@@ -22,10 +22,11 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reportqa.answer.features import named_things, names_found
 from reportqa.answer.verify import citation_span, verify_answer
+from reportqa.errors import InputError
 from reportqa.figures import (
     Figure,
     Reading,
@@ -252,6 +253,9 @@ def _flag(rows: list[TrendRow]) -> list[TrendRow]:
 def trend(assistant: Assistant, measure: str, years: Sequence[str] | None = None) -> Trend:
     """`measure` traced through every annual report (or those of `years`), oldest first."""
     lex = lexicon()
+    if years and not annual_reports(assistant.reports, years):
+        covered = ", ".join(r.year for r in annual_reports(assistant.reports))
+        raise InputError(f"no annual report for {', '.join(years)}", f"the annual reports cover {covered}")
     rows: list[TrendRow] = []
     marker = 1
     for report in annual_reports(assistant.reports, years):
@@ -383,6 +387,32 @@ def render_trend(t: Trend) -> str:
             quote = quote if len(quote) <= 160 else quote[:157] + "..."
             lines.append(f'  [{c.marker}] {c.title} ({c.year}), {c.section}{what}: "{quote}"')
     return "\n".join(lines)
+
+
+def trend_json(t: Trend | None) -> dict[str, Any] | None:
+    """The trend for the public API: every row with its figure (or null), what it counts, its period and
+    basis, the marker of its citation in the answer, and whether it is comparable with the row before."""
+    if t is None:
+        return None
+    rows = []
+    for r in t.rows:
+        rows.append(
+            {
+                "year": r.year,
+                "figure": r.figure,
+                "qualifier": r.qualifier,
+                "value": r.value,
+                "unit": r.unit,
+                "counts": r.counts,
+                "period": r.period,
+                "period_kind": r.period_kind,
+                "basis": r.basis,
+                "marker": r.citation.marker if r.citation is not None else None,
+                "comparable": r.comparable,
+                "reason": r.reason,
+            }
+        )
+    return {"measure": t.measure, "rows": rows}
 
 
 def citations(t: Trend) -> tuple[Citation, ...]:

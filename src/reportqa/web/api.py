@@ -137,8 +137,11 @@ def answer_json(answer: Answer, assistant: Assistant, base_url: str) -> dict[str
         citations.append(item)
     related = [{"marker": c.marker, "title": c.title, "year": c.year, "section": c.section, "quote": c.quote}
                for c in answer.related]
+    from reportqa.trend import trend_json
+
     return {"status": answer.status, "text": answer.text, "citations": citations, "related": related,
-            "missing": answer.missing, "rewritten_question": answer.rewritten_question, "notice": NOTICE}
+            "missing": answer.missing, "rewritten_question": answer.rewritten_question,
+            "trend": trend_json(answer.trend), "notice": NOTICE}
 
 
 def source_page(assistant: Assistant, passage_id: str, start: int | None, end: int | None) -> str:
