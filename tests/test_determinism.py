@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from pathlib import Path
 
@@ -93,12 +94,12 @@ def test_dense_ties_are_ranked_by_passage_id() -> None:
 
     ids = [f"r-{i:02d}" for i in range(12)]
 
-    class Store:  # every passage at one similarity, give or take float noise, in reverse id order
-        def query(self, q):  # type: ignore[no-untyped-def]
+    class Collection:  # every passage at one similarity, give or take float noise, in reverse id order
+        def query(self, **kwargs):  # type: ignore[no-untyped-def]
             order = sorted(ids, reverse=True)
-            return SimpleNamespace(ids=order, similarities=[0.5 + i * 1e-9 for i in range(len(order))])
+            return {"ids": [order], "distances": [[-math.log(0.5 + i * 1e-9) for i in range(len(order))]]}
 
-    index = SimpleNamespace(store=Store(), by_id=dict.fromkeys(ids))
+    index = SimpleNamespace(collection=Collection(), by_id=dict.fromkeys(ids))
     query_embedder = SimpleNamespace(embed_query=lambda text: [0.0] * Embedder.dims)
     retriever = Retriever(index, query_embedder, Config().retrieval)  # type: ignore[arg-type]
     assert [pid for pid, _ in retriever.dense("anything", Filters(), 10)] == ids[:10]

@@ -112,8 +112,10 @@ def offline_environment() -> None:
     if "TIKTOKEN_CACHE_DIR" not in os.environ:
         import importlib.util
 
-        spec = importlib.util.find_spec("llama_index.core")
-        if spec and spec.submodule_search_locations:
-            cache = Path(next(iter(spec.submodule_search_locations))) / "_static" / "tiktoken_cache"
+        # found from the namespace package's paths: find_spec("llama_index.core") would import llama_index
+        spec = importlib.util.find_spec("llama_index")
+        for root in (spec.submodule_search_locations or ()) if spec else ():
+            cache = Path(root) / "core" / "_static" / "tiktoken_cache"
             if cache.is_dir():
                 os.environ["TIKTOKEN_CACHE_DIR"] = str(cache)
+                break

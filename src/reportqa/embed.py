@@ -7,7 +7,7 @@ import logging
 import os
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from reportqa.config import MODEL_MAX_TOKENS, MODEL_NAME, offline_environment
 from reportqa.errors import ReportQAError
@@ -73,6 +73,23 @@ def _cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+class QueryEncoder(Protocol):
+    """What the query path needs of an encoder: this torch Embedder, or onnx_embed.OnnxEmbedder."""
+
+    dims: int
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> list[float]: ...
+
+
+# The ONNX graph the query path runs (reportqa.onnx_embed): token ids, attention mask and token types in,
+# unit vectors out, traced from this model's own forward pass by torch's TorchScript-based exporter.
+ONNX_OPSET = 17
+ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+ONNX_OUTPUT = "embedding"
+
+
 class Embedder:
     max_tokens = MODEL_MAX_TOKENS
     dims = 384
@@ -135,3 +152,58 @@ class Embedder:
     @lru_cache(maxsize=512)  # noqa: B019 - one embedder per assistant; the cache is the point
     def _query_vector(self, text: str) -> tuple[float, ...]:
         return tuple(float(x) for x in self.embed([text])[0])
+
+    @cached_property
+    def onnx_model(self) -> bytes:
+        """This model as a serialised ONNX graph (see ONNX_INPUTS, ONNX_OUTPUT): what `embed` computes for one
+        text, Transformer -> mean pooling over the attention mask -> L2 normalisation, traced once.
+
+        torch 2.13's default exporter (dynamo) needs onnxscript; the TorchScript one used here needs only the
+        `onnx` package, and only to merge onnxscript functions into the graph. This graph has none, so
+        without `onnx` that step is skipped. onnx_embed.install checks the result against `embed` before
+        any query uses it.
+        """
+        import tempfile
+        import warnings
+        from contextlib import ExitStack
+        from unittest import mock
+
+        import torch
+
+        model = self.model
+
+        class Graph(torch.nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.model = model
+
+            def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+                features = {"input_ids": input_ids, "attention_mask": attention_mask,
+                            "token_type_ids": token_type_ids, "modality": "text"}
+                out = self.model(features)["sentence_embedding"]
+                return torch.nn.functional.normalize(out, p=2, dim=1)  # as in _forward
+
+        prepare = getattr(model, "preprocess", None) or model.tokenize
+        sample = prepare(["The London Victim and Witness Service supported nearly 50,000 people."])
+        args = tuple(sample[name] for name in ONNX_INPUTS)
+        axes = {name: {0: "batch", 1: "tokens"} for name in ONNX_INPUTS}
+        with ExitStack() as stack:
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="reportqa-onnx-"))
+            out = Path(tmp) / "model.onnx"
+            try:
+                import onnx  # noqa: F401 - only whether it is installed matters
+            except ImportError:
+                from torch.onnx._internal.torchscript_exporter import onnx_proto_utils
+
+                stack.enter_context(mock.patch.object(
+                    onnx_proto_utils, "_add_onnxscript_fn", lambda proto, custom_opsets: proto))
+            stack.enter_context(warnings.catch_warnings())
+            # the exporter's deprecation notice, and tracer notes on the Python branches the trace fixes
+            # (the SDPA causal flag, the pooling's mask check): both are checked by the comparison after
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                Graph().eval(), args, str(out), dynamo=False, opset_version=ONNX_OPSET,
+                input_names=list(ONNX_INPUTS), output_names=[ONNX_OUTPUT],
+                dynamic_axes={**axes, ONNX_OUTPUT: {0: "batch"}},
+            )
+            return out.read_bytes()

@@ -7,6 +7,7 @@ Layout under `index_dir`:
         passages.jsonl      every passage with its metadata, sentences and offsets
         bm25/               the keyword index (bm25s), over the same tokens the queries use
         chroma/             the persistent Chroma collection (unless a Chroma server is configured)
+    models/<fingerprint>/   the embedding model exported to ONNX for the query path (onnx_embed.py)
 """
 
 from __future__ import annotations
@@ -196,6 +197,7 @@ def ingest(
         if old_fp == fp:
             n = json.loads((current / "manifest.json").read_text(encoding="utf-8"))["passages"]
             say("index is up to date: nothing to embed")
+            _ensure_query_graph(config, fp["model"], embedder, say)  # an index built before graphs existed
             return IngestResult(
                 "unchanged", n, 0, 0, current, "fingerprint unchanged", time.perf_counter() - t0
             )
@@ -239,6 +241,8 @@ def ingest(
     sent_vectors = (keys, old_sent)
     if _fail_after_embedding:  # used by the crash test: the process dies here
         raise ReportQAError("ingest interrupted (test hook)")
+    # before the swap, so the first query on the new build finds the graph of its model
+    _ensure_query_graph(config, fp["model"], embedder, say)
 
     layout.builds.mkdir(parents=True, exist_ok=True)
     build = layout.builds / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
@@ -254,11 +258,24 @@ def ingest(
         raise
     layout.swap(build)
     _cleanup(config, layout, keep={build.name, current.name if current else ""})
+    from reportqa.onnx_embed import prune
+
+    prune(config.index_dir, keep={fp["model"], old_fp.get("model", fp["model"])})
     say(f"index ready: {build}")
     return IngestResult(
         "built", len(passages), len(todo), len(reuse), build, reason, time.perf_counter() - t0,
         [r.id for r in corpus.reports],
     )
+
+
+def _ensure_query_graph(config: Config, fingerprint: str, embedder: Embedder | None, say: Progress) -> None:
+    """The model exported to ONNX next to the index, for the query path (onnx_embed), unless it is there."""
+    from reportqa import onnx_embed
+
+    if onnx_embed.has_graph(config.index_dir, fingerprint):
+        return
+    say("exporting the embedding model to ONNX, for fast query start-up")
+    onnx_embed.install(config.index_dir, fingerprint, embedder or Embedder(config.embed_batch_size))
 
 
 def _old_keyed_vectors(build: Path, npy: str, keys_json: str) -> dict[str, Any]:
@@ -382,19 +399,29 @@ class OpenIndex:
 
         return bm25s.BM25.load(str(self.build / "bm25"), show_progress=False, verbosity=0)
 
-    @cached_property
-    def store(self) -> Any:
-        from llama_index.vector_stores.chroma import ChromaVectorStore
+    @property
+    def model_fingerprint(self) -> str:
+        """The fingerprint of the model the stored vectors came from (embed.model_fingerprint at ingest)."""
+        return str(self.manifest["fingerprint"]["model"])
 
+    @cached_property
+    def collection(self) -> Any:
+        """The Chroma collection, queried directly (retrieve.Retriever.dense): llama-index is for writing."""
         client = chroma_client(self.config, self.build)
         try:
-            col = client.get_collection(self.manifest["collection"], embedding_function=None)
+            return client.get_collection(self.manifest["collection"], embedding_function=None)
         except Exception as exc:
             raise IndexMissing(
                 f"the Chroma collection {self.manifest['collection']} is missing",
                 "run `reportqa ingest` again",
             ) from exc
-        return ChromaVectorStore(chroma_collection=col)
+
+    @cached_property
+    def store(self) -> Any:
+        """The collection as llama-index's vector store (imports llama-index: not on the query path)."""
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        return ChromaVectorStore(chroma_collection=self.collection)
 
 
 class SentenceVectors:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from reportqa.config import RetrievalConfig
-from reportqa.embed import Embedder
+from reportqa.embed import QueryEncoder
 from reportqa.index import OpenIndex
 from reportqa.text import content_words, numbers_in, tokenize
 from reportqa.types import Filters, Hit, Passage
@@ -30,19 +30,20 @@ def matches(p: Passage, f: Filters) -> bool:
     return not (f.report_id and p.report_id != f.report_id)
 
 
-def chroma_where(f: Filters) -> Any:
-    from llama_index.core.vector_stores.types import FilterOperator, MetadataFilter, MetadataFilters
-
-    conds: list[MetadataFilter | MetadataFilters] = []
+def chroma_where(f: Filters) -> dict[str, Any] | None:
+    """The filters as a Chroma `where` clause (what llama-index's ChromaVectorStore made of them before)."""
+    conds: list[dict[str, Any]] = []
     if f.years:
-        conds.append(MetadataFilter(key="year", value=list(f.years), operator=FilterOperator.IN))
+        conds.append({"year": {"$in": list(f.years)}})
     if f.plan:
-        conds.append(MetadataFilter(key="plan", value=f.plan, operator=FilterOperator.EQ))
+        conds.append({"plan": {"$eq": f.plan}})
     if f.priority:
-        conds.append(MetadataFilter(key="priority", value=f.priority, operator=FilterOperator.EQ))
+        conds.append({"priority": {"$eq": f.priority}})
     if f.report_id:
-        conds.append(MetadataFilter(key="report_id", value=f.report_id, operator=FilterOperator.EQ))
-    return MetadataFilters(filters=conds) if conds else None
+        conds.append({"report_id": {"$eq": f.report_id}})
+    if not conds:
+        return None
+    return conds[0] if len(conds) == 1 else {"$and": conds}
 
 
 class Reranker(Protocol):
@@ -120,7 +121,11 @@ def _ranked(hits: list[Hit]) -> list[Hit]:
 
 class Retriever:
     def __init__(
-        self, index: OpenIndex, embedder: Embedder, config: RetrievalConfig, reranker: Reranker | None = None
+        self,
+        index: OpenIndex,
+        embedder: QueryEncoder,
+        config: RetrievalConfig,
+        reranker: Reranker | None = None,
     ) -> None:
         self.index = index
         self.embedder = embedder
@@ -146,16 +151,18 @@ class Retriever:
         return [(pid, s) for s, pid in ranked[:n]]
 
     def dense(self, query: str, f: Filters, n: int) -> list[tuple[str, float]]:
-        from llama_index.core.vector_stores.types import VectorStoreQuery
-
         vec = self.embedder.embed_query(query)
         # A few beyond n, so a tie at the cut is settled below rather than by the store's order.
-        q = VectorStoreQuery(query_embedding=vec, similarity_top_k=n + DENSE_SLACK, filters=chroma_where(f))
-        res = self.index.store.query(q)
+        res = self.index.collection.query(
+            query_embeddings=[vec], n_results=n + DENSE_SLACK, where=chroma_where(f), include=["distances"]
+        )
+        ids = (res.get("ids") or [[]])[0]
+        distances = (res.get("distances") or [[]])[0]
         out = []
-        for pid, sim in zip(res.ids or [], res.similarities or [], strict=False):
+        for pid, distance in zip(ids, distances, strict=False):
             if pid in self.index.by_id:
-                out.append((pid, round(float(sim), DENSE_DIGITS)))
+                # the similarity llama-index's ChromaVectorStore gave for a cosine distance, as before
+                out.append((pid, round(math.exp(-float(distance)), DENSE_DIGITS)))
         # Chroma orders equal and float-noise-close distances by its graph walk; rank them by id instead.
         out.sort(key=lambda x: (-x[1], x[0]))
         return out[:n]

@@ -87,11 +87,15 @@ def pin_inference_threads(n: int = 1) -> None:
 
     Scores then do not depend on the machine's core count (float sums keep one order), and one-query
     embeddings stay fast when other processes share the CPU: with torch's default of one thread per
-    core, a busy 2-core machine spends ~0.5 s per query spinning instead of ~0.02 s.
+    core, a busy 2-core machine spends ~0.5 s per query spinning instead of ~0.02 s. Queries are encoded by
+    onnxruntime on one thread (onnx_embed) and Embedder.embed pins torch itself, so torch is not imported
+    for this: only set if something already loaded it.
     """
-    import torch
+    import sys
 
-    torch.set_num_threads(n)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(n)
 
 
 def evaluate(assistant: Assistant, items: Sequence[Item], backend: str | None = None,

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from ragas.metrics.base import SingleTurnMetric
     from ragas.run_config import RunConfig
 
-    from reportqa.embed import Embedder
+    from reportqa.embed import QueryEncoder
 
 log = logging.getLogger(__name__)
 
@@ -165,10 +165,10 @@ def _partial_similarity_metric() -> SingleTurnMetric:
 
 
 class _LocalEmbedding:
-    """Adapter from the project's Embedder to ragas's modern embedding interface (built lazily)."""
+    """Adapter from the project's query encoder to ragas's modern embedding interface (built lazily)."""
 
     @staticmethod
-    def build(embedder: Embedder) -> BaseRagasEmbedding:
+    def build(embedder: QueryEncoder) -> BaseRagasEmbedding:
         from ragas.embeddings.base import BaseRagasEmbedding
 
         class LocalEmbedding(BaseRagasEmbedding):
@@ -218,7 +218,7 @@ async def _no_llm_scores(samples: Sequence[Sample]) -> dict[str, dict[str, float
     return out
 
 
-async def _judged_scores(samples: Sequence[Sample], judge: JudgeConfig, embedder: Embedder | None,
+async def _judged_scores(samples: Sequence[Sample], judge: JudgeConfig, embedder: QueryEncoder | None,
                          errors: dict[str, int]) -> dict[str, dict[str, float]]:
     from openai import AsyncOpenAI
     from ragas.llms.base import llm_factory
@@ -280,7 +280,7 @@ def _summary(
 
 
 def run_ragas(
-    samples: Sequence[Sample], judge: JudgeConfig | None = None, embedder: Embedder | None = None
+    samples: Sequence[Sample], judge: JudgeConfig | None = None, embedder: QueryEncoder | None = None
 ) -> RagasResult:
     """Score the samples; deterministic unless a judge is configured (and the judge is never gated)."""
     os.environ["RAGAS_DO_NOT_TRACK"] = "true"  # forced, not defaulted: eval never reports usage
