@@ -23,7 +23,7 @@ def __getattr__(name: str) -> Any:
     if name == "app":
         from reportqa.web.api import create_app
 
-        application = create_app(Config())
+        application = create_app(Config(), warm=True)
         globals()["app"] = application
         return application
     raise AttributeError(name)

@@ -397,3 +397,47 @@ def test_workspace_login_guards_the_workspace_not_the_public_api(
         assert c.post("/api/v1/ask", json={"question": "What is the Lighthouse?"}).status_code == 200
         assert c.post("/login", data={"username": "officer", "password": "pw-123"}).status_code == 200
         assert c.get("/config").status_code == 200
+
+
+def test_a_warming_server_is_not_healthy_until_the_assistant_is_loaded(tmp_path: Path) -> None:
+    """`reportqa serve` loads the model and indexes before /healthz says ok; a failed load is tried again."""
+    import threading
+
+    from fastapi.testclient import TestClient
+
+    from reportqa.web.api import create_app
+
+    release = threading.Event()
+    calls: list[str] = []
+
+    class Slow:
+        reports: list[object] = []
+
+        def warm(self) -> None:
+            calls.append("warm")
+            if len(calls) == 1:
+                raise RuntimeError("no index yet")
+            assert release.wait(30)
+
+    cfg = Config(index_dir=tmp_path / "index")
+    cfg = cfg.model_copy(update={"api": cfg.api.model_copy(update={"feedback_db": tmp_path / "f.db"})})
+    app = create_app(cfg, assistant=Slow(), ui=False, warm=True)  # type: ignore[arg-type]
+
+    def health() -> httpx.Response:
+        deadline = time.monotonic() + 30
+        while True:  # the thread of the previous warm-up may still be ending
+            r = c.get("/healthz")
+            if r.status_code == 200 or len(calls) >= 2 or time.monotonic() > deadline:
+                return r
+            time.sleep(0.05)
+
+    with TestClient(app) as c:
+        r = health()  # the first warm-up failed; this health check started a second one, which waits
+        assert r.status_code == 503 and r.json()["status"] == "starting" and calls == ["warm", "warm"]
+        assert c.get("/healthz").status_code == 503
+        release.set()
+        deadline = time.monotonic() + 30
+        while c.get("/healthz").status_code != 200:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert c.get("/healthz").json()["status"] == "ok" and calls == ["warm", "warm"]

@@ -34,7 +34,7 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
 
     from reportqa.web.api import create_app
 
-    app = create_app(config, ui=not args.no_ui)
+    app = create_app(config, ui=not args.no_ui, warm=True)
     local = args.host in ("127.0.0.1", "localhost", "::1")
     if not args.no_ui and config.api.workspace_auth is None and not local:
         print(f"warning: the officer workspace is open to anyone who can reach {args.host}; set "

@@ -168,8 +168,15 @@ def source_page(assistant: Assistant, passage_id: str, start: int | None, end: i
     )
 
 
-def create_app(config: Config | None = None, assistant: Assistant | None = None, ui: bool = True) -> FastAPI:
-    """The server: the JSON API and widget, and (with ui=True) the Gradio workspace at `/`."""
+def create_app(config: Config | None = None, assistant: Assistant | None = None, ui: bool = True,
+               warm: bool = False) -> FastAPI:
+    """The server: the JSON API and widget, and (with ui=True) the Gradio workspace at `/`.
+
+    With warm=True (`reportqa serve`, app_from_env, app.py) the assistant opens and loads its model and
+    indexes in the background from the start, and /healthz answers 503 {"status": "starting"} until it has:
+    a server reported ready answers its first question as fast as its tenth. A warm-up that fails (no index
+    yet) is tried again on the next /healthz.
+    """
     offline_environment()
     config = config or Config()
     origins = allowed_origins(config)
@@ -187,6 +194,25 @@ def create_app(config: Config | None = None, assistant: Assistant | None = None,
 
                 current = state["assistant"] = Assistant.open(config)
             return current
+
+    ready = threading.Event()
+    warming = threading.Lock()
+
+    def warm_up() -> None:
+        try:
+            get_assistant().warm()
+            ready.set()
+        except Exception as exc:  # the health check reports it and tries again; questions still get 503s
+            log.warning("the assistant could not be loaded: %s", exc)
+        finally:
+            warming.release()
+
+    def start_warming() -> None:
+        if not ready.is_set() and warming.acquire(blocking=False):  # one warm-up at a time
+            threading.Thread(target=warm_up, name="reportqa-warm", daemon=True).start()
+
+    if warm:
+        start_warming()
 
     app.state.get_assistant = get_assistant
     app.state.feedback = store
@@ -225,6 +251,10 @@ def create_app(config: Config | None = None, assistant: Assistant | None = None,
     # -- routes --------------------------------------------------------------------------------------
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
+        if warm and not ready.is_set():
+            start_warming()
+            return JSONResponse({"status": "starting", "public_enabled": config.api.public_enabled},
+                                status_code=503, headers=SECURITY_HEADERS)
         return JSONResponse({"status": "ok", "public_enabled": config.api.public_enabled},
                             headers=SECURITY_HEADERS)
 
@@ -363,5 +393,5 @@ def _first_problem(errors: Any) -> str:
 
 def app_from_env() -> FastAPI:
     """For `uvicorn reportqa.web.api:app_from_env --factory`: settings from REPORTQA_... variables."""
-    return create_app(Config())
+    return create_app(Config(), warm=True)
 
