@@ -494,3 +494,56 @@ def test_widget_text_contrast_meets_wcag_aa(page: Any, server: Server, pages: Pa
     result = page.evaluate(CONTRAST_JS, "#reportqa-widget")
     assert result["checked"] > 10  # heading, notice, messages, sources, label, buttons
     assert result["failures"] == [], result["failures"]
+
+
+# -- the Trend tab (issue 14) --------------------------------------------------------------------------
+
+
+PLOT_DRAWN_JS = """
+() => { const root = document.querySelector('#rq-trend-plot'); if (!root) return false;
+  const colours = ['rgb(59, 130, 246)', 'rgb(234, 88, 12)', '#3b82f6', '#ea580c'];
+  for (const el of root.querySelectorAll('svg path, svg line')) {
+    const stroke = el.getAttribute('stroke') || getComputedStyle(el).stroke;
+    if (colours.includes(stroke)) return true; }
+  for (const c of root.querySelectorAll('canvas')) {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    for (let i = 0; i < d.length; i += 4) {
+      const [r, g, b, a] = [d[i], d[i + 1], d[i + 2], d[i + 3]];
+      if (a > 128 && ((b > 180 && r < 140 && g > 90) || (r > 180 && g < 150 && b < 90))) return true; } }
+  return false; }
+"""
+
+
+def trace_in_workspace(page: Any, measure: str) -> None:
+    page.get_by_role("tab", name="Trend").click()
+    page.get_by_label("Measure to trace").fill(measure)
+    page.get_by_role("button", name="Trace across the reports").click()
+    page.locator("#rq-trend-status").get_by_text("annual reports give a figure").wait_for(timeout=LONG)
+    page.locator("#rq-trend-plot canvas, #rq-trend-plot svg").first.wait_for()
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_workspace_trend_tab_charts_and_flags_a_measure(page: Any, server: Server, theme: str) -> None:
+    page.goto(server.url + ("/?__theme=dark" if theme == "dark" else "/"))
+    page.get_by_label("Your question").wait_for()
+    trace_in_workspace(page, "body worn video cameras")
+    table = page.locator("#rq-trend-table").inner_text()
+    assert "20,000" in table and "22,000" in table and "no figure in this report" in table
+    assert "planned" in table and "being rolled out" in table
+    alt = page.locator("#rq-trend-alt").inner_text()
+    assert "Text alternative" in alt and "is not joined to the year before" in alt
+    sources = page.locator("#rq-trend-sources").inner_text()
+    assert "MOPAC Annual Report 2014-15" in sources and "22,000 body-worn video cameras" in sources
+    box = page.locator("#rq-trend-plot").bounding_box()
+    assert box is not None and box["height"] > 200
+    page.wait_for_function(PLOT_DRAWN_JS)  # the lines are drawn, in the series colours
+    page.locator("#rq-trend-tab").scroll_into_view_if_needed()
+    shot(page, f"workspace-trend-{theme}")
+    result = page.evaluate(CONTRAST_JS, "#rq-trend-tab")
+    assert result["checked"] > 10
+    assert result["failures"] == [], result["failures"]
+    trace_in_workspace(page, "custody visits by ICVs")  # a second trace redraws the chart
+    page.get_by_text("3 of 4 annual reports give a figure").wait_for(timeout=LONG)
+    assert "508" in page.locator("#rq-trend-table").inner_text()
+    page.wait_for_function(PLOT_DRAWN_JS)
+    shot(page, f"workspace-trend-visits-{theme}")

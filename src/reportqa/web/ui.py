@@ -38,6 +38,7 @@ CSS = """
   color: #1a1a1a; white-space: pre-wrap; font-size: 0.95rem; line-height: 1.5; }
 .rq-passage mark { background: #ffe066; color: #1a1a1a; padding: 0 0.1em; }
 .rq-meta { color: #374151; }
+.dark .rq-meta { color: #d1d5db; }
 .rq-note, .rq-draft-banner { color: #7c2d12; background: #fff7ed; border: 1px solid #c2410c;
   padding: 0.5rem 0.75rem; border-radius: 4px; }
 .rq-sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
@@ -370,6 +371,9 @@ def build_ui(config: Config, get_assistant: Callable[[], Assistant], store: Feed
                     comment = gr.Textbox(label="Comment (optional)", lines=2, elem_id="rq-comment")
                     fb_btn = gr.Button("Send feedback", elem_id="rq-send-feedback")
                 fb_status = gr.HTML("", elem_id="rq-fb-status", js_on_load=LIVE_JS)
+        from reportqa.web.trend_view import add_trend_tab
+
+        add_trend_tab(get_assistant, tax.label, {"api_visibility": "private"})
         with gr.Accordion("Mayor's Question draft", open=True, elem_id="rq-draft-section"):
             gr.HTML(f"<p class='rq-draft-banner'>{esc(DRAFT_BANNER)}</p>", js_on_load=None)
             mq_title = gr.Textbox(label="Title of the draft (optional)", elem_id="rq-mq-title",
