@@ -294,3 +294,15 @@ def test_cli_trend(index_config: Any, capsys: pytest.CaptureFixture[str]) -> Non
     )
     assert main(["--index", idx, "trend", "custody visits", "--year", "2019-20"]) == 2
     assert "no annual report for 2019-20" in capsys.readouterr().err
+
+
+def test_mq_draft_uses_the_trend_for_a_part_that_asks_how_something_changed(assistant: Any) -> None:
+    draft = assistant.draft_mq(
+        "Independent custody visiting\n\nWill the Mayor set out (a) how the number of custody visits made by "
+        "ICVs has changed over the years, and (b) what the ICV scheme is?"
+    )
+    first = draft.parts[0]
+    assert first.status == "answered"
+    for figure in ("1400", "645", "508"):
+        assert figure in first.text
+    assert "- 2014-15: no figure in this report" in first.text
