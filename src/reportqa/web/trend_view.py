@@ -241,7 +241,7 @@ def add_trend_tab(
                     value=[],
                     interactive=False,
                     wrap=True,
-                    label="Year by year",
+                    label="Figures by report",
                     elem_id="rq-trend-table",
                 )
         sources = gr.HTML("<p>Sources appear here after a trace.</p>", elem_id="rq-trend-sources")

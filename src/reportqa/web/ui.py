@@ -39,6 +39,8 @@ CSS = """
 .rq-passage mark { background: #ffe066; color: #1a1a1a; padding: 0 0.1em; }
 .rq-meta { color: #374151; }
 .dark .rq-meta { color: #d1d5db; }
+#rq-tabs [role=tab][aria-selected=true] { color: #1d4ed8; }
+.dark #rq-tabs [role=tab][aria-selected=true] { color: #93c5fd; }
 .rq-note, .rq-draft-banner { color: #7c2d12; background: #fff7ed; border: 1px solid #c2410c;
   padding: 0.5rem 0.75rem; border-radius: 4px; }
 .rq-sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
