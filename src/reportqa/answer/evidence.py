@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -69,12 +70,12 @@ class Candidate:
         return (self.hit.passage.id, self.sentence.start)
 
 
-def _prefixed(words: set[str]) -> set[str]:
+def _prefixed(words: AbstractSet[str]) -> frozenset[str]:
     """Words plus their five-letter prefixes marked with '~', so 'visitor' meets 'visit' and 'visiting'."""
-    return words | {"~" + w[:5] for w in words if len(w) >= 5 and not w[0].isdigit()}
+    return frozenset(words) | {"~" + w[:5] for w in words if len(w) >= 5 and not w[0].isdigit()}
 
 
-def _has(have: set[str], word: str) -> bool:
+def _has(have: AbstractSet[str], word: str) -> bool:
     return word in have or (len(word) >= 5 and "~" + word[:5] in have)
 
 
@@ -97,7 +98,7 @@ def weigh(question: str, stats: Stats, answer_type: AnswerType | None, years: Se
 
 
 def sentence_features(
-    q: Question, hit: Hit, position: int, sims: np.ndarray, context_words: set[str], names: float
+    q: Question, hit: Hit, position: int, sims: np.ndarray, context_words: AbstractSet[str], names: float
 ) -> dict[str, float]:
     """The features of one sentence (SENTENCE_FEATURES); `sims`: the cosines of every passage sentence."""
     sents = hit.passage.sentences

@@ -102,10 +102,13 @@ def canonical_aliases(text: str) -> tuple[str, set[str]]:
     return rx.sub(sub, src), found
 
 
-def alias_tokens(text: str) -> set[str]:
-    """Content-word tokens of `text`, with aliases folded into their group key."""
+@lru_cache(maxsize=8192)
+def alias_tokens(text: str) -> frozenset[str]:
+    """Content-word tokens of `text`, with aliases folded into their group key.
+
+    Cached: a question scores the same passages' texts many times (context, names, missing words)."""
     canon, found = canonical_aliases(text)
-    return set(tokenize(canon)) | found
+    return frozenset(tokenize(canon)) | found
 
 
 def expansions(text: str) -> list[str]:
@@ -245,6 +248,7 @@ def names_found(names: list[str], context: str) -> float:
     return found / len(names)
 
 
+@lru_cache(maxsize=8192)
 def _phrase_text(text: str) -> str:
     """Text folded for phrase matching: aliases to their group key, case and punctuation folded."""
     canon, _ = canonical_aliases(text)
