@@ -649,3 +649,24 @@ def test_cli_draft_errors(
     assert code == 2
     assert "error:" in err and message in err and "hint:" in err
     assert "Traceback" not in err and out == ""
+
+
+# -- parts labelled as tabled, and the draft as an officer exports it ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, markers",
+    [
+        (DONE_WHEN, ["(a)", "(b)", "(c)"]),
+        ("Will the Mayor tell me: i) how many officers the MPS had in 2022/23; ii) how many PCSOs it had?",
+         ["i)", "ii)"]),
+        ("Officer numbers\n1. How many officers were there in 2022/23?\n2. How many PCSOs were there?",
+         ["1.", "2."]),
+        ("Will the Mayor tell me (a) how many officers there were: i) in 2022/23 and ii) in 2023/24; "
+         "(b) what the MPS budget was?", ["(a) i)", "(a) ii)", "(b)"]),
+        ("How many visits did ICVs make in 2023-24?", [""]),
+    ],
+)
+def test_each_part_keeps_its_marker_as_tabled(text: str, markers: list[str]) -> None:
+    assert [p.marker for p in analyse(text).parts] == markers
+

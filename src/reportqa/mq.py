@@ -47,6 +47,7 @@ class MQPart(_Frozen):
     subject: str | None = None  # what is asked for, as a noun phrase ("the LVWS's annual budget")
     indirect: bool = False  # tabled as "tell me how many ... supported": reads after "The reports do not say"
     policy: bool = False  # asks for a decision or view of the Mayor's, which reports cannot give
+    marker: str = ""  # the part's marker as tabled: "(a)", "ii)", "1.", "(a) ii)"; "" when it has none
 
     def display_label(self) -> str:
         return f"({self.label})" if self.label else ""
@@ -212,6 +213,11 @@ def _find_markers(text: str) -> tuple[str, list[_Marker]]:
     if bullets and (not best[1] or bullets[0].start < best[1][0].start):
         best = ("bullet", bullets)
     return best
+
+
+def _tabled(scheme: str, text: str, marker: _Marker) -> str:
+    """The marker as the question writes it: "(a)", "ii)", "1."; "" for a bullet."""
+    return "" if scheme == "bullet" else text[marker.start : marker.end].strip()
 
 
 def _label(scheme: str, marker: _Marker, n: int) -> str:
@@ -493,6 +499,7 @@ def _split_body(label: str, body: str, stem: str | None, depth: int) -> list[_As
     if len(pieces) <= 1:
         text, verb = pieces[0] if pieces else (_tidy(body), None)
         return [_Ask(label, text, stem=stem, context=context, verb=verb)]
+    marker: str = ""  # as tabled ("(a)", "ii)", "1."); "" for an ask split off without a marker of its own
     return [_Ask(f"{label}.{i + 1}" if label else str(i + 1), p, stem=stem, context=context, verb=v)
             for i, (p, v) in enumerate(pieces)]
 
@@ -520,6 +527,7 @@ def _and_split(sentence: str) -> list[str]:
         if cut is None:
             out.append(rest)
             return out
+                    a.marker = _tabled(scheme, body, mk) if a.label == sub else ""
         out.append(rest[: cut.start()])
         rest = rest[cut.end() :]
 
@@ -649,6 +657,8 @@ def analyse(text: str, max_chars: int | None = None) -> MQAnalysis:
 def _resolve(ask: _Ask, state: _State) -> MQPart | None:
     """One ask -> a standalone part, reading and updating the programme and year in play."""
     tabled = ask.text
+                nested = f"{tabled} {a.marker}" if tabled and a.marker else ""
+                a.marker = tabled if a.label == label else nested
     core, asides = _asides(tabled)
     local_years: list[str] = []
     for c in ask.context + asides:  # statements that came with the part are context for it and what follows
@@ -755,7 +765,7 @@ def _resolve(ask: _Ask, state: _State) -> MQPart | None:
     part = MQPart(
         label=ask.label, text=_tidy(tabled), question=question,
         standalone=_cap(resolved.strip()) + "?", years=tuple(years), year_carried=carried, plan=plan,
-        topic=topic, subject=subject, policy=policy, indirect=indirect,
+        topic=topic, subject=subject, policy=policy, indirect=indirect, marker=ask.marker,
     )
     state.previous = part
     return part
@@ -787,7 +797,7 @@ def _comparison(ask: _Ask, q: str, state: _State) -> MQPart | None:
     standalone = f"{base} in {' and '.join(years)}?" if years else base + "?"
     return MQPart(
         label=ask.label, text=_tidy(ask.text), question=_cap(q) + "?", standalone=_cap(standalone),
-        years=tuple(years), plan=prev.plan, topic=prev.topic, subject=prev.subject,
+        years=tuple(years), plan=prev.plan, topic=prev.topic, subject=prev.subject, marker=ask.marker,
     )
 
 

@@ -58,10 +58,15 @@ class DraftPart(_Frozen):
     notes: tuple[str, ...] = ()
 
     def display_label(self) -> str:
+    marker: str = ""  # the part's marker as tabled: "(a)", "ii)", "1."; "" when it has none
         return f"({self.label})" if self.label else ""
 
 
 class MQDraft(_Frozen):
+    def heading_label(self) -> str:
+        """The label a draft shows the part under: its marker as tabled, else "(label)"."""
+        return self.marker or self.display_label()
+
     title: str
     question: str  # the question as received
     summary: str  # which parts are answered, which are not covered, which were not processed
@@ -155,7 +160,7 @@ def _nearby_text(related: Sequence[Citation]) -> str:
 def _compose_part(item: _Item, refs: _References, max_related: int = 2) -> DraftPart:
     part, ans = item.part, item.answer
     base: dict[str, Any] = {"label": part.label, "question": part.question, "standalone": part.standalone,
-                            "years": part.years}
+                            "years": part.years, "marker": part.marker}
     if ans is None:
         status: PartStatus = "error" if item.reason.startswith("error") else "not_processed"
         text = (f"Not answered: {item.reason.removeprefix('error: ')}." if status == "error"
