@@ -670,3 +670,64 @@ def test_cli_draft_errors(
 def test_each_part_keeps_its_marker_as_tabled(text: str, markers: list[str]) -> None:
     assert [p.marker for p in analyse(text).parts] == markers
 
+
+# -- the question's context in every part (issue 10) -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "standalone"),
+    [
+        ("Can you provide details of all the costs of the Empower programme?",
+         "What were the details of all the costs of the Empower programme?"),
+        ("Will the Mayor provide the number of custody visits in 2015/16?",
+         "What was the number of custody visits in 2015/16?"),
+    ],
+)
+def test_a_requested_noun_phrase_becomes_a_grammatical_question(text: str, standalone: str) -> None:
+    assert [p.standalone for p in analyse(text).parts] == [standalone]
+
+
+def test_a_leading_clause_is_context_and_a_plans_intent_is_for_the_mayor() -> None:
+    text = ("Youth services\n\nNow that you have confirmed cuts to youth services, will the plan build on "
+            "crime prevention funding to offset youth service cuts?")
+    (part,) = analyse(text).parts
+    assert part.standalone.startswith("Will the plan build on crime prevention funding")
+    assert part.policy
+    factual = analyse("Given the rise in knife crime, how many knife crime offences were recorded in "
+                      "2015/16?")
+    assert [(p.standalone, p.policy) for p in factual.parts] == [
+        ("How many knife crime offences were recorded in 2015/16?", False)
+    ]
+
+
+def test_a_part_that_names_nothing_is_asked_about_the_preambles_subject(assistant: Assistant) -> None:
+    from reportqa.mq_draft import context_subject, question_context, with_subject
+
+    text = ("London Landscape\n\nThe Mayor's office says it has set up the London Landscape to open up crime "
+            "data. Can you tell me what progress has been made here?")
+    analysis = analyse(text)
+    context = question_context(analysis)
+    assert "open up crime data" in context
+    subject = context_subject(assistant, context)
+    assert subject == "London Landscape"
+    (part,) = analysis.parts
+    asked = with_subject(part.standalone, part.topic, subject, assistant)
+    assert asked == "What progress has been made here (London Landscape)?"
+    # a part with its own specific name is left as it is
+    own = "How many survivors did the Lighthouse support in 2022/23?"
+    assert with_subject(own, None, subject, assistant) == own
+    (drafted,) = assistant.draft_mq(text).parts
+    assert drafted.status == "answered"
+    assert any("London Landscape" in c.quote for c in drafted.citations)
+
+
+def test_the_context_query_is_fused_but_the_part_still_leads(assistant: Assistant) -> None:
+    part = "How many volunteers does the scheme have?"
+    context = "Independent Custody Visiting. The annual report describes Independent Custody Visitors."
+    alone = assistant.retriever.search(part, None, 10)
+    fused = assistant.retriever.search(part, None, 10, context=context)
+    assert all("context_rrf" not in h.scores for h in alone)
+    assert any("context_rrf" in h.scores for h in fused)
+    top = fused[0].passage.clean
+    assert "custody" in top.lower()
+    assert "300 volunteers" in " ".join(h.passage.clean for h in fused[:3])

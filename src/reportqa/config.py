@@ -36,6 +36,10 @@ class RetrievalConfig(BaseModel):
     dense_weight: float = 0.4
     bm25_weight: float = 1.0
     reranker: str = "none"  # "none" | "lexical" | a path to a local cross-encoder directory
+    # a Mayor's Question part is searched on its own and with the question's context (title, preamble):
+    # the two rankings are fused, the context's at this weight; fitted on the dev split
+    context_weight: float = 0.5
+    context_chars: int = 600  # at most this much of the context goes into its query
 
 
 class LLMConfig(BaseModel):

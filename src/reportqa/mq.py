@@ -279,6 +279,18 @@ _AND_SPLIT = re.compile(
     r"|\s*[,;]\s*and\s+(?:also\s+)?(?=(?:will|would|can|could|does|do|did|is|are|has|have|was|were)\b)"
     r"|;\s+(?=(?:what|how|which|who|when|where|why|whether)\b)"
 )
+# a subordinate clause before the main question: context for it, never part of what is asked
+_LEADING_CLAUSE = re.compile(
+    r"(?i)^(?P<clause>(?:now\s+that|given\s+that|given|since|as|following|in\s+light\s+of|in\s+view\s+of|"
+    r"with|after|because|although|though|while|whilst)\b[^,?]{3,}?),\s+"
+    r"(?=(?:what|how|which|who|when|where|why|whether|is|are|was|were|do|does|did|has|have|had|will|would|"
+    r"can|could|should|shall)\b)"
+)
+# a question about what someone other than the Mayor will or should do ("will the plan build on ...?")
+_INTENT = re.compile(
+    r"(?i)^(?:and\s+)?(?:will|would|shall|should)\s+(?!(?:the\s+)?(?:mayor|you|mopac|dmpc|deputy)\b)"
+    r"(?!there\s+be\b)(?!it\s+be\s+possible\b)\w"
+)
 _TRAIL = re.compile(r"(?i)[\s,;:–—-]*(?:\b(?:and|or|and/or|&)\b)?[\s,;:–—-]*$")
 _REQUEST_START = re.compile(r"(?i)^(?:please\s+\w|i\s+would|i'd|i’d|can\s+i|could\s+i|may\s+i)")
 
@@ -447,6 +459,30 @@ def _asides(text: str) -> tuple[str, list[str]]:
 
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
+
+
+_DETERMINER = re.compile(
+    r"(?i)^(?:the|a|an|any|all|each|every|its|their|his|her|our|your|this|that|these|those|some|how|"
+    r"which|what|[\w’']+['’]s)\b"
+)
+
+
+def _head(np: str) -> str:
+    """The head noun of a requested noun phrase: the word before its first "of"/"for"/"on", else its last."""
+    words = re.split(r"(?i)\s+(?:of|for|on|about|in|by|from|to|with)\s+", np, maxsplit=1)[0].split()
+    return words[-1].lower().strip(",.;:") if words else ""
+
+
+def _be(np: str, past: bool) -> str:
+    """'is'/'are'/'was'/'were' agreeing with a requested noun phrase ("details of ..." -> "are")."""
+    head = _head(np)
+    plural = head.endswith("s") and not head.endswith(("ss", "us", "is")) or head in ("people", "data")
+    return ("were" if plural else "was") if past else ("are" if plural else "is")
+
+
+def _determined(np: str) -> str:
+    """A requested noun phrase with an article when it has no determiner: "details of X" -> "the details"."""
+    return np if _DETERMINER.match(np) or np[:1].isupper() else f"the {np}"
 
 
 def _possessive(name: str) -> str:
@@ -657,16 +693,19 @@ def analyse(text: str, max_chars: int | None = None) -> MQAnalysis:
 def _resolve(ask: _Ask, state: _State) -> MQPart | None:
     """One ask -> a standalone part, reading and updating the programme and year in play."""
     tabled = ask.text
-                nested = f"{tabled} {a.marker}" if tabled and a.marker else ""
-                a.marker = tabled if a.label == label else nested
     core, asides = _asides(tabled)
+    lead = _LEADING_CLAUSE.match(core)
+    if lead:  # "Now that you have confirmed X, will the plan ...?": the clause is context, the rest the ask
+        asides = [*asides, lead.group("clause")]
+        core = core[lead.end() :]
     local_years: list[str] = []
     for c in ask.context + asides:  # statements that came with the part are context for it and what follows
         progs = programmes(c)
         if progs:
             state.topic = progs[-1]
         local_years = years_in(c) or local_years
-    policy = bool(_POLICY.search(core))
+    # asks for the Mayor's decision or view, or what a plan or body will do: not in any published report
+    policy = bool(_POLICY.search(core) or _INTENT.match(core))
     q = core
     verb = None
     m = _COURTESY.search(q)
@@ -694,7 +733,7 @@ def _resolve(ask: _Ask, state: _State) -> MQPart | None:
         else:
             subject = q
             past = bool(years_in(q) or state.years) or verb in ("provide", "give", "list", "publish", "share")
-            q = f"{'What was' if past else 'What is'} {q}"
+            q = f"What {_be(q, past)} {_determined(q)}"
     own_topics = programmes(q)
     fallback = state.fallback_topics[-1] if state.fallback_topics else None
     topic = own_topics[-1] if own_topics else state.topic or fallback

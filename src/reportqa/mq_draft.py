@@ -24,7 +24,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from reportqa.answer.verify import verify_answer
 from reportqa.errors import InputError, ReportQAError
-from reportqa.mq import MQPart, analyse, breakdown, gap_sentence
+from reportqa.kinds import label as document_label
+from reportqa.mq import MQAnalysis, MQPart, analyse, breakdown, gap_sentence
+from reportqa.temporal import report_years
 from reportqa.types import Answer, Citation
 from reportqa.years import written_forms, years_in
 
@@ -288,25 +290,57 @@ def _compose(items: Sequence[_Item], title: str, question: str, coverage: str, m
 # -- the entry points ----------------------------------------------------------------------------------
 
 
-def _ask_part(assistant: Assistant, part: MQPart, backend: str | None) -> Answer:
+def question_context(analysis: MQAnalysis) -> str:
+    """What every part of a tabled question stands in: its title, preamble, lead-in and quotations."""
+    bits = [analysis.title, analysis.preamble.replace("[quoted]", " "), analysis.lead_in, *analysis.quotes]
+    return " ".join(" ".join(b.split()) for b in bits if b.strip())
+
+
+def context_subject(assistant: Assistant, context: str) -> str:
+    """The most specific name the question's context gives ("the London Landscape"), or ""."""
+    from reportqa.conversation import subject
+
+    return subject(context, "", assistant.specificity, assistant.generic_name_idf)
+
+
+def with_subject(standalone: str, topic: str | None, subject: str, assistant: Assistant) -> str:
+    """A part that names nothing specific ("What progress has been made here?") asked about the preamble's
+    subject: "What progress has been made here (London Landscape)?". A part that names its own subject, or
+    that the analysis already tied to a programme, is left as it is."""
+    from reportqa.answer.features import named_things
+
+    if not subject or topic or subject.lower() in standalone.lower():
+        return standalone
+    if any(assistant.specificity(n) > assistant.generic_name_idf for n in named_things(standalone)):
+        return standalone
+    return f"{standalone.rstrip(' ?')} ({subject})?"
+
+
+def _ask_part(assistant: Assistant, part: MQPart, backend: str | None, context: str = "",
+              subject: str = "") -> Answer:
     """Ask one part; a year no report covers is looked for in the nearest reports that mention it.
 
-    "What was the MPS net budget in 2012/13?" is answered by the 2015-16 report, which states it. The
-    answer is kept only when its quotes name the asked year, so a figure for another year never stands in.
+    The part is searched with the question's `context` beside it, and asked about the preamble's `subject`
+    when it names nothing specific itself. "What was the MPS net budget in 2012/13?" is answered by the
+    2015-16 report, which states it. The answer is kept only when its quotes name the asked year, so a
+    figure for another year never stands in.
     """
     # a year carried from the preamble or an earlier part is pinned; a year the part names itself is left
     # to the service, which may widen to a later report that states that year's figure
     year = part.years[0] if len(part.years) == 1 and part.year_carried else None
-    ans: Answer = assistant.ask(part.standalone, year=year, backend=backend)
+    asked = with_subject(part.standalone, part.topic, subject, assistant)
+    if asked != part.standalone:
+        part = part.model_copy(update={"standalone": asked})
+    ans: Answer = assistant.ask(part.standalone, year=year, backend=backend, context=context or None)
     if ans.status != "not_found" or "No report in the collection covers" not in ans.text:
         return ans
-    covered = sorted({r.year for r in assistant.reports if r.kind != "plan page"})
+    covered = report_years(assistant.reports)
     uncovered = [y for y in years_in(part.standalone) if y not in covered]
     if not uncovered or not covered:
         return ans
     start = int(uncovered[0][:4])
     for y in sorted(covered, key=lambda c: (abs(int(c[:4]) - start), -int(c[:4])))[:2]:
-        retry: Answer = assistant.ask(part.standalone, year=y, backend=backend)
+        retry: Answer = assistant.ask(part.standalone, year=y, backend=backend, context=context or None)
         if retry.status == "answered" and all(
             written_forms(u).search(c.quote) for u in uncovered for c in retry.citations[:1]
         ):
@@ -326,6 +360,8 @@ def draft_mq(assistant: Assistant, text: str, max_parts: int = 8, max_chars: int
     analysis = analyse(text, max_chars=max_chars)
     t1 = time.perf_counter()
     items: list[_Item] = []
+    context = question_context(analysis)
+    subject = context_subject(assistant, context) if context else ""
     for i, part in enumerate(analysis.parts):
         if i >= max_parts:
             items.append(_Item(part, None, f"the draft answers the first {max_parts} parts"))
@@ -334,7 +370,7 @@ def draft_mq(assistant: Assistant, text: str, max_parts: int = 8, max_chars: int
             items.append(_Item(part, None, f"the {time_budget:.0f}-second time limit was reached"))
             continue
         try:
-            ans = _ask_part(assistant, part, backend)
+            ans = _ask_part(assistant, part, backend, context, subject)
         except ReportQAError as exc:
             log.warning("part %s failed: %s", part.label, exc.message)
             items.append(_Item(part, None, f"error: {exc.message}"))

@@ -167,13 +167,29 @@ class Retriever:
         out.sort(key=lambda x: (-x[1], x[0]))
         return out[:n]
 
-    def search(self, query: str, filters: Filters | None = None, k: int | None = None) -> list[Hit]:
+    def _fused(self, query: str, f: Filters, n: int) -> dict[str, tuple[float, dict[str, float]]]:
+        sparse = self.bm25(query, f, n)
+        dense = self.dense(query, f, n) if self.config.dense_weight > 0 else []
+        return fuse(sparse, dense, self.config)
+
+    def search(self, query: str, filters: Filters | None = None, k: int | None = None,
+               context: str | None = None) -> list[Hit]:
+        """The `k` best passages for `query` within `filters`, best first.
+
+        `context` (a Mayor's Question's title and preamble, for one of its parts) is searched together with
+        the query as a second query, whose fused ranking is added at `config.context_weight`: the part still
+        leads, the question's context breaks its ties and brings in the passages about its subject.
+        """
         f = filters or Filters()
         k = k or self.config.k
         n = max(self.config.candidates, k)
-        sparse = self.bm25(query, f, n)
-        dense = self.dense(query, f, n) if self.config.dense_weight > 0 else []
-        fused = fuse(sparse, dense, self.config)
+        fused = self._fused(query, f, n)
+        ctx = " ".join((context or "").split())[: self.config.context_chars]
+        if ctx and self.config.context_weight > 0:
+            w = self.config.context_weight
+            for pid, (score, parts) in self._fused(f"{query} {ctx}", f, n).items():
+                total, own = fused.get(pid, (0.0, {}))
+                fused[pid] = (total + w * score, {**own, "context_rrf": parts["rrf"]})
         hits = [
             Hit(passage=self.index.by_id[pid], rank=0, score=score, scores=parts)
             for pid, (score, parts) in fused.items()

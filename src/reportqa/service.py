@@ -197,7 +197,14 @@ class Assistant:
         report_id: str | None = None,
         backend: str | None = None,
         k: int | None = None,
+        context: str | None = None,
     ) -> Answer:
+        """Answer `question` (a follow-up of `history`) from the reports: see `Answer` for what comes back.
+
+        `year`, `priority` and `report_id` restrict the search; `context` is text the question stands in
+        (a Mayor's Question's title and preamble, for one of its parts) that retrieval weighs beside it.
+        Raises only ReportQAError subclasses (InputError for unusable input).
+        """
         t0 = time.perf_counter()
         q = clean_question(question)
         turns = _turns(history)
@@ -214,7 +221,7 @@ class Assistant:
         if len(asks) > 1 and not report_id:
             return self._ask_parts(q, asks, year, priority, backend, k, t0, notes)
         return self._answer(q, asked, standalone, changed, turns, notes, year, priority, report_id, backend,
-                            k, t0)
+                            k, t0, context)
 
     def _standalone(
         self, question: str, turns: list[Turn], backend: str | None, notes: list[str]
@@ -235,7 +242,7 @@ class Assistant:
     def _answer(
         self, q: str, asked: str, standalone: str, changed: bool, turns: list[Turn], extra: Sequence[str],
         year: str | None, priority: str | None, report_id: str | None, backend: str | None, k: int | None,
-        t0: float,
+        t0: float, context: str | None = None,
     ) -> Answer:
         """One ask, checked and rewritten: retrieve, answer, verify. `q` is the question as asked, `asked`
         the part of it answered here."""
@@ -254,7 +261,7 @@ class Assistant:
             # a year no report covers as its own: a target, a baseline or next year's budget, stated in
             # another report. Look in every report, for sentences that name it.
             used = scope.filters.model_copy(update={"years": ()})
-            hits = self.retriever.search(standalone, used, k_used)
+            hits = self.retriever.search(standalone, used, k_used, context)
             answer = self.extractive.answer(standalone, hits, (), self.coverage_text(), focus=focus,
                                             require_years=scope.uncovered)
             if answer.status == "not_found":
@@ -267,11 +274,11 @@ class Assistant:
                 notes.append(f"no report covers {_and(scope.uncovered)}: found in a report that names it")
             t2 = time.perf_counter()
         else:
-            hits = self.retriever.search(standalone, scope.filters, k_used)
+            hits = self.retriever.search(standalone, scope.filters, k_used, context)
             if not hits and not scope.filters.is_empty() and not base.years and not base.priority:
                 # time scoping never empties a search: drop what the question implied, and say so
                 used = scope.filters.model_copy(update={"years": (), "plan": None})
-                hits = self.retriever.search(standalone, used, k_used)
+                hits = self.retriever.search(standalone, used, k_used, context)
                 notes.append(
                     "no passage matched the years or plan read from the question: searched every report"
                 )
@@ -283,7 +290,7 @@ class Assistant:
             # a year in a question may be the year of the data, reported in a later report: look in every
             # report, for a sentence that itself names that year
             wider = scope.filters.model_copy(update={"years": ()})
-            more = self.retriever.search(standalone, wider, k_used)
+            more = self.retriever.search(standalone, wider, k_used, context)
             retry = self.extractive.answer(
                 standalone, more, (), self.coverage_text(), focus=focus, require_years=scope.mentioned
             )

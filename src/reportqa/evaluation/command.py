@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from reportqa.config import Config
 from reportqa.errors import InputError
-from reportqa.evaluation.dataset import Dataset, Item, corpus_texts, fingerprint, load_dataset
+from reportqa.evaluation.dataset import Dataset, Item, corpus_texts, fingerprint, load_datasets
 from reportqa.evaluation.gate import (
     GateResult,
     compare,
@@ -38,7 +38,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EXIT_REGRESSION = 3
-DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
+# our curated questions, then real Assembly questions (drafted whole; see evaluation.scoring)
+DEFAULT_QUESTIONS = (Path("eval/questions.jsonl"), Path("eval/assembly_questions.jsonl"))
 DEFAULT_BASELINE = Path("eval/baseline.json")
 
 
@@ -143,13 +144,16 @@ def _json_record(
 def cmd_eval(args: argparse.Namespace, config: Config) -> int:
     from reportqa.service import Assistant
 
-    questions = Path(args.questions)
+    files = [Path(q) for q in (args.questions or DEFAULT_QUESTIONS)]
+    questions = files[0]
     baseline_path = Path(args.baseline)
     if args.limit is not None and args.limit < 1:
         raise InputError("--limit must be at least 1", "e.g. --limit 20")
     if args.limit and args.update_baseline:
         raise InputError("--update-baseline with --limit would gate on a subset", "run the whole split")
-    dataset = load_dataset(questions, corpus_texts(config.corpus_dir), strict=args.strict)
+    if args.questions is None:  # the default slices that exist (a checkout may predate the Assembly slice)
+        files = [f for f in files if f == questions or f.is_file()]
+    dataset = load_datasets(files, corpus_texts(config.corpus_dir), strict=args.strict)
     for p in dataset.problems:
         print(f"warning: {questions}: {p}", file=sys.stderr)
     items = dataset.select(args.split, args.limit)
@@ -191,7 +195,8 @@ def cmd_eval(args: argparse.Namespace, config: Config) -> int:
         gate = compare(result.summary, baseline, result.fingerprints)
         exit_code = 0 if gate.passed else EXIT_REGRESSION
 
-    meta = {"questions": str(questions), "split": args.split, "backend": args.backend or config.backend,
+    meta = {"questions": ", ".join(str(f) for f in files), "split": args.split,
+            "backend": args.backend or config.backend,
             "items": len(items), "problems": len(dataset.problems), "baseline": str(baseline_path),
             "judge": judge.model if judge else "none"}
     for out in (args.json, args.report):
@@ -228,7 +233,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Score the assistant on eval/questions.jsonl and compare gated metrics with "
         "eval/baseline.json. Exit 3 when a gated metric falls below the baseline by more than its tolerance.",
     )
-    p.add_argument("--questions", default=str(DEFAULT_QUESTIONS), help="questions file (JSONL)")
+    p.add_argument("--questions", nargs="+", metavar="FILE",
+                   help="questions file(s), JSONL (default: eval/questions.jsonl and the Assembly slice)")
     p.add_argument("--split", choices=["dev", "test", "all"], default="all")
     p.add_argument("--backend", choices=["extractive", "llm"], help="answerer (default: the configured one)")
     p.add_argument("--baseline", default=str(DEFAULT_BASELINE), help="baseline file the gate compares with")

@@ -24,8 +24,14 @@ log = logging.getLogger(__name__)
 ItemType = Literal[
     "single_fact", "year_specific", "multi_hop", "follow_up", "numeric_period", "unanswerable", "adversarial",
     "mayors_question", "paraphrase", "alias", "colloquial", "list", "target_year", "partial", "trend",
+    "assembly_question",
 ]
 TYPES: tuple[str, ...] = get_args(ItemType)
+# Drafted as a Mayor's Question (`Assistant.draft_mq`), never asked as one question: "mayors_question" items
+# are written by us and scored part by part; "assembly_question" items are real Assembly questions (their
+# `source_url` on london.gov.uk/questions), scored on the whole draft: is a gold passage cited (answerable)
+# or is every part marked not covered (expect "not_found").
+DRAFTED_TYPES = ("mayors_question", "assembly_question")
 # partial: the reports cover the subject but not the asked detail; the item names that detail in `missing`.
 Expect = Literal["answered", "partial", "not_found", "refused"]
 SPLITS = ("dev", "test")
@@ -73,6 +79,7 @@ class RawItem(_Model):
     priority: str | None = None
     parts: list[RawPart] | None = None
     missing: str | None = None  # expect "partial" only: the asked detail the reports do not give
+    source_url: str | None = None  # assembly_question: the question's page on london.gov.uk/questions
 
     @field_validator("key_facts")
     @classmethod
@@ -85,6 +92,15 @@ class RawItem(_Model):
             raise ValueError("a partial item needs `missing`: the asked detail the reports do not give")
         if self.expect != "partial" and self.missing is not None:
             raise ValueError("`missing` is only for items that expect partial")
+        if self.type == "assembly_question":
+            if not (self.source_url or "").startswith("https://"):
+                raise ValueError("an assembly_question needs `source_url`, its london.gov.uk/questions page")
+            if self.expect not in ("answered", "not_found"):
+                raise ValueError("an assembly_question expects answered (with gold) or not_found")
+            if self.expect == "answered" and not self.gold:
+                raise ValueError("an answerable assembly_question needs gold quotes")
+        elif self.source_url is not None:
+            raise ValueError("`source_url` is only for assembly_question items")
         return self
 
 
@@ -136,6 +152,7 @@ class Item:
     parts: tuple[Part, ...] | None
     line: int = 0
     missing: str = ""  # for an item that expects partial: the asked detail the reports do not give
+    source_url: str = ""  # for an assembly_question: where the real question was tabled
 
     def history_dicts(self) -> list[dict[str, str]]:
         return [{"role": r, "content": c} for r, c in self.history]
@@ -262,7 +279,7 @@ def parse_lines(lines: Sequence[str], corpus: Mapping[str, str]) -> tuple[list[I
                 history=tuple((t.role, t.content) for t in raw.history), expect=raw.expect,
                 reference=raw.reference, key_facts=_facts(raw.key_facts), gold=gold, year=raw.year,
                 priority=raw.priority, parts=tuple(parts) if parts is not None else None, line=n,
-                missing=(raw.missing or "").strip(),
+                missing=(raw.missing or "").strip(), source_url=raw.source_url or "",
             )
         )
     items.sort(key=lambda it: it.id)
@@ -274,6 +291,29 @@ def corpus_texts(corpus_dir: Path) -> dict[str, str]:
 
     corpus = load_corpus(corpus_dir)
     return {r.id: corpus.read(r) for r in corpus.reports}
+
+
+def load_datasets(paths: Sequence[Path], corpus: Mapping[str, str], strict: bool = False) -> Dataset:
+    """Several questions files read as one set (ids must stay unique across them); `path` is the first."""
+    if not paths:
+        raise InputError("no questions file given", "pass --questions FILE (default eval/questions.jsonl)")
+    sets = [load_dataset(p, corpus, strict) for p in paths]
+    items = [it for d in sets for it in d.items]
+    ids: dict[str, Path] = {}
+    problems = [p for d in sets for p in d.problems]
+    kept: list[Item] = []
+    for d in sets:
+        for it in d.items:
+            if it.id in ids:
+                problems.append(Problem(it.id, f"duplicate id (also in {ids[it.id]}); item skipped"))
+                continue
+            ids[it.id] = d.path
+            kept.append(it)
+    if strict and len(kept) < len(items):
+        raise InputError(f"{len(items) - len(kept)} duplicate id(s) across the questions files",
+                         "give every item an id unique across the files")
+    kept.sort(key=lambda it: it.id)
+    return Dataset(sets[0].path, tuple(kept), tuple(problems))
 
 
 def load_dataset(path: Path, corpus: Mapping[str, str], strict: bool = False) -> Dataset:

@@ -17,7 +17,8 @@ COLUMNS = (
     ("hit@1", "hit@1"), ("hit@5", "hit@5"), ("MRR", "mrr"), ("nDCG@5", "ndcg@5"),
     ("facts", "key_fact_accuracy"), ("support", "citation_support"), ("year", "year_accuracy"),
     ("status", "status_accuracy"),
-    ("safe", "adversarial_safe_rate"), ("MQ parts", "mq_part_accuracy"), ("p50 s", "latency_p50"),
+    ("safe", "adversarial_safe_rate"), ("MQ parts", "mq_part_accuracy"), ("MQ gold", "mq_gold_cited"),
+    ("MQ uncov", "mq_not_covered_correct"), ("p50 s", "latency_p50"),
 )
 RATES = (
     ("refusal P/R", "refusal_precision", "refusal_recall"),
@@ -140,8 +141,13 @@ def failure_section(items: Sequence[Item], runs: Sequence[ItemRun], scores: Sequ
             for g in item.gold:
                 out.append(f"- gold: {g.report_id} chars {g.start}-{g.end}: “{_shorten(g.quote, 220)}”")
         out += [f"- **{r}**" for r in s.reasons]
+        if item.source_url:
+            out.append(f"- tabled: {item.source_url}")
         if item.parts is None:
             out += _answer_md(run.answer)
+            for j, pr in enumerate(run.parts or (), 1):  # an Assembly question's drafted parts
+                out.append(f"- drafted part {j}: {pr.question}")
+                out += _answer_md(pr, "  ")
         else:
             for j, (gp, pr, ps) in enumerate(zip(item.parts, run.parts or (), s.parts, strict=False), 1):
                 mark = "ok" if ps.ok else "FAILED"

@@ -215,6 +215,33 @@ def run_mayors_question(assistant: Assistant, item: Item, backend: str | None = 
     return ItemRun(item.id, summary, tuple(parts), latency)
 
 
+def run_assembly_question(assistant: Assistant, item: Item, backend: str | None = None) -> ItemRun:
+    """A real Assembly question, drafted as an officer would: the whole draft is one run.
+
+    Its status is "answered" when any part is answered; its citations are the answered parts' (the nearby
+    passages shown for an uncovered part are not citations); `parts` holds every drafted part for the report.
+    """
+    t0 = time.perf_counter()
+    try:
+        draft = assistant.draft_mq(item.question, backend=backend)
+    except ReportQAError as exc:
+        return ItemRun(item.id, AnswerRun(item.question, "error", "", error=exc.message), (),
+                       time.perf_counter() - t0)
+    latency = time.perf_counter() - t0
+    parts = tuple(
+        AnswerRun(question=d.question, status=d.status, text=d.text, citations=_citations(d.citations),
+                  rewritten_question=d.standalone)
+        for d in draft.parts
+    )
+    answered = [p for p in parts if p.status == "answered"]
+    cites = {c.marker: c for p in answered for c in p.citations}
+    summary = AnswerRun(
+        item.question, "answered" if answered else "not_found", draft.summary,
+        citations=tuple(cites[k] for k in sorted(cites)),
+    )
+    return ItemRun(item.id, summary, parts, latency)
+
+
 def run_items(
     assistant: Assistant, items: Sequence[Item], backend: str | None = None,
     progress: Callable[[int, int, str], None] | None = None,
@@ -223,6 +250,8 @@ def run_items(
     for n, item in enumerate(items, 1):
         if item.type == "mayors_question":
             runs.append(run_mayors_question(assistant, item, backend))
+        elif item.type == "assembly_question":
+            runs.append(run_assembly_question(assistant, item, backend))
         else:
             runs.append(run_question(assistant, item, backend))
         if progress is not None:

@@ -11,6 +11,9 @@ Units, so every figure's denominator is plain:
 - refusal / not_found / partial precision and recall: ordinary items, predicted status against expected;
 - trend items (how a measure changed across the reports): trend_accuracy, every year's figure right and
   cited and no year filled in (`trend_score.score_trend`); they are scored as answered items too.
+- real Assembly questions (drafted whole): mq_gold_cited, the answerable ones whose draft cites a gold
+  passage (a citation overlapping a gold quote) in an answered part; mq_not_covered_correct, the uncovered
+  ones whose every drafted part says the reports do not give it. Neither enters any other metric.
 """
 
 from __future__ import annotations
@@ -21,13 +24,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reportqa.evaluation import metrics as m
-from reportqa.evaluation.dataset import TYPES, GoldSpan, Item, Part
-from reportqa.evaluation.runner import NOT_COVERED, AnswerRun, ItemRun
+from reportqa.evaluation.dataset import DRAFTED_TYPES, TYPES, GoldSpan, Item, Part
+from reportqa.evaluation.runner import NOT_COVERED, AnswerRun, CitationRecord, ItemRun
 from reportqa.years import FY_RE
 
 # The metrics the gate compares with the baseline (per split). Latency is never gated.
 GATED = ("hit@5", "mrr", "key_fact_accuracy", "citation_support", "year_accuracy", "refusal_recall",
-         "adversarial_safe_rate", "mq_part_accuracy", "trend_accuracy")
+         "adversarial_safe_rate", "mq_part_accuracy", "trend_accuracy", "mq_gold_cited",
+         "mq_not_covered_correct")
 TOP_K = 5
 
 
@@ -67,6 +71,8 @@ class ItemScore:
     reasons: tuple[str, ...] = field(default_factory=tuple)
     contract_ok: bool | None = None  # answered or partial: the text keeps verify_answer's citation contract
     trend_ok: bool | None = None  # a trend item: every year's figure right and cited, none filled in
+    gold_cited: bool | None = None  # an answerable Assembly question: its draft cites a gold passage
+    not_covered_ok: bool | None = None  # an uncovered Assembly question: every drafted part says not covered
 
     @property
     def failed(self) -> bool:
@@ -126,10 +132,35 @@ def score_part(gp: Part, run: AnswerRun) -> PartScore:
     return PartScore(gp.expect, run.status, ok, support_ok, retrieval, tuple(reasons))
 
 
+def _overlaps(c: CitationRecord, gold: Sequence[GoldSpan]) -> bool:
+    return any(c.report_id == g.report_id and c.start < e and s < c.end for g in gold for s, e in g.spans)
+
+
+def score_assembly(item: Item, run: ItemRun, base: dict[str, Any]) -> ItemScore:
+    """A real Assembly question, judged on its whole draft (see the module docstring)."""
+    ans = run.answer
+    parts = run.parts or ()
+    if ans.status == "error":
+        return ItemScore(**base, gold_cited=False if item.expect == "answered" else None,
+                         not_covered_ok=False if item.expect != "answered" else None,
+                         reasons=(f"the draft failed: {ans.error}",))
+    if item.expect == "answered":
+        cited = any(_overlaps(c, item.gold) for c in ans.citations)
+        why: tuple[str, ...] = () if cited else (
+            "no gold passage cited; cited: " + (", ".join(sorted({f"{c.report_id}@{c.start}" for c in
+                                                                  ans.citations})) or "nothing"),)
+        return ItemScore(**base, gold_cited=cited, reasons=why)
+    answered = [p for p in parts if p.status not in NOT_COVERED]
+    why = tuple(f"expected 'not covered', part {p.question[:60]!r} says {p.status}" for p in answered)
+    return ItemScore(**base, not_covered_ok=not answered, reasons=why)
+
+
 def score_item(item: Item, run: ItemRun) -> ItemScore:
     ans = run.answer
     base: dict[str, Any] = {"id": item.id, "split": item.split, "type": item.type, "expect": item.expect,
                             "status": ans.status, "latency": run.latency}
+    if item.type == "assembly_question":
+        return score_assembly(item, run, base)
     if item.parts is not None:
         parts = tuple(score_part(gp, pr) for gp, pr in zip(item.parts, run.parts or (), strict=True))
         part_reasons = tuple(
@@ -242,7 +273,7 @@ def _rate(flags: Iterable[bool | None]) -> dict[str, Any]:
 def aggregate(scores: Sequence[ItemScore]) -> dict[str, dict[str, Any]]:
     """Metric name -> {"value", "n"} over a group of item scores (deterministic, rounded)."""
     retrieval = [r for s in scores for r in s.retrieval]
-    ordinary = [s for s in scores if s.type != "mayors_question"]
+    ordinary = [s for s in scores if s.type not in DRAFTED_TYPES]
     parts = [p for s in scores for p in s.parts]
     out: dict[str, dict[str, Any]] = {"items": {"value": len(scores), "n": len(scores)}}
     for k in (1, 3, 5):
@@ -275,6 +306,8 @@ def aggregate(scores: Sequence[ItemScore]) -> dict[str, dict[str, Any]]:
     out["mq_not_covered_accuracy"] = _rate(p.ok for p in parts if p.expect != "answered")
     out["mq_citation_support"] = _rate(p.support_ok for p in parts)
     out["trend_accuracy"] = _rate(s.trend_ok for s in ordinary)
+    out["mq_gold_cited"] = _rate(s.gold_cited for s in scores)
+    out["mq_not_covered_correct"] = _rate(s.not_covered_ok for s in scores)
     latencies = [s.latency for s in scores]
     out["latency_p50"] = _metric(m.percentile(latencies, 50), len(latencies))
     out["latency_p95"] = _metric(m.percentile(latencies, 95), len(latencies))
