@@ -499,6 +499,7 @@ class _Ask:
     stem: str | None = None  # an interrogative lead-in a fragment completes
     verb: str | None = None  # the lead-in's courtesy verb ("tell me:"): its parts are indirect questions
     context: list[str] = field(default_factory=list)  # statements that came with the ask
+    marker: str = ""  # as tabled ("(a)", "ii)", "1."); "" for an ask split off without a marker of its own
 
 
 @dataclass
@@ -526,6 +527,7 @@ def _split_body(label: str, body: str, stem: str | None, depth: int) -> list[_As
                 sub = f"{label}.{_label(scheme, mk, i + 1)}" if label else _label(scheme, mk, i + 1)
                 for a in _split_body(sub, body[mk.end : end], sub_stem or stem, depth + 1):
                     a.context = ctx + a.context
+                    a.marker = _tabled(scheme, body, mk) if a.label == sub else ""
                     asks.append(a)
             return asks
     sentences = _sentences(body) or [body]
@@ -535,7 +537,6 @@ def _split_body(label: str, body: str, stem: str | None, depth: int) -> list[_As
     if len(pieces) <= 1:
         text, verb = pieces[0] if pieces else (_tidy(body), None)
         return [_Ask(label, text, stem=stem, context=context, verb=verb)]
-    marker: str = ""  # as tabled ("(a)", "ii)", "1."); "" for an ask split off without a marker of its own
     return [_Ask(f"{label}.{i + 1}" if label else str(i + 1), p, stem=stem, context=context, verb=v)
             for i, (p, v) in enumerate(pieces)]
 
@@ -563,7 +564,6 @@ def _and_split(sentence: str) -> list[str]:
         if cut is None:
             out.append(rest)
             return out
-                    a.marker = _tabled(scheme, body, mk) if a.label == sub else ""
         out.append(rest[: cut.start()])
         rest = rest[cut.end() :]
 
@@ -654,8 +654,11 @@ def analyse(text: str, max_chars: int | None = None) -> MQAnalysis:
             asks.append(_Ask("intro" if len(intro) == 1 else f"intro.{n}", s))
         for i, mk in enumerate(markers):
             end = markers[i + 1].start if i + 1 < len(markers) else len(work)
-            for a in _split_body(_label(scheme, mk, i + 1), work[mk.end : end], stem, 1):
+            label, tabled = _label(scheme, mk, i + 1), _tabled(scheme, work, mk)
+            for a in _split_body(label, work[mk.end : end], stem, 1):
                 a.verb = a.verb or lead_verb
+                nested = f"{tabled} {a.marker}" if tabled and a.marker else ""
+                a.marker = tabled if a.label == label else nested
                 asks.append(a)
     else:
         lead_in = ""
