@@ -24,7 +24,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from reportqa.answer.verify import verify_answer
 from reportqa.errors import InputError, ReportQAError
-from reportqa.kinds import label as document_label
 from reportqa.mq import MQAnalysis, MQPart, analyse, breakdown, gap_sentence
 from reportqa.temporal import report_years
 from reportqa.types import Answer, Citation
