@@ -578,11 +578,82 @@ def test_docx_is_written_and_readable(assistant: Assistant, tmp_path: Path) -> N
     assert text.index("DRAFT") < text.index("(a) How many people") < text.index("(c) What was its annual "
                                                                                 "budget?")
     assert "nearly 50,000" in text and f"The reports do not give the {LVWS}'s annual budget." in text
-    refs = [p for p in doc.paragraphs if p.style.name == "List Number"]
-    assert len(refs) == len(draft.references) and "2022-2023 MOPAC Annual Report (2022-23)" in refs[0].text
-    assert doc.core_properties.title == draft.title
+    refs = [p.text for p in doc.paragraphs if re.match(r"\d+\. ", p.text)]
+    assert [int(r.split(".")[0]) for r in refs] == [c.marker for c in draft.references]
+    assert "2022-2023 MOPAC Annual Report (2022-23)" in refs[0]
+    parts = [p.text for p in doc.paragraphs if p.style.name == "Heading 3"]
+    assert [x[:4] for x in parts] == ["(a) ", "(b) ", "(c) "]
+    assert doc.core_properties.title == draft.title and doc.core_properties.author == "reportqa"
+    assert doc.core_properties.last_modified_by == "reportqa"
     with pytest.raises(InputError):
         to_docx(draft, tmp_path / "missing-dir" / "draft.docx")
+
+
+def test_an_edited_draft_keeps_its_part_headings_title_and_reference_numbers_in_word(
+    assistant: Assistant, tmp_path: Path
+) -> None:
+    import docx
+
+    from reportqa.mq_draft import docx_from_markdown, draft_mq, to_markdown
+
+    draft = draft_mq(assistant, DONE_WHEN)
+    assert len(draft.references) >= 3
+    md = to_markdown(draft)
+    ref2 = next(line for line in md.splitlines() if line.startswith("2. "))
+    added = "Checked by the officer <b>today</b> & signed off."
+    # the officer deletes reference 2 and adds a line with markup-like text
+    edited = md.replace(ref2 + "\n", "").replace("## Not covered", f"{added}\n\n## Not covered")
+    out = docx_from_markdown(edited, tmp_path / "edited.docx", title="MQ 2024/0001 Victim services")
+    doc = docx.Document(str(out))
+    heads = [(p.style.name, p.text) for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert heads[0] == ("Heading 1", draft.title)  # the title in the text wins over the given one
+    assert [t[:4] for s, t in heads if s == "Heading 3"] == ["(a) ", "(b) ", "(c) "]
+    text = [p.text for p in doc.paragraphs]
+    assert added in text
+    numbers = [t.split(".")[0] for t in text if re.match(r"\d+\. ", t)]
+    assert "2" not in numbers and numbers[:2] == ["1", "3"]  # references keep the numbers the text cites
+    assert doc.core_properties.author == "reportqa" and doc.core_properties.title == draft.title
+    assert not any("**" in t or t.startswith("#") for t in text)
+
+    # the title line removed too: the given title goes on top, and the notice comes back
+    bare = "\n".join(line for line in edited.splitlines() if not line.startswith(("# ", "> ")))
+    doc = docx.Document(str(docx_from_markdown(bare, tmp_path / "bare.docx", title="MQ 2024/0001")))
+    assert (doc.paragraphs[0].style.name, doc.paragraphs[0].text) == ("Heading 1", "MQ 2024/0001")
+    assert doc.paragraphs[1].text.startswith("DRAFT") and doc.core_properties.title == "MQ 2024/0001"
+
+
+def test_an_officers_choice_of_parts_and_evidence(assistant: Assistant) -> None:
+    from reportqa.mq_draft import draft_mq, evidence, select, to_markdown
+
+    draft = draft_mq(assistant, DONE_WHEN)
+    offered = evidence(draft)
+    cited = [(i, c.marker) for i, kind, c in offered if kind == "cited"]
+    nearby = [(i, c.marker) for i, kind, c in offered if kind == "nearby"]
+    assert cited and nearby and all(i == 2 for i, _ in nearby)  # (c) is not answered: its evidence is nearby
+
+    # the defaults the workspace ticks: every part, the cited evidence, no nearby passage
+    chosen = select(draft, range(3), cited)
+    check_reference_contract(chosen)
+    assert chosen.parts[2].text == chosen.parts[2].gap and not chosen.parts[2].related
+    assert "Nearby" not in to_markdown(chosen)
+
+    # part (b) left out; (a) without its first piece of evidence; (c) with one nearby passage
+    first_a = draft.parts[0].citations[0]
+    keep = [(0, c.marker) for c in draft.parts[0].citations[1:]] + nearby[:1]
+    chosen = select(draft, [0, 2], keep)
+    check_reference_contract(chosen)
+    assert [p.label for p in chosen.parts] == ["a", "c"]
+    assert first_a.quote not in chosen.parts[0].text
+    assert [c.quote for c in chosen.parts[0].citations] == [c.quote for c in draft.parts[0].citations[1:]]
+    c_part = chosen.parts[2 - 1]
+    assert c_part.text.startswith(c_part.gap + " Nearby, the reports say:") and len(c_part.related) == 1
+    assert "(b)" not in chosen.summary and "(c)" in chosen.summary
+    md = to_markdown(chosen)
+    assert "### (b)" not in md and "### (a)" in md and "### (c)" in md
+
+    # an answered part with none of its evidence chosen says so rather than keeping uncited sentences
+    bare = select(draft, [0], [])
+    assert bare.parts[0].text == "No evidence was chosen for this part." and not bare.references
 
 
 def test_empty_question_to_the_drafter_is_an_error(assistant: Assistant) -> None:
