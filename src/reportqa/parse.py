@@ -235,9 +235,9 @@ class _Parser:
         draft.open = not _ends_terminal(last)
 
     def _next_nonblank(self, i: int) -> _Line | None:
-        for x in self.lines[i + 1 :]:
-            if not x.blank:
-                return x
+        for k in range(i + 1, len(self.lines)):  # no slice: a copy of the rest per line is quadratic
+            if not self.lines[k].blank:
+                return self.lines[k]
         return None
 
     # -- main loop -------------------------------------------------------
@@ -280,7 +280,7 @@ class _Parser:
             if bullet is None and self.shape == "pdf" and re.match(r"^ \S", line.text) and not page_start:
                 prev = self._last_draft()
                 if prev is not None and (
-                    prev.kind in ("bullet", "subbullet") or self._text(prev).endswith(":")
+                    prev.kind in ("bullet", "subbullet") or self._last_text(prev).endswith(":")
                 ):
                     bullet = re.match(r"^ ", line.text)
             if bullet is not None:
@@ -320,7 +320,7 @@ class _Parser:
             if (
                 self.shape != "pdf"
                 and prev_item is not None
-                and (prev_item.kind == "item" or self._text(prev_item).endswith(":"))
+                and (prev_item.kind == "item" or self._last_text(prev_item).endswith(":"))
                 and _heading_like(line.text)
             ):
                 self.items.append(_Draft("item", [self._piece(line)], open=False))
@@ -347,7 +347,7 @@ class _Parser:
                 and cont is not None
                 and page_start
                 and not starts_lower
-                and re.match(r"^[£]?\d", self._text(cont))
+                and re.match(r"^[£]?\d", self._first_text(cont))
             ):
                 join = False  # an infographic line does not run on into the next page
             if join and cont is not None:
@@ -363,9 +363,21 @@ class _Parser:
     def _text(self, draft: _Draft) -> str:
         return " ".join(self.source[a:b].strip() for a, b in draft.pieces)
 
+    # What the per-line tests read of a draft: its first or last piece, never the joined text (joining a
+    # growing paragraph for every line made 100,000 short lines quadratic).
+    def _first_text(self, draft: _Draft) -> str:
+        """How `_text(draft)` starts: its first piece (an empty first piece starts it with a space)."""
+        a, b = draft.pieces[0]
+        return self.source[a:b].strip() or " "
+
+    def _last_text(self, draft: _Draft) -> str:
+        """How `_text(draft)` ends: its last piece (an empty last piece ends it with a space)."""
+        a, b = draft.pieces[-1]
+        return self.source[a:b].strip() or " "
+
     def _starts_new_figure(self, cont: _Draft, s: str) -> bool:
         """Infographic boxes: a new statistic starts with a figure after a statistic line."""
-        first = self._text(cont)
+        first = self._first_text(cont)
         return bool(
             re.match(r"^[£]?\d[\d,.]*(%|m|bn)?\s+\w", s)
             and re.match(r"^[£]?\d[\d,.]*(%|m|bn)?\s+\w", first)
@@ -440,7 +452,7 @@ class _Parser:
             if nxt is not None and nxt.stripped[:1].islower() and s.split()[-1].lower() not in _JOIN_WORDS:
                 return None
         else:
-            listed = isinstance(prev, _Draft) and (prev.kind == "item" or self._text(prev).endswith(":"))
+            listed = isinstance(prev, _Draft) and (prev.kind == "item" or self._last_text(prev).endswith(":"))
             if listed and (
                 (nxt is not None and _heading_like(nxt.text))
                 or (isinstance(prev, _Draft) and prev.kind == "item")
@@ -455,7 +467,7 @@ class _Parser:
         if s.split()[-1].lower() in _JOIN_WORDS and nxt is not None and _heading_like(nxt.text, 4):
             text = f"{s} {nxt.stripped}"
             end = nxt.start + len(nxt.text.rstrip())
-            j = self.lines.index(nxt) + 1
+            j = next(k for k in range(i + 1, len(self.lines)) if self.lines[k] is nxt) + 1
         # in a numbered document an unnumbered heading is a subheading; so is a PDF heading in mid-page
         level = 1 if not self.numbered and (page_start or self.shape != "pdf") else 2
         # a repeated running heading: same text as the heading just before, nothing between
