@@ -199,7 +199,7 @@ def test_no_year_answers_from_the_most_recent_report_and_marks_other_years(assis
     assert ans.status == "answered"
     years = [c.year for c in ans.citations]
     assert years[0] == max(years)
-    assert ans.text.startswith(f"According to the {years[0]} report")
+    assert ans.text.startswith(f"According to the {years[0]} annual report")
 
 
 @pytest.mark.parametrize("bad", ["", "   \n\t ", "x" * 2001])

@@ -121,7 +121,7 @@ def chunk_report(
             clean = render(g, kinds)
             priority = section.priority
             if section.priority_source in ("default", "content"):
-                own = classify_text(clean, report.plan, taxonomy)
+                own = classify_text(clean, report.plan, taxonomy, report.year)
                 priority = own if own != GENERAL else priority
             start, end = min(x.start for x in g), max(x.end for x in g)
             passages.append(
@@ -153,3 +153,4 @@ def _dedupe(passages: list[Passage]) -> list[Passage]:
             seen.add(p.id)
             out.append(p)
     return out
+                    period=report.period,

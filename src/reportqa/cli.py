@@ -39,48 +39,16 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
-    from reportqa.corpus import Corpus, load_corpus, read_new_file, save_manifest, sha256_text
+    from reportqa.corpus import Corpus, load_corpus, save_manifest
     from reportqa.index import ingest
-    from reportqa.types import Report
-    from reportqa.years import parse_plan, parse_report_year, plan_for_year
 
     say = (lambda m: None) if args.quiet else (lambda m: print(m, file=sys.stderr))
     corpus = load_corpus(config.corpus_dir)
     if args.file is None:
         result = ingest(config, corpus, progress=say)
     else:
-        path = Path(args.file)
-        if not args.title or not args.year:
-            raise InputError(
-                "a new report needs --title and --year",
-                'e.g. --title "MOPAC Annual Report 2024-25" --year 2024-25',
-            )
-        year = parse_report_year(args.year)
-        plan = parse_plan(args.plan) if args.plan else plan_for_year(year)
-        text, shape = read_new_file(path)
-        rid = args.id or f"mopac-{year}"
-        if any(r.id == rid for r in corpus.reports):
-            raise InputError(
-                f"{path}: a report with id {rid!r} is already in the corpus",
-                "give it another --id, or remove the old entry first",
-            )
-        digest = sha256_text(text)
-        if any(r.sha256 == digest for r in corpus.reports):
-            raise InputError(f"{path}: this text is already in the corpus", "nothing to do")
-        target = config.corpus_dir / f"{rid}.txt"
-        report = Report(
-            id=rid,
-            file=target.name,
-            title=args.title,
-            kind=args.kind,
-            shape=shape if shape != "auto" else "auto",
-            year=year,
-            plan=plan,
-            published=args.published,
-            source_url=args.url,
-            notes=f"ingested from {path.name}",
-            sha256=digest,
-        )
+        report, text = new_report(args, corpus, say)
+        target = config.corpus_dir / report.file
         # the text goes in under a temporary name; the manifest changes only after the index swapped
         tmp = target.with_suffix(".txt.partial")
         tmp.write_text(text, encoding="utf-8")
@@ -92,6 +60,8 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
             target.unlink(missing_ok=True)
             raise
         save_manifest(new)
+        print(f"added {report.id}: {report.kind}, {_period_text(report)}, plan {report.plan or 'none'}",
+              file=sys.stderr)
     out = {
         "status": result.status, "passages": result.passages, "embedded": result.embedded,
         "reused": result.reused, "build": str(result.build), "reason": result.reason,
@@ -107,6 +77,90 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def new_report(args: argparse.Namespace, corpus: Any, say: Any) -> tuple[Any, str]:
+    """The manifest entry and text of a new document from `ingest FILE --title T --year PERIOD`: the period
+    read (a financial year, plan period, quarter or month), the kind from --kind or the title, the plan from
+    the period, and an id from the title and period (a taken id gets a suffix, and says whose it is)."""
+    from reportqa import kinds
+    from reportqa.corpus import read_new_file, sha256_text
+    from reportqa.periods import parse_period
+    from reportqa.priorities import load_taxonomy
+    from reportqa.types import Report
+    from reportqa.years import parse_plan
+
+    path = Path(args.file)
+    if not args.title or not args.year:
+        raise InputError(
+            "a new report needs --title and --year",
+            'e.g. --title "MOPAC Annual Report 2024-25" --year 2024-25 (or a period: 2017-21, Q2 2019/20, '
+            "April 2013)",
+        )
+    period = parse_period(args.year)
+    kind = kinds.resolve(args.kind) if args.kind else kinds.infer_kind(args.title, period)
+    kinds.check_period(kind, period)
+    taxonomy = load_taxonomy()
+    notes = [f"ingested from {path.name}"]
+    if kinds.is_plan(kind):
+        plan = period.canonical
+    elif args.plan:
+        plan = parse_plan(args.plan)
+    else:
+        plan = taxonomy.plan_for_year(period.filed_year) or ""
+        if not plan:
+            notes.append(f"no Police and Crime Plan is known to cover {period.filed_year}: filed under none "
+                         "(give --plan if it reports against one)")
+    if not taxonomy.for_plan(plan):
+        by = taxonomy.classifying_plan(plan, period.filed_year)
+        notes.append(f"no priority taxonomy for {'plan ' + plan if plan else 'this document'} in "
+                     f"corpus/priorities.toml: priorities assigned from content"
+                     + (f", by the {by} plan's terms" if by else ""))
+    text, shape = read_new_file(path)
+    digest = sha256_text(text)
+    same = next((r for r in corpus.reports if r.sha256 == digest), None)
+    if same is not None:
+        raise InputError(f"{path}: this text is already in the corpus as {same.id!r} ({same.title!r})",
+                         "nothing to do")
+    taken = {r.id: r for r in corpus.reports}
+    if args.id:
+        rid = kinds.slugify(args.id)
+        if rid in taken:
+            raise InputError(
+                f"{path}: the id {rid!r} is already {taken[rid].title!r} ({taken[rid].file})",
+                "give another --id, or leave it out to have one made from the title and period",
+            )
+    else:
+        base = kinds.default_id(args.title, kind, period)
+        rid, n = base, 1
+        while rid in taken:
+            n += 1
+            rid = f"{base}-{n}"
+        if rid != base:
+            say(f"note: {base} is already {taken[base].title!r}; {args.title!r} is filed as {rid}")
+    for note in notes[1:]:
+        say(f"note: {note}")
+    report = Report(
+        id=rid,
+        file=f"{rid}.txt",
+        title=args.title,
+        kind=kind,
+        shape=shape,
+        year=period.filed_year,
+        plan=plan,
+        published=args.published,
+        source_url=args.url,
+        notes="; ".join(notes),
+        sha256=digest,
+        period=period.canonical if period.canonical != period.filed_year else None,
+    )
+    return report, text
+
+
+def _period_text(r: Any) -> str:
+    from reportqa.kinds import period
+
+    return period(r).label
+
+
 def cmd_corpus(args: argparse.Namespace, config: Config) -> int:
     from reportqa.corpus import load_corpus, save_manifest, sha256_file
     from reportqa.embed import Tokens
@@ -117,7 +171,7 @@ def cmd_corpus(args: argparse.Namespace, config: Config) -> int:
     corpus = load_corpus(config.corpus_dir)
     if args.action == "list":
         for r in corpus.reports:
-            print(f"{r.id:20} {r.year:8} {r.plan:8} {r.kind:15} {r.title}")
+            print(f"{r.id:30} {r.kind:20} {_period_text(r):12} {r.plan or '-':8} {r.title}")
         return 0
     if args.action == "rehash":
         if not args.id:
@@ -136,7 +190,8 @@ def cmd_corpus(args: argparse.Namespace, config: Config) -> int:
     source = corpus.read(report)
     taxonomy = load_taxonomy()
     sections = [
-        assign(s, report.plan, taxonomy) for s in parse_report(source, report.id, report.title, report.shape)
+        assign(s, report.plan, taxonomy, report.year)
+        for s in parse_report(source, report.id, report.title, report.shape)
     ]
     passages = passages_for(report, source, config, Tokens())
     if args.json:
@@ -144,8 +199,10 @@ def cmd_corpus(args: argparse.Namespace, config: Config) -> int:
                  "start": s.start, "end": s.end, "blocks": len(s.blocks)} for s in sections]
         print(json.dumps(rows, indent=2))
         return 0
-    print(f"{report.title} ({report.year}, plan {report.plan}): {len(sections)} sections, "
-          f"{len(passages)} passages")
+    print(f"{report.title} ({report.kind}, {_period_text(report)}, plan {report.plan or 'none'}): "
+          f"{len(sections)} sections, {len(passages)} passages")
+    if report.notes:
+        print(f"  notes: {report.notes}")
     for s in sections:
         label = taxonomy.label(s.priority)[:40]
         print(f"  [{s.index:02d}] {label:40} ({s.priority_source:7}) {' > '.join(s.path)}")
@@ -289,14 +346,14 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("ingest", help="index the corpus, or add a new report file")
     s.add_argument("file", nargs="?", help="a new report (.txt, .md, .html or .pdf)")
     s.add_argument("--title")
-    s.add_argument("--year", help="financial year, e.g. 2024-25")
-    s.add_argument("--id", help="report id (default mopac-YEAR)")
-    s.add_argument(
-        "--kind",
-        default="annual report",
-        choices=["annual report", "report summary", "plan page", "quarterly report"],
-    )
-    s.add_argument("--plan", help="the Police and Crime Plan it reports against (default: from the year)")
+    s.add_argument("--year", "--period", dest="year",
+                   help="the period it covers: a financial year (2024-25, 2024/25, FY2024/25), a plan "
+                        "period (2017-21), a quarter (Q2 2019/20) or a month (April 2013)")
+    s.add_argument("--id", help="report id (default: from the title and period, e.g. mopac-qpr-2019-20-q2)")
+    s.add_argument("--kind", help="annual report, report summary, plan, plan page, quarterly report, "
+                                  "decision notice, business plan update or meeting slides (default: from "
+                                  "the title)")
+    s.add_argument("--plan", help="the Police and Crime Plan it reports against (default: from the period)")
     s.add_argument("--published", help="publication date, YYYY-MM-DD")
     s.add_argument("--url", help="source URL")
     s.add_argument("--json", action="store_true")

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from reportqa.kinds import labelled_year
 from reportqa.temporal import strip_time
 from reportqa.text import content_words
 from reportqa.types import Turn
@@ -13,7 +14,6 @@ from reportqa.years import (
     YEAR_AFTER_RE,
     YEAR_BEFORE_RE,
     first_year_in,
-    labelled_year,
     next_year,
     previous_year,
 )

@@ -24,7 +24,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from reportqa.answer.verify import verify_answer
 from reportqa.errors import InputError, ReportQAError
+from reportqa.kinds import label as document_label
 from reportqa.mq import MQAnalysis, MQPart, analyse, breakdown, gap_sentence
+from reportqa.temporal import report_years
 from reportqa.types import Answer, Citation
 from reportqa.years import written_forms, years_in
 
@@ -117,7 +119,7 @@ class _References:
 
 
 def _source_label(c: Citation) -> str:
-    return c.title if c.title.lower().startswith("police and crime plan") else f"{c.year} report"
+    return document_label(c).removeprefix("the ")
 
 
 def _renumber(text: str, mapping: dict[int, Citation]) -> str:
@@ -332,7 +334,7 @@ def _ask_part(assistant: Assistant, part: MQPart, backend: str | None, context: 
     ans: Answer = assistant.ask(part.standalone, year=year, backend=backend, context=context or None)
     if ans.status != "not_found" or "No report in the collection covers" not in ans.text:
         return ans
-    covered = sorted({r.year for r in assistant.reports if r.kind != "plan page"})
+    covered = report_years(assistant.reports)
     uncovered = [y for y in years_in(part.standalone) if y not in covered]
     if not uncovered or not covered:
         return ans

@@ -1,4 +1,5 @@
-"""The Police and Crime Plan taxonomy and the section -> priority assignment."""
+"""The Police and Crime Plans (the financial years each covers) and their priority taxonomies, from
+corpus/priorities.toml; the section -> priority assignment."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from reportqa.types import Section
+from reportqa.years import YearError, parse_year
 
 GENERAL = "general"
 DEFAULT_TAXONOMY = Path(__file__).resolve().parents[2] / "corpus" / "priorities.toml"
@@ -25,12 +27,49 @@ class Priority:
 
 
 @dataclass(frozen=True)
+class Plan:
+    """A Police and Crime Plan: its period ('2017-21'), title and the financial years it covers."""
+
+    id: str
+    title: str
+    first_year: str  # "2016-17"
+    last_year: str  # "2020-21"
+
+    def covers(self, year: str) -> bool:
+        """Whether a financial year ('2018-19') lies in the plan, or `year` is the plan's own period."""
+        if year == self.id:
+            return True
+        try:
+            fy = parse_year(year)
+        except YearError:
+            return False
+        return self.first_year <= fy <= self.last_year  # canonical years sort as text
+
+
+@dataclass(frozen=True)
 class Taxonomy:
     priorities: tuple[Priority, ...]
     general_headings: tuple[str, ...] = ()
+    plans: tuple[Plan, ...] = ()
 
     def for_plan(self, plan: str) -> tuple[Priority, ...]:
         return tuple(p for p in self.priorities if p.plan == plan)
+
+    def plan_for_year(self, year: str) -> str | None:
+        """The plan a financial year reports against ('2018-19' -> '2017-21'; a plan's own period -> itself
+        when known); None when no known plan covers it (a 2012-13 report: before the first plan)."""
+        return next((p.id for p in self.plans if p.covers(year)), None)
+
+    def classifying_plan(self, plan: str, year: str = "") -> str | None:
+        """The plan whose priorities classify a document under `plan` filed under `year`: the plan itself
+        when it has priorities here, else the nearest plan (by first year) that has; None with none."""
+        if self.for_plan(plan):
+            return plan
+        anchor = (plan or year)[:4]
+        with_priorities = sorted({p.plan for p in self.priorities})
+        if not anchor.isdigit() or not with_priorities:
+            return None
+        return min(with_priorities, key=lambda x: (abs(int(x[:4]) - int(anchor)), x))
 
     def ids(self) -> tuple[str, ...]:
         return tuple(p.id for p in self.priorities) + (GENERAL,)
@@ -60,7 +99,7 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
     data = tomllib.loads((path or DEFAULT_TAXONOMY).read_text(encoding="utf-8"))
     out = []
     for plan, spec in data["plans"].items():
-        for p in spec["priorities"]:
+        for p in spec.get("priorities", ()):
             out.append(
                 Priority(
                     id=p["id"],
@@ -71,18 +110,25 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
                     terms=tuple(p.get("terms", ())),
                 )
             )
-    return Taxonomy(tuple(out), tuple(data.get("general", {}).get("heading_terms", ())))
+    plans = tuple(
+        Plan(pid, spec.get("title", f"Police and Crime Plan {pid}"), spec["first_year"], spec["last_year"])
+        for pid, spec in data["plans"].items()
+        if "first_year" in spec and "last_year" in spec
+    )
+    return Taxonomy(tuple(out), tuple(data.get("general", {}).get("heading_terms", ())), plans)
 
 
 def _count(text: str, term: str) -> int:
     return len(re.findall(r"(?<![a-z])" + re.escape(term), text))
 
 
-def classify_text(text: str, plan: str, taxonomy: Taxonomy) -> str:
-    """The clearly dominant priority of a text, or 'general' when none stands out."""
+def classify_text(text: str, plan: str, taxonomy: Taxonomy, year: str = "") -> str:
+    """The clearly dominant priority of a text, or 'general' when none stands out. Under a plan with no
+    priorities in the taxonomy, by the terms of the nearest plan that has them (`classifying_plan`)."""
     low = text.lower()
+    by = taxonomy.classifying_plan(plan, year)
     scores = sorted(
-        ((sum(_count(low, t) for t in p.terms), p.id) for p in taxonomy.for_plan(plan)), reverse=True
+        ((sum(_count(low, t) for t in p.terms), p.id) for p in taxonomy.for_plan(by or "")), reverse=True
     )
     if not scores or scores[0][0] < 3:
         return GENERAL
@@ -91,10 +137,11 @@ def classify_text(text: str, plan: str, taxonomy: Taxonomy) -> str:
     return scores[0][1]
 
 
-def assign(section: Section, plan: str, taxonomy: Taxonomy) -> Section:
-    """From the heading path first (deepest heading wins), from the content otherwise."""
+def assign(section: Section, plan: str, taxonomy: Taxonomy, year: str = "") -> Section:
+    """From the heading path first (deepest heading wins), from the content otherwise. Under a plan with
+    no priorities in the taxonomy (or none: `plan` ""), from the content alone (`classify_text`)."""
     candidates = taxonomy.for_plan(plan)
-    for depth, heading in enumerate(reversed(section.path)):
+    for depth, heading in enumerate(reversed(section.path) if candidates else ()):
         low = heading.lower()
         if depth == 0 and any(t in low for t in taxonomy.general_headings):
             # a report's own title section holds everything: its passages are classified one by one
@@ -107,7 +154,7 @@ def assign(section: Section, plan: str, taxonomy: Taxonomy) -> Section:
         if best[0]:
             return section.model_copy(update={"priority": best[1], "priority_source": "heading"})
     text = " ".join(b.text for b in section.blocks)
-    pid = classify_text(text, plan, taxonomy)
+    pid = classify_text(text, plan, taxonomy, year)
     if pid != GENERAL:
         return section.model_copy(update={"priority": pid, "priority_source": "content"})
     return section.model_copy(update={"priority": GENERAL, "priority_source": "default"})

@@ -17,12 +17,15 @@ from reportqa.conversation import rewrite
 from reportqa.embed import QueryEncoder
 from reportqa.errors import InputError
 from reportqa.index import OpenIndex
+from reportqa.kinds import coverage
+from reportqa.kinds import label as document_label
+from reportqa.kinds import order as period_order
+from reportqa.periods import parse_period
 from reportqa.priorities import load_taxonomy
 from reportqa.retrieve import Retriever
 from reportqa.safety import check
 from reportqa.temporal import infer, report_years
 from reportqa.types import Answer, Citation, Filters, Hit, Passage, Report, Trend, Turn
-from reportqa.years import parse_report_year
 
 if TYPE_CHECKING:
     import numpy as np
@@ -95,7 +98,7 @@ class Assistant:
     def __init__(self, config: Config, index: OpenIndex) -> None:
         self.config = config
         self.index = index
-        self.reports: list[Report] = sorted(index.reports, key=lambda r: r.year)
+        self.reports: list[Report] = sorted(index.reports, key=lambda r: (period_order(r), r.id))
         self.taxonomy = load_taxonomy()
 
     @classmethod
@@ -166,12 +169,8 @@ class Assistant:
         self.ask("How many people did the London Victim and Witness Service support in 2022/23?")
 
     def coverage_text(self) -> str:
-        annual = [r.year for r in self.reports if r.kind != "plan page"]
-        pages = [r.title for r in self.reports if r.kind == "plan page"]
-        text = "annual reports for " + _and(annual) if annual else "no annual reports"
-        if pages:
-            text += ", and the " + _and(pages) + " page"
-        return text
+        """What the collection holds, grouped by kind, each period once (`kinds.coverage`)."""
+        return coverage(self.reports)
 
     def resolve_priority(self, priority: str | None) -> str | None:
         if not priority:
@@ -182,8 +181,9 @@ class Assistant:
         return pid
 
     def resolve_year(self, year: str) -> str:
-        """A year filter as written ('2022/23') in canonical form; a plan page's period ('2013-16') too."""
-        return parse_report_year(year)
+        """A year filter as written ('2022/23') in canonical form; a plan's period ('2013-16') too; a quarter
+        or a month ('Q2 2019/20', 'April 2013') is its financial year."""
+        return parse_period(year).filed_year
 
     def retrieve(self, question: str, filters: Filters | None = None, k: int = 5) -> list[Hit]:
         return self.retriever.search(question, filters or Filters(), k)
@@ -297,7 +297,7 @@ class Assistant:
             if retry.status in ("answered", "partial"):
                 hits, answer, used = more, retry, wider
                 notes.append("the year named in the question is the year of the figures; found in " +
-                             ", ".join(sorted({c.year for c in retry.citations})) + " report")
+                             _and(sorted({document_label(c) for c in retry.citations})))
         chosen = (backend or self.config.backend).lower()
         if chosen == "llm" and hits:
             from reportqa.answer.llm import answer_with_llm

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from reportqa.kinds import is_plan
+from reportqa.periods import months_in
 from reportqa.types import Filters, Report
 from reportqa.years import FY_RE, PLAN_RE, YEAR_AFTER_RE, YEAR_BEFORE_RE, mentions, next_year, previous_year
 
@@ -28,8 +30,9 @@ class TimeScope:
 
 
 def report_years(reports: list[Report]) -> list[str]:
-    """Financial years of annual reports, oldest first (plan pages excluded)."""
-    ys = {r.year for r in reports if r.kind != "plan page"}
+    """Financial years the documents are filed under, oldest first, each once (plans excluded: they are
+    filed under their plan period; a quarter or a month is filed under its financial year)."""
+    ys = {r.year for r in reports if not is_plan(r.kind)}
     return sorted(ys)
 
 
@@ -56,6 +59,7 @@ def infer(question: str, reports: list[Report], base: Filters | None = None) -> 
             plan = m.canonical
             notes.append(f"plan {plan} from the question")
     since_fy: int | None = None
+    at: dict[str, int] = {}  # where each mentioned year is named
     covered_years = {r.year for r in reports}
     for m in found:
         if m.plan:
@@ -79,6 +83,16 @@ def infer(question: str, reports: list[Report], base: Filters | None = None) -> 
             continue
         if m.canonical not in mentioned:
             mentioned.append(m.canonical)
+            at[m.canonical] = m.start
+    held = {r.period for r in reports if r.period}
+    for start, month in months_in(question):
+        # a month that is a document's own period names that document's financial year ("the slides of
+        # April 2013" -> 2013-14); any other month is a date inside the reports' text, not a filter
+        fy = month.financial_year
+        if month.canonical in held and fy is not None and fy not in mentioned:
+            mentioned.append(fy)
+            at[fy] = start
+    mentioned.sort(key=lambda y: at[y])
     earlier, later = YEAR_BEFORE_RE.search(question), YEAR_AFTER_RE.search(question)
     rel = min((r for r in (earlier, later) if r), key=lambda r: r.start(), default=None)
     if rel and len(mentioned) == 1:
@@ -111,7 +125,7 @@ def infer(question: str, reports: list[Report], base: Filters | None = None) -> 
         # plan's reports; the two as separate filters would match nothing
         years = list(
             dict.fromkeys(
-                [*years, *sorted(r.year for r in reports if r.plan == plan and r.kind != "plan page")]
+                [*years, *sorted(r.year for r in reports if r.plan == plan and not is_plan(r.kind))]
             )
         )
         notes.append(f"plan {plan} read as its reports' years")

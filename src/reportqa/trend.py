@@ -40,6 +40,7 @@ from reportqa.figures import (
     phrase_match,
     trend_question,
 )
+from reportqa.kinds import is_annual
 from reportqa.types import Answer, Citation, Filters, Hit, Passage, Report, Sentence, Trend, TrendRow
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ MIN_ROWS_FOR_ANSWER = (
 
 def annual_reports(reports: Sequence[Report], years: Sequence[str] | None = None) -> list[Report]:
     """The annual reports (not plan pages), oldest first; only `years` when given."""
-    out = sorted((r for r in reports if r.kind != "plan page"), key=lambda r: r.year)
+    out = sorted((r for r in reports if is_annual(r.kind)), key=lambda r: r.year)
     return [r for r in out if r.year in years] if years else out
 
 

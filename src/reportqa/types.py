@@ -21,14 +21,18 @@ class Report(_Frozen):
     id: str
     file: str
     title: str
-    kind: str  # "annual report" | "report summary" | "plan page"
+    kind: str  # an id of lexicon/kinds.toml: "annual report", "report summary", "plan page", "plan", ...
     shape: str  # "pdf" | "web" | "markdown"
-    year: str  # financial year "2022-23", or a plan period "2013-16" for plan pages
-    plan: str  # "2013-16" | "2022-25"
+    year: str  # the financial year it is filed under ("2022-23"; a quarter's or a month's own), or a plan
+    # period ("2013-16") for a plan or a plan's page
+    plan: str  # the Police and Crime Plan it reports against: "2013-16" | "2017-21" | "2022-25"; "" for none
     published: str | None = None
     source_url: str | None = None
     notes: str | None = None
     sha256: str
+    # the period it covers when that is not `year` itself, canonical ("Q2 2019-20", "April 2013"; see
+    # `reportqa.periods`); None for documents filed before periods were kept
+    period: str | None = None
 
 
 BlockKind = Literal["paragraph", "bullet", "subbullet", "item", "quote"]
@@ -84,6 +88,7 @@ class Passage(_Frozen):
     end: int
     sentences: tuple[Sentence, ...]
     tokens: int = 0  # word-pieces of the embedded text
+    period: str | None = None  # the report's `period` (see `Report`)
 
 
 class Filters(_Frozen):
@@ -115,6 +120,8 @@ class Citation(_Frozen):
     start: int
     end: int
     passage: str = ""  # the whole cleaned passage, for context
+    kind: str = ""  # the report's kind and period, for naming it (`reportqa.kinds.label`)
+    period: str | None = None
 
 
 class TrendRow(_Frozen):

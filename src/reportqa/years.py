@@ -45,8 +45,6 @@ YEAR_AFTER_RE = re.compile(
 
 _WRITTEN = re.compile(rf"\s*(?:FY\s?)?(\d{{4}})\s*{_SEP}\s*(\d{{4}}|\d\d|\d)\s*", re.I)
 _LABEL_RE = re.compile(r"\bthe (\d{4}-\d\d) report\b")
-# which plan a financial year falls under (first years of the financial years, plan period)
-_PLANS = ((2013, 2015, "2013-16"), (2016, 2020, "2017-21"), (2021, 2024, "2022-25"))
 
 
 class YearError(InputError, ValueError):
@@ -210,11 +208,9 @@ def plan_in(text: str) -> str | None:
     return next((m.canonical for m in mentions(text) if m.plan), None)
 
 
-def plan_for_year(year: str) -> str:
-    """The plan period a financial year (or a plan's own period) falls under; past the known plans, a
-    four-year period from that year."""
-    first, _ = _span(year)
-    for lo, hi, plan in _PLANS:
-        if lo <= first <= hi:
-            return plan
-    return f"{first}-{(first + 4) % 100:02d}"
+def plan_for_year(year: str) -> str | None:
+    """The Police and Crime Plan a financial year (or a plan's own period) falls under, from the plans in
+    corpus/priorities.toml; None when no known plan covers it (never an invented period)."""
+    from reportqa.priorities import load_taxonomy
+
+    return load_taxonomy().plan_for_year(year)

@@ -28,8 +28,9 @@ from reportqa.answer.features import (
     named_things,
     names_found,
 )
+from reportqa.kinds import label as document_label
+from reportqa.kinds import order as period_order
 from reportqa.types import Answer, Citation, Hit, Passage, Sentence
-from reportqa.years import label as year_label
 from reportqa.years import written_forms
 
 if TYPE_CHECKING:
@@ -42,11 +43,9 @@ DenseFn = Callable[[str, Sequence[Hit]], "list[np.ndarray]"]
 
 
 def label(p: Passage) -> str:
-    """How an answer names a passage's document.
-
-    'the 2022-23 report', 'the Police and Crime Plan 2013-16 page'.
-    """
-    return year_label(p.year, plan_page=p.kind == "plan page")
+    """How an answer names a passage's document (`kinds.label`): 'the 2022-23 annual report', 'the
+    quarterly report for Q2 2019/20', 'the Police and Crime Plan 2013-16 page'."""
+    return document_label(p)
 
 
 @dataclass(frozen=True)
@@ -354,15 +353,15 @@ class ExtractiveAnswerer:
         return out, after, kept
 
     def compose(self, question: str, units: list[Unit], asked_years: Sequence[str]) -> Answer:
-        years = {u.source.year for u in units}
+        documents = {label(u.source) for u in units}
         lead_note = ""
-        if not asked_years and len(years) > 1:
-            units = sorted(units, key=lambda u: (-int(u.candidate.passage.year[:4]), -u.candidate.score))
+        if not asked_years and len(documents) > 1:
+            units = sorted(units, key=lambda u: (-period_order(u.candidate.passage)[0], -u.candidate.score))
             lead_note = (f"No year was asked: the answer leads with the most recent of the reports it cites "
-                         f"({units[0].source.year}); other years are marked.")
+                         f"({label(units[0].source).removeprefix('the ')}); other years are marked.")
         parts: list[str] = []
         cits: list[Citation] = []
-        lead_year = units[0].source.year
+        lead_label = label(units[0].source)
         for i, unit in enumerate(units):
             p = unit.source
             sentences = unit.sentences
@@ -379,7 +378,7 @@ class ExtractiveAnswerer:
                 intro = f"According to {label(p)} ({p.title}):"
             elif unit.heading:
                 intro = ""
-            elif p.year != lead_year:
+            elif label(p) != lead_label:
                 intro = f"In {label(p)}:"
             else:
                 intro = ""

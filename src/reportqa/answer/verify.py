@@ -252,6 +252,8 @@ def citation_span(marker: int, passage: Passage, start: int, end: int) -> Citati
         start=start,
         end=end,
         passage=passage.clean,
+        kind=passage.kind,
+        period=passage.period,
     )
 
 
