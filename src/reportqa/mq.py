@@ -215,6 +215,23 @@ def _find_markers(text: str) -> tuple[str, list[_Marker]]:
     return best
 
 
+# a marker right after one of these words lists what the sentence is about, not separate asks
+_LIST_LEAD = frozenset(
+    "by of for between in on and or to from with per across into within among including such as e.g.".split()
+)
+
+
+def _inline_list(text: str, markers: list[_Marker]) -> bool:
+    """Markers inside one sentence after a preposition, each item a short phrase with no question mark."""
+    before = text[: markers[0].start].rstrip()
+    last = before.split()[-1].lower().strip(",") if before.split() else ""
+    if last not in _LIST_LEAD:
+        return False
+    items = [text[m.end : (markers[i + 1].start if i + 1 < len(markers) else len(text))]
+             for i, m in enumerate(markers)]
+    return all(len(it.split()) <= 8 and "?" not in it.rstrip()[:-1] for it in items[:-1])
+
+
 def _tabled(scheme: str, text: str, marker: _Marker) -> str:
     """The marker as the question writes it: "(a)", "ii)", "1."; "" for a bullet."""
     return "" if scheme == "bullet" else text[marker.start : marker.end].strip()
@@ -285,6 +302,15 @@ _LEADING_CLAUSE = re.compile(
     r"with|after|because|although|though|while|whilst)\b[^,?]{3,}?),\s+"
     r"(?=(?:what|how|which|who|when|where|why|whether|is|are|was|were|do|does|did|has|have|had|will|would|"
     r"can|could|should|shall)\b)"
+)
+_WH_WORDS = frozenset("what how which who whom whose when where why whether if".split())
+# "will you / the Mayor <verb>" with a verb that is not a request for information ("tell", "set out", ...):
+# asks what the Mayor will do, which no published report can say
+_MODAL_MAYOR = re.compile(
+    r"(?i)" + _CLAUSE + _MR + r"(?:will|would|shall)\s+" + _WHO + r"\s+(?:please\s+|now\s+|also\s+)*"
+    r"(?!(?:please|kindly|tell|inform|advise|update|remind|confirm|explain|set\s+out|outline|clarify|indicate|"
+    r"state|say|specify|detail|describe|summari[sz]e|provide|give|list|publish|share|supply|send|let|"
+    r"be\s+able)\b)[a-z]+\b"
 )
 # a question about what someone other than the Mayor will or should do ("will the plan build on ...?")
 _INTENT = re.compile(
@@ -558,6 +584,10 @@ def _and_split(sentence: str) -> list[str]:
         cut = None
         for m in _AND_SPLIT.finditer(rest):
             left, right = rest[: m.start()], rest[m.end() :]
+            if left.split() and left.split()[-1].lower().strip(",") in _WH_WORDS:
+                continue  # "whether, and when, X will happen": coordinated question words share one clause
+            if left.count("(") > left.count(")"):
+                continue  # inside brackets: "(for example, which groups ... and how ...)" is one aside
             if len(left.split()) >= 3 and len(right.split()) >= 3:
                 cut = m
                 break
@@ -637,6 +667,8 @@ def analyse(text: str, max_chars: int | None = None) -> MQAnalysis:
     work, refs = _take_references(raw_body)
     work, quotes = _take_quotes(work)
     scheme, markers = _find_markers(work)
+    if markers and _inline_list(work, markers):
+        scheme, markers = "", []  # "broken down by i) borough and ii) unit": one ask listing its dimensions
     asks: list[_Ask] = []
     if markers:
         pre = work[: markers[0].start]
@@ -708,7 +740,7 @@ def _resolve(ask: _Ask, state: _State) -> MQPart | None:
             state.topic = progs[-1]
         local_years = years_in(c) or local_years
     # asks for the Mayor's decision or view, or what a plan or body will do: not in any published report
-    policy = bool(_POLICY.search(core) or _INTENT.match(core))
+    policy = bool(_POLICY.search(core) or _INTENT.match(core) or _MODAL_MAYOR.search(core))
     q = core
     verb = None
     m = _COURTESY.search(q)

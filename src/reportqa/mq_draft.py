@@ -9,6 +9,7 @@ renumbered across the whole draft. It is always marked as a draft to check again
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import re
@@ -59,6 +60,7 @@ class DraftPart(_Frozen):
     gap: str = ""  # for a part the reports do not answer: one sentence saying what is missing
     notes: tuple[str, ...] = ()
     marker: str = ""  # the part's marker as tabled: "(a)", "ii)", "1."; "" when it has none
+    answerability: float | None = None  # the answerer's P(answerable) for the part's evidence
 
     def display_label(self) -> str:
         return f"({self.label})" if self.label else ""
@@ -162,7 +164,8 @@ def _nearby_text(related: Sequence[Citation]) -> str:
 def _compose_part(item: _Item, refs: _References, max_related: int = 2) -> DraftPart:
     part, ans = item.part, item.answer
     base: dict[str, Any] = {"label": part.label, "question": part.question, "standalone": part.standalone,
-                            "years": part.years, "marker": part.marker}
+                            "years": part.years, "marker": part.marker,
+                            "answerability": item.answer.answerability if item.answer else None}
     if ans is None:
         status: PartStatus = "error" if item.reason.startswith("error") else "not_processed"
         text = (f"Not answered: {item.reason.removeprefix('error: ')}." if status == "error"
@@ -290,6 +293,25 @@ def _compose(items: Sequence[_Item], title: str, question: str, coverage: str, m
 # -- the entry points ----------------------------------------------------------------------------------
 
 
+DRAFT_THRESHOLD_FILE = Path(__file__).parent / "answer" / "draft_threshold.json"
+
+
+@functools.cache
+def draft_threshold() -> float:
+    """The P(answerable) a draft part needs to be drafted as answered (0.0 when no threshold was fitted).
+
+    Fitted by scripts/fit_draft_threshold.py on the dev split's Mayor's Questions and real Assembly
+    questions, written with its dev and test figures to answer/draft_threshold.json.
+    """
+    if not DRAFT_THRESHOLD_FILE.is_file():
+        return 0.0
+    try:
+        return float(json.loads(DRAFT_THRESHOLD_FILE.read_text(encoding="utf-8"))["threshold"])
+    except (ValueError, KeyError, TypeError, OSError) as exc:
+        raise ReportQAError(f"{DRAFT_THRESHOLD_FILE}: unreadable drafting threshold ({exc})",
+                            "refit it: python scripts/fit_draft_threshold.py") from exc
+
+
 def question_context(analysis: MQAnalysis) -> str:
     """What every part of a tabled question stands in: its title, preamble, lead-in and quotations."""
     bits = [analysis.title, analysis.preamble.replace("[quoted]", " "), analysis.lead_in, *analysis.quotes]
@@ -351,17 +373,24 @@ def _ask_part(assistant: Assistant, part: MQPart, backend: str | None, context: 
 
 
 def draft_mq(assistant: Assistant, text: str, max_parts: int = 8, max_chars: int = 12000,
-             backend: str | None = None, time_budget: float = 120.0) -> MQDraft:
+             backend: str | None = None, time_budget: float = 120.0,
+             min_answerability: float | None = None) -> MQDraft:
     """Analyse a tabled Mayor's Question, answer each part on its own, compose one draft.
 
     Parts beyond `max_parts`, or left when `time_budget` seconds have gone, are listed as not processed.
+    A part whose evidence has P(answerable) below `min_answerability` (default: the drafting threshold
+    fitted on the dev split, `draft_threshold()`) is drafted as not covered, its evidence shown as nearby.
     """
     t0 = time.perf_counter()
     analysis = analyse(text, max_chars=max_chars)
     t1 = time.perf_counter()
     items: list[_Item] = []
+    threshold = draft_threshold() if min_answerability is None else min_answerability
     context = question_context(analysis)
-    subject = context_subject(assistant, context) if context else ""
+    # the preamble's most specific name, else the question's title ("BAME women in the Met"): the tabled
+    # title is the Assembly member's own summary of what every part is about
+    subject = (context_subject(assistant, context) if context else "") or re.sub(
+        r"\s*\(\d+\)$", "", analysis.title).strip()
     for i, part in enumerate(analysis.parts):
         if i >= max_parts:
             items.append(_Item(part, None, f"the draft answers the first {max_parts} parts"))
@@ -379,6 +408,11 @@ def draft_mq(assistant: Assistant, text: str, max_parts: int = 8, max_chars: int
             log.exception("part %s failed", part.label)
             items.append(_Item(part, None, f"error: unexpected {type(exc).__name__}"))
             continue
+        if ans.status == "answered" and ans.answerability is not None and ans.answerability < threshold:
+            # a draft is held to a higher bar than a chat answer: below it, the evidence is shown as nearby
+            ans = ans.model_copy(update={"status": "partial", "notes": ans.notes + (
+                f"evidence below the drafting threshold (P(answerable) {ans.answerability:.2f} < "
+                f"{threshold:.2f}): shown as nearby, not as the answer",)})
         items.append(_Item(part, ans))
     t2 = time.perf_counter()
     notes = list(analysis.notes)

@@ -375,12 +375,12 @@ class Assistant:
         return finalize(ans)
 
     def draft_mq(self, text: str, max_parts: int = 8, max_chars: int = 12000, backend: str | None = None,
-                 time_budget: float = 120.0) -> MQDraft:
+                 time_budget: float = 120.0, min_answerability: float | None = None) -> MQDraft:
         """A draft answer to a tabled Mayor's Question: see `mq_draft.draft_mq`."""
         from reportqa.mq_draft import draft_mq
 
         return draft_mq(self, text, max_parts=max_parts, max_chars=max_chars, backend=backend,
-                        time_budget=time_budget)
+                        time_budget=time_budget, min_answerability=min_answerability)
 
 
 _ASK_SPLIT = re.compile(

@@ -218,8 +218,9 @@ def run_mayors_question(assistant: Assistant, item: Item, backend: str | None = 
 def run_assembly_question(assistant: Assistant, item: Item, backend: str | None = None) -> ItemRun:
     """A real Assembly question, drafted as an officer would: the whole draft is one run.
 
-    Its status is "answered" when any part is answered; its citations are the answered parts' (the nearby
-    passages shown for an uncovered part are not citations); `parts` holds every drafted part for the report.
+    Its status is "answered" when any part is answered; its citations are those of the answered parts and
+    the background cited for a part that is for the Mayor (the nearby passages shown for an uncovered part
+    are not citations); `parts` holds every drafted part for the report.
     """
     t0 = time.perf_counter()
     try:
@@ -234,7 +235,8 @@ def run_assembly_question(assistant: Assistant, item: Item, backend: str | None 
         for d in draft.parts
     )
     answered = [p for p in parts if p.status == "answered"]
-    cites = {c.marker: c for p in answered for c in p.citations}
+    # a part for the Mayor's office cites the reports' background to it: those are quoted as facts too
+    cites = {c.marker: c for p in parts if p.status in ("answered", "policy") for c in p.citations}
     summary = AnswerRun(
         item.question, "answered" if answered else "not_found", draft.summary,
         citations=tuple(cites[k] for k in sorted(cites)),
