@@ -140,6 +140,7 @@ def chunk_report(
                     end=end,
                     sentences=tuple(g),
                     tokens=count(head + "\n" + clean) + 2,
+                    period=report.period,
                 )
             )
     return _dedupe(passages)
@@ -153,4 +154,3 @@ def _dedupe(passages: list[Passage]) -> list[Passage]:
             seen.add(p.id)
             out.append(p)
     return out
-                    period=report.period,
