@@ -167,7 +167,7 @@ def trace(get_assistant: Callable[[], Assistant], measure: str) -> tuple[Trend, 
 def add_trend_tab(
     get_assistant: Callable[[], Assistant], label: Callable[[str], str], private: dict[str, Any]
 ) -> None:
-    """The Trend tab, built inside the caller's gr.Blocks (see web.ui.build_ui)."""
+    """The Trend tab, built inside the caller's gr.Tabs (see web.ui.build_ui)."""
     import gradio as gr
     import pandas as pd
 
@@ -188,7 +188,7 @@ def add_trend_tab(
         alt = f"<p id='rq-trend-alt-text'><strong>Text alternative:</strong> {esc(alt_text(t))}</p>"
         return (plot, table_rows(t), alt, sources_html(answer, 1, label), status)
 
-    with gr.Tabs(elem_id="rq-tabs"), gr.Tab("Trend", elem_id="rq-trend-tab"):
+    with gr.Tab("Trend", elem_id="rq-trend-tab"):
         gr.Markdown(
             "Trace one measure through every annual report. Years whose figure counts something "
             "else than the year before are flagged and not joined on the chart."

@@ -1,5 +1,6 @@
 """The officer workspace: a Gradio chat with sources beside each answer, filters, a Mayor's Question
-draft, and helpful / not helpful feedback.
+mode (`web.mq_view`), a Trend tab (`web.trend_view`), a draft from the answers the officer ticks, and
+helpful / not helpful feedback.
 
 Everything from the corpus or from a question is shown as escaped text: `esc()` before any HTML.
 Gradio is imported only inside build_ui(), so importing this module stays light.
@@ -11,10 +12,11 @@ import html
 import logging
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote as urlquote
 
 from reportqa.config import Config, offline_environment
 from reportqa.errors import ReportQAError
@@ -28,27 +30,63 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ALL = "all"
+CHAT_MAX_CHARS = 2000  # service.MAX_QUESTION_CHARS: a longer question is checked here, not sent
 DRAFT_BANNER = ("DRAFT — prepared automatically from MOPAC's published reports. "
                 "Check every statement and figure against its source before use.")
 CSS = """
-.rq-sources ol { padding-left: 1.25rem; }
-.rq-sources li { margin-bottom: 0.9rem; }
+.rq-sources ol, .rq-sources ul, .rq-evidence { padding-left: 1.25rem; }
+.rq-sources li, .rq-evidence li { margin-bottom: 0.9rem; }
 .rq-src-head { margin: 0 0 0.25rem 0; }
-.rq-passage { margin: 0; padding: 0.5rem 0.75rem; border-left: 4px solid #1d4ed8; background: #f8fafc;
+.rq-passage { margin: 0.25rem 0; padding: 0.5rem 0.75rem; border-left: 4px solid #1d4ed8; background: #f8fafc;
   color: #1a1a1a; white-space: pre-wrap; font-size: 0.95rem; line-height: 1.5; }
 .rq-passage mark { background: #ffe066; color: #1a1a1a; padding: 0 0.1em; }
-.rq-meta { color: #374151; }
-.dark .rq-meta { color: #d1d5db; }
+.rq-related .rq-passage { border-left: 4px dashed #64748b; background: #f1f5f9; font-style: italic; }
+.rq-related .rq-passage mark { background: transparent; text-decoration: underline dotted; }
+.rq-tag { display: inline-block; font-size: 0.8rem; padding: 0 0.4rem; border-radius: 3px;
+  margin-left: 0.3rem; background: #e2e8f0; color: #1f2937; font-weight: 600; }
+.rq-meta, .rq-part-status { color: var(--body-text-color-subdued); }
+.rq-actions { display: flex; gap: 0.75rem; align-items: center; margin: 0.2rem 0 0.4rem 0; }
+.rq-actions button { font-size: 0.875rem; padding: 0.1rem 0.6rem; border-radius: 4px; cursor: pointer;
+  border: 1px solid var(--border-color-primary); background: var(--button-secondary-background-fill);
+  color: var(--button-secondary-text-color); }
+.rq-actions a, .rq-sources a, .rq-mq-parts a { color: #1d4ed8; text-decoration: underline; }
+.dark .rq-actions a, .dark .rq-sources a, .dark .rq-mq-parts a { color: #93c5fd; }
 #rq-tabs [role=tab][aria-selected=true] { color: #1d4ed8; }
 .dark #rq-tabs [role=tab][aria-selected=true] { color: #93c5fd; }
-.rq-note, .rq-draft-banner { color: #7c2d12; background: #fff7ed; border: 1px solid #c2410c;
-  padding: 0.5rem 0.75rem; border-radius: 4px; }
+.rq-note, .rq-draft-banner, .rq-inline-error, .rq-over { color: #7c2d12; background: #fff7ed;
+  border: 1px solid #c2410c; padding: 0.5rem 0.75rem; border-radius: 4px; }
+.rq-scope { font-weight: 600; }
+.rq-part { border-top: 1px solid var(--border-color-primary); padding-top: 0.5rem; margin-top: 0.75rem; }
+.rq-gap { font-weight: 600; }
 .rq-sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
   clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0; }
 :focus-visible { outline: 3px solid #1d4ed8 !important; outline-offset: 2px !important; }
 """
 HEAD = '<meta name="description" content="reportqa officer workspace: cited answers from MOPAC reports">'
 LIVE_JS = "element.setAttribute('role', 'status'); element.setAttribute('aria-live', 'polite');"
+# "Copy answer" and "Copy quote + reference" buttons carry their plain text in data-copy; one listener on
+# the panel copies it (the Clipboard API on 127.0.0.1 or https, else a selected textarea) and says so
+COPY_JS = """
+element.addEventListener('click', async (e) => {
+  const b = e.target && e.target.closest ? e.target.closest('button[data-copy]') : null;
+  if (!b) return;
+  const text = b.getAttribute('data-copy');
+  let ok = false;
+  try { await navigator.clipboard.writeText(text); ok = true; } catch (err) {
+    const ta = document.createElement('textarea');
+    ta.value = text; ta.setAttribute('readonly', ''); ta.style.position = 'fixed'; ta.style.opacity = '0';
+    document.body.appendChild(ta); ta.select();
+    try { ok = document.execCommand('copy'); } catch (err2) { ok = false; }
+    ta.remove();
+  }
+  const label = b.getAttribute('data-label') || b.textContent;
+  b.setAttribute('data-label', label);
+  b.textContent = ok ? 'Copied' : 'Copy failed: select the text instead';
+  const live = document.querySelector('#rq-copy-status');
+  if (live) live.textContent = ok ? label + ': copied to the clipboard.' : 'Copying failed.';
+  setTimeout(() => { b.textContent = label; }, 2000);
+});
+"""
 
 
 def esc(text: str) -> str:
@@ -108,42 +146,106 @@ def passage_html(passage: str, quote: str) -> str:
     return esc(passage[:a]) + f"<mark>{esc(passage[a:b])}</mark>" + esc(passage[b:])
 
 
-def sources_html(answer: Answer, number: int, label: Callable[[str], str] = str) -> str:
+# -- scope and plain text --------------------------------------------------------------------------------
+
+
+def scope_text(year: str | None, priority: str | None, label: Callable[[str], str] = str) -> str:
+    """The officer's filters in words: "" when every report is searched."""
+    bits = []
+    if year not in (None, "", ALL):
+        bits.append(f"the {year} report")
+    if priority not in (None, "", ALL):
+        bits.append(f"the priority “{label(str(priority))}”")
+    return "Searched only " + " and ".join(bits) if bits else ""
+
+
+def widen_label(year: str | None, priority: str | None) -> str:
+    """The button that asks again without the filters: "Search all years", "... and priorities"."""
+    y, p = year not in (None, "", ALL), priority not in (None, "", ALL)
+    return ("Search all years and priorities" if y and p else "Search all years" if y
+            else "Search all priorities")
+
+
+def reference_line(c: Citation) -> str:
+    """One numbered reference as officers paste it: "[1] Title (2022-23), section “...”: “quote”"."""
+    quote = " ".join(c.quote.split())
+    return f"[{c.marker}] {c.title} ({c.year}), section “{c.section}”: “{quote}”"
+
+
+def answer_plain(answer: Answer, scope: str = "") -> str:
+    """An answer as plain text for the clipboard: the text with its [n] markers, then its references."""
+    lines = [answer.text.strip()]
+    if scope:
+        lines.append(f"({scope}.)")
+    if answer.citations:
+        lines += ["", "References:"] + [reference_line(c) for c in answer.citations]
+    return "\n".join(lines)
+
+
+def source_url(c: Citation) -> str:
+    """The workspace server's page for the cited passage, with the quote marked (web.api's /source)."""
+    return f"/source/{urlquote(c.passage_id, safe='')}?start={c.start}&end={c.end}"
+
+
+# -- the sources panel -----------------------------------------------------------------------------------
+
+
+def sources_html(answer: Answer, number: int, label: Callable[[str], str] = str, scope: str = "") -> str:
     if not answer.citations and not answer.related:
-        return (f"<div class='rq-sources'><h3>Sources for answer {number}</h3>"
-                "<p>This answer cites no passage.</p></div>")
-    parts = [f"<div class='rq-sources'><h3>Sources for answer {number}</h3>",
+        return (f"<div class='rq-sources'><h2>Sources for answer {number}</h2>"
+                + (f"<p class='rq-scope'>{esc(scope)}.</p>" if scope else "")
+                + "<p>This answer cites no passage.</p></div>")
+    parts = [f"<div class='rq-sources'><h2>Sources for answer {number}</h2>",
+             "<div class='rq-actions'>"
+             f"<button type='button' data-copy='{esc(answer_plain(answer, scope))}'>Copy answer</button>"
+             "</div>",
              f"<div class='rq-meta'>Question: {esc(answer.question)}</div>"]
     if answer.rewritten_question and answer.rewritten_question != answer.question:
         parts.append(f"<div class='rq-meta'>Understood as: {esc(answer.rewritten_question)}</div>")
+    if scope:
+        parts.append(f"<p class='rq-scope'>{esc(scope)}.</p>")
     if answer.citations:
-        parts.append("<ol>")
-        parts += [_citation_item(c, label) for c in answer.citations]
+        parts.append("<h3>Cited in the answer</h3><ol>")
+        parts += [citation_item(c, label) for c in answer.citations]
         parts.append("</ol>")
     if answer.related:
-        parts.append("<h4>Related passages (not cited)</h4><ul>")
-        parts += [_citation_item(c, label, marker=False) for c in answer.related]
-        parts.append("</ul>")
+        parts.append("<div class='rq-related'><h3>Related passages (not cited)</h3><ul>")
+        parts += [citation_item(c, label, marker=False, related=True) for c in answer.related]
+        parts.append("</ul></div>")
     parts.append("</div>")
     return "".join(parts)
 
 
-def _citation_item(c: Citation, label: Callable[[str], str], marker: bool = True) -> str:
+def citation_item(c: Citation, label: Callable[[str], str], marker: bool = True,
+                  related: bool = False) -> str:
+    """One source: title, year, section, priority, the passage with the quote marked, and its actions."""
     head = f"[{c.marker}] " if marker else ""
+    tag = "<span class='rq-tag'>Not cited</span>" if related else ""
+    copy = reference_line(c) if marker else reference_line(c).split("] ", 1)[1]
     return (
-        f"<li><div class='rq-src-head'><strong>{esc(head + c.title)}</strong></div>"
+        f"<li class='{'rq-related' if related else 'rq-cited'}'>"
+        f"<div class='rq-src-head'><strong>{esc(head + c.title)}</strong>{tag}</div>"
         f"<div class='rq-meta'>Year {esc(c.year)} · Section: {esc(c.section)} · "
         f"Priority: {esc(label(c.priority))}</div>"
-        f"<blockquote class='rq-passage'>{passage_html(c.passage, c.quote)}</blockquote></li>"
+        f"<blockquote class='rq-passage'>{passage_html(c.passage, c.quote)}</blockquote>"
+        "<div class='rq-actions'>"
+        f"<button type='button' data-copy='{esc(copy)}'>Copy quote + reference</button>"
+        f"<a href='{esc(source_url(c))}' target='_blank' rel='noopener noreferrer'>Open in report"
+        "<span class='rq-sr-only'> (opens in a new tab)</span></a></div></li>"
     )
+
+
+# -- the session -----------------------------------------------------------------------------------------
 
 
 @dataclass
 class Session:
-    """One officer's conversation: the questions and the answers, in order."""
+    """One officer's conversation: the questions, the answers and the scope each was asked in, in order."""
 
     turns: list[tuple[str, Answer]] = field(default_factory=list)
+    scopes: list[str] = field(default_factory=list)  # scope_text of each turn: "" when unfiltered
     draft: MQDraft | None = None
+    mq: MQDraft | None = None  # the Mayor's Question tab's draft, as drafted (before the officer's ticks)
     workdir: str = ""
 
     def history(self) -> list[dict[str, str]]:
@@ -181,48 +283,68 @@ def answer_choices(session: Session) -> list[tuple[str, int]]:
     return out
 
 
-def write_draft_files(session: Session, text: str) -> tuple[Path, Path]:
-    """The draft as Markdown (exactly the edited text) and as .docx."""
-    from reportqa.mq_draft import to_docx, to_markdown
+def turn_choices(session: Session) -> list[tuple[str, int]]:
+    """The draft's ticks: each turn as the standalone question that was answered, with its status."""
+    out = []
+    for i, (q, a) in enumerate(session.turns):
+        asked = a.rewritten_question or q
+        short = asked if len(asked) <= 90 else asked[:87] + "…"
+        status = {"answered": "", "partial": " (partly answered)", "not_found": " (not in the reports)",
+                  "refused": " (not answered)"}.get(a.status, "")
+        out.append((f"{i + 1}. {short}{status}", i))
+    return out
+
+
+def draft_pairs(session: Session, ticked: Sequence[int] | None) -> list[tuple[str, Answer]]:
+    """The ticked turns, each as its rewritten standalone question, in the order they were asked."""
+    chosen = {int(i) for i in ticked or ()}
+    return [(a.rewritten_question or q, a) for i, (q, a) in enumerate(session.turns)
+            if i in chosen and a.status != "refused"]
+
+
+def write_draft_files(session: Session, text: str, stem: str = "conversation-draft",
+                      title: str = "") -> tuple[Path, Path]:
+    """The draft as Markdown (exactly the text) and as .docx (`mq_draft.docx_from_markdown`)."""
+    from reportqa.mq_draft import docx_from_markdown
 
     folder = session.folder()
-    md_path, docx_path = folder / "mayors-question-draft.md", folder / "mayors-question-draft.docx"
+    md_path, docx_path = folder / f"{stem}.md", folder / f"{stem}.docx"
     md_path.write_text(text, encoding="utf-8")
-    draft = session.draft
-    if draft is not None and text.strip() == to_markdown(draft).strip():
-        to_docx(draft, docx_path)
-    else:
-        docx_from_text(text, docx_path)
+    docx_from_markdown(text, docx_path, title=title)
     return md_path, docx_path
 
 
-def docx_from_text(text: str, path: Path) -> None:
-    """An officer's edited draft (Markdown as written by mq_draft.to_markdown) as a .docx."""
-    from docx import Document
-
-    doc = Document()
-    if "DRAFT" not in text.upper():
-        doc.add_paragraph().add_run(DRAFT_BANNER).bold = True
-    for line in text.splitlines():
-        line = line.rstrip()
-        if not line.strip():
-            continue
-        if m := re.match(r"^(#{1,3})\s+(.*)$", line):
-            doc.add_heading(_plain(m.group(2)), level=len(m.group(1)))
-        elif m := re.match(r"^\s*[-*•]\s+(.*)$", line):
-            doc.add_paragraph(_plain(m.group(1)), style="List Bullet")
-        elif m := re.match(r"^\s*\d+[.)]\s+(.*)$", line):
-            doc.add_paragraph(_plain(m.group(1)), style="List Number")
-        elif line.lstrip().startswith(">"):
-            doc.add_paragraph().add_run(_plain(line.lstrip()[1:])).bold = True
-        else:
-            doc.add_paragraph(_plain(line))
-    doc.save(str(path))
+def retitled(text: str, title: str) -> str:
+    """The draft text under a new `# ` title line, the rest as the officer left it."""
+    title = " ".join(title.split())
+    if not title:
+        return text
+    if re.match(r"# ", text):
+        return re.sub(r"^# .*$", lambda _: f"# {title}", text, count=1, flags=re.M)
+    return f"# {title}\n\n{text}"
 
 
-def _plain(text: str) -> str:
-    """Markdown emphasis markers dropped: the Word file shows the words, not the asterisks."""
-    return re.sub(r"(\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w))", "", text).strip()
+def officer_message(exc: ReportQAError) -> str:
+    """An error as the workspace shows it: the message, and a hint unless it names a command-line tool."""
+    hint = exc.hint or ""
+    if re.search(r"`|\breportqa\s+\w|--\w", hint):
+        hint = ""
+    return exc.message[:1].upper() + exc.message[1:] + (f". {hint[:1].upper() + hint[1:]}" if hint else ".")
+
+
+def mq_hint(question: str) -> str:
+    """A note for a multi-part Mayor's Question typed into the chat: the Mayor's Question tab drafts it."""
+    from reportqa.errors import InputError
+    from reportqa.mq import analyse
+
+    try:
+        parts = analyse(question).parts
+    except InputError:
+        return ""
+    if len(parts) >= 2 and all(p.marker for p in parts):
+        return (f"This reads as a Mayor's Question with {len(parts)} parts: the Mayor's Question tab "
+                "drafts an answer part by part.")
+    return ""
 
 
 def theme() -> Any:
@@ -241,7 +363,10 @@ def theme() -> Any:
 
 
 def build_ui(config: Config, get_assistant: Callable[[], Assistant], store: FeedbackStore) -> Any:
-    """The Blocks of the workspace; mount it with gr.mount_gradio_app (see web.api.create_app)."""
+    """The Blocks of the workspace; mount it with gr.mount_gradio_app (see web.api.create_app).
+
+    The feedback of every officer is exported by `reportqa feedback export`, not from the workspace.
+    """
     offline_environment()
     import gradio as gr
 
@@ -250,55 +375,103 @@ def build_ui(config: Config, get_assistant: Callable[[], Assistant], store: Feed
     assistant = get_assistant()
     tax = load_taxonomy()
 
-    def ask(question: str, year: str, priority: str, session: Session,
-            chat: list[dict[str, Any]]) -> tuple[Any, ...]:
-        q = (question or "").strip()
-        if not q:
-            gr.Warning("Type a question first.")
-            return (question, chat, session, gr.update(), gr.update(), gr.update())
-        try:
-            ans = get_assistant().ask(q, session.history(), year=None if year in (ALL, None) else year,
-                                      priority=None if priority in (ALL, None) else priority)
-        except ReportQAError as exc:
-            raise gr.Error(exc.message + (f" ({exc.hint})" if exc.hint else "")) from None
-        except Exception:
-            log.exception("ask failed")
-            raise gr.Error("Something went wrong answering that question; please try again.") from None
+    def answer_turn(q: str, year: str | None, priority: str | None, session: Session,
+                    chat: list[dict[str, Any]], ticked: list[int] | None) -> tuple[Any, ...]:
+        """Ask, record the turn, and every output of an answered turn (see `outs`)."""
+        y = None if year in (ALL, None) else year
+        p = None if priority in (ALL, None) else priority
+        ans = get_assistant().ask(q, session.history(), year=y, priority=p)
+        scope = scope_text(y, p, tax.label)
         session.turns.append((q, ans))
+        session.scopes.append(scope)
         n = len(session.turns)
         reply = ans.text
         if ans.rewritten_question and ans.rewritten_question != q:
             reply = f"(Understood as: {ans.rewritten_question})\n{reply}"
+        if scope and ans.status in ("not_found", "partial"):
+            reply += f"\n{scope} — {widen_label(y, p).lower()}? Use the “{widen_label(y, p)}” button."
+        elif scope:
+            reply += f"\n({scope}.)"
+        if hint := mq_hint(q):
+            reply += f"\n{hint}"
         chat = list(chat or []) + [{"role": "user", "content": chat_html(q)},
                                    {"role": "assistant", "content": chat_html(reply)}]
         cites = len(ans.citations)
         live = esc(f"Answer {n} received, citing {cites} source{'s' if cites != 1 else ''}.")
-        return ("", chat, session, sources_html(ans, n, tax.label),
-                gr.update(choices=answer_choices(session), value=n - 1), live)
+        chosen = list(ticked or []) + ([n - 1] if ans.status in ("answered", "partial") else [])
+        return ("", "", chat, session, sources_html(ans, n, tax.label, scope),
+                gr.update(choices=answer_choices(session), value=n - 1), live,
+                gr.update(choices=turn_choices(session), value=chosen),
+                gr.update(visible=bool(scope), value=widen_label(y, p) if scope else "Search all years"))
+
+    def ask(question: str, year: str, priority: str, session: Session, chat: list[dict[str, Any]],
+            ticked: list[int] | None) -> tuple[Any, ...]:
+        q = (question or "").strip()
+        keep = (gr.update(),) * 7
+        if not q:
+            return (question, "<p class='rq-inline-error'>Type a question first.</p>", *keep)
+        if len(q) > CHAT_MAX_CHARS:
+            msg = (f"This question is {len(q):,} characters; a chat question takes up to "
+                   f"{CHAT_MAX_CHARS:,}. Shorten it, or paste a long Mayor's Question in the Mayor's "
+                   "Question tab, which takes up to 12,000 characters and drafts each part.")
+            return (question, f"<p class='rq-inline-error'>{esc(msg)}</p>", *keep)
+        try:
+            return answer_turn(q, year, priority, session, chat, ticked)
+        except ReportQAError as exc:
+            return (question, f"<p class='rq-inline-error'>{esc(officer_message(exc))}</p>", *keep)
+        except Exception:
+            log.exception("ask failed")
+            return (question, "<p class='rq-inline-error'>Something went wrong answering that question; "
+                              "please try again.</p>", *keep)
+
+    def search_all(session: Session, chat: list[dict[str, Any]], ticked: list[int] | None) -> tuple[Any, ...]:
+        """The last question asked again over every report, in place of its filtered answer."""
+        keep = (gr.update(),) * 9
+        if not session.turns:
+            return (gr.update(value=ALL), gr.update(value=ALL), *keep)
+        q, _ = session.turns.pop()
+        session.scopes.pop()
+        chat = list(chat or [])[:-2]
+        left = [i for i in (ticked or []) if i < len(session.turns)]
+        try:
+            out = answer_turn(q, None, None, session, chat, left)
+        except ReportQAError as exc:
+            return (gr.update(value=ALL), gr.update(value=ALL), "",
+                    f"<p class='rq-inline-error'>{esc(officer_message(exc))}</p>", *keep[2:])
+        return (gr.update(value=ALL), gr.update(value=ALL), *out)
+
+    def scope_status(year: str, priority: str) -> str:
+        y = None if year in (ALL, None) else year
+        p = None if priority in (ALL, None) else priority
+        scope = scope_text(y, p, tax.label)
+        return (f"<p class='rq-scope'>{esc(scope.replace('Searched only', 'Searching only'))}.</p>" if scope
+                else "<p class='rq-meta'>Searching all reports and priorities.</p>")
 
     def show_sources(index: int | None, session: Session) -> str:
         if index is None or not (0 <= int(index) < len(session.turns)):
             return ""
-        return sources_html(session.turns[int(index)][1], int(index) + 1, tax.label)
+        i = int(index)
+        scope = session.scopes[i] if i < len(session.scopes) else ""
+        return sources_html(session.turns[i][1], i + 1, tax.label, scope)
 
     def new_conversation() -> tuple[Any, ...]:
         off = gr.update(value=None, interactive=False)
-        return ([], Session(), "", gr.update(choices=[], value=None), "", off, off,
-                "New conversation started.")
+        return ([], Session(), "<p>Sources appear here after an answer.</p>",
+                gr.update(choices=[], value=None), "", off, off, "New conversation started.",
+                gr.update(value=ALL), gr.update(value=ALL),
+                gr.update(choices=[], value=[]), gr.update(visible=False), "", "")
 
     def send_feedback(index: int | None, verdict: str | None, comment: str,
                       session: Session) -> tuple[str, str]:
         if index is None or not (0 <= int(index) < len(session.turns)):
-            gr.Warning("Ask a question first, then rate its answer.")
-            return comment, ""
+            return comment, "Ask a question first, then rate its answer."
         if verdict not in ("Helpful", "Not helpful"):
-            gr.Warning("Choose Helpful or Not helpful.")
-            return comment, ""
+            return comment, "Choose Helpful or Not helpful first."
         q, ans = session.turns[int(index)]
         try:
             store.record(q, ans, verdict == "Helpful", comment or "", source="workspace")
         except ReportQAError as exc:
-            raise gr.Error(exc.message) from None
+            return comment, esc(officer_message(exc))
         return "", esc(f"Thank you: feedback on answer {int(index) + 1} saved.")
 
     def like(data: Any, comment: str, session: Session) -> str:
@@ -312,35 +485,39 @@ def build_ui(config: Config, get_assistant: Callable[[], Assistant], store: Feed
 
     like.__annotations__["data"] = gr.LikeData  # Gradio finds the event data by this annotation
 
-    def draft(title: str, session: Session) -> tuple[Any, ...]:
+    def draft(title: str, ticked: list[int] | None, session: Session) -> tuple[Any, ...]:
         from reportqa.mq_draft import draft_from_answers, to_markdown
 
-        if not any(a.status in ("answered", "partial") for _, a in session.turns):
-            gr.Warning("Ask at least one question the reports answer before drafting.")
-            return (gr.update(), gr.update(), gr.update(), "")
-        pairs = [(q, a) for q, a in session.turns if a.status != "refused"]
+        pairs = draft_pairs(session, ticked)
+        if not any(a.status in ("answered", "partial") for _, a in pairs):
+            return (gr.update(), gr.update(), gr.update(),
+                    "Tick at least one answer the reports give, then draft.")
         try:
             session.draft = draft_from_answers(pairs, title=(title or "").strip() or None,
                                                coverage=get_assistant().coverage_text())
         except ReportQAError as exc:
-            raise gr.Error(exc.message) from None
+            return (gr.update(), gr.update(), gr.update(), esc(officer_message(exc)))
         text = to_markdown(session.draft)
-        md_path, docx_path = write_draft_files(session, text)
+        md_path, docx_path = write_draft_files(session, text, title=session.draft.title)
+        n = len(pairs)
         return (text, gr.update(value=str(md_path), interactive=True),
                 gr.update(value=str(docx_path), interactive=True),
-                "Draft ready: check it against its sources.")
+                f"Draft ready from {n} answer{'s' if n != 1 else ''}: check it against its sources.")
 
-    def draft_edited(text: str, session: Session) -> tuple[Any, Any]:
+    def draft_edited(text: str, title: str, session: Session) -> tuple[Any, Any]:
         if not (text or "").strip():
             return gr.update(), gr.update()
-        md_path, docx_path = write_draft_files(session, text)
+        md_path, docx_path = write_draft_files(session, text, title=(title or "").strip())
         return gr.update(value=str(md_path)), gr.update(value=str(docx_path))
 
-    def export_feedback(session: Session) -> Any:
-        out = session.folder() / "reportqa-feedback.csv"
-        n = store.export_csv(out)
-        return gr.update(value=str(out), visible=True, label=f"Feedback export ({n} rows)")
+    def draft_retitled(text: str, title: str, session: Session) -> tuple[Any, Any, Any]:
+        if not (text or "").strip() or not (title or "").strip():
+            return gr.update(), gr.update(), gr.update()
+        text = retitled(text, title)
+        md_path, docx_path = write_draft_files(session, text, title=title.strip())
+        return text, gr.update(value=str(md_path)), gr.update(value=str(docx_path))
 
+    private: dict[str, Any] = {"api_visibility": "private"}  # the UI's events are not a public API
     with gr.Blocks(title="reportqa — officer workspace", analytics_enabled=False) as demo:
         session = gr.State(Session())
         gr.Markdown(
@@ -348,62 +525,81 @@ def build_ui(config: Config, get_assistant: Callable[[], Assistant], store: Feed
             f"Answers are drawn only from MOPAC's published reports ({esc(assistant.coverage_text())}); "
             "every numbered marker points to the quoted source on the right."
         )
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3):
-                chat = gr.Chatbot(label="Conversation", height=460, render_markdown=False, sanitize_html=True,
-                                  latex_delimiters=[], allow_tags=False, elem_id="rq-chat",
-                                  feedback_options=("Like", "Dislike"))
-                question = gr.Textbox(label="Your question", lines=1, max_lines=4, elem_id="rq-question",
-                                      placeholder="e.g. How many people did the LVWS support in 2022-23?")
-                with gr.Row():
-                    ask_btn = gr.Button("Ask", variant="primary", elem_id="rq-ask")
-                    new_btn = gr.Button("New conversation", elem_id="rq-new")
-                with gr.Row():
-                    year = gr.Dropdown(year_choices(assistant), value=ALL, label="Year", elem_id="rq-year")
-                    priority = gr.Dropdown(priority_choices(), value=ALL, elem_id="rq-priority",
-                                           label="Police and Crime Plan priority")
-                live = gr.HTML("", elem_id="rq-live", js_on_load=LIVE_JS, elem_classes=["rq-sr-only"])
-            with gr.Column(scale=2):
-                pick = gr.Dropdown(choices=[], value=None, label="Show sources for", elem_id="rq-pick")
-                sources = gr.HTML("<p>Sources appear here after an answer.</p>", elem_id="rq-sources",
-                                  js_on_load=None)
-                with gr.Group():
-                    verdict = gr.Radio(["Helpful", "Not helpful"], label="Was this answer helpful?",
-                                       elem_id="rq-verdict")
-                    comment = gr.Textbox(label="Comment (optional)", lines=2, elem_id="rq-comment")
-                    fb_btn = gr.Button("Send feedback", elem_id="rq-send-feedback")
-                fb_status = gr.HTML("", elem_id="rq-fb-status", js_on_load=LIVE_JS)
-        from reportqa.web.trend_view import add_trend_tab
+        gr.HTML("", elem_id="rq-copy-status", js_on_load=LIVE_JS, elem_classes=["rq-sr-only"])
+        with gr.Tabs(elem_id="rq-tabs"):
+            with gr.Tab("Ask", elem_id="rq-ask-tab"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3):
+                        chat = gr.Chatbot(label="Conversation", height=460, render_markdown=False,
+                                          sanitize_html=True, latex_delimiters=[], allow_tags=False,
+                                          elem_id="rq-chat", feedback_options=("Like", "Dislike"), buttons=[])
+                        question = gr.Textbox(
+                            label="Your question", lines=1, max_lines=4, elem_id="rq-question",
+                            placeholder="e.g. How many people did the LVWS support in 2022-23?")
+                        q_status = gr.HTML("", elem_id="rq-question-status", js_on_load=LIVE_JS)
+                        with gr.Row():
+                            ask_btn = gr.Button("Ask", variant="primary", elem_id="rq-ask")
+                            new_btn = gr.Button("New conversation", elem_id="rq-new")
+                        with gr.Row():
+                            year = gr.Dropdown(year_choices(assistant), value=ALL, label="Year",
+                                               elem_id="rq-year")
+                            priority = gr.Dropdown(priority_choices(), value=ALL, elem_id="rq-priority",
+                                                   label="Police and Crime Plan priority")
+                        scope = gr.HTML(scope_status(ALL, ALL), elem_id="rq-scope")
+                        widen = gr.Button("Search all years", visible=False, elem_id="rq-search-all")
+                        live = gr.HTML("", elem_id="rq-live", js_on_load=LIVE_JS, elem_classes=["rq-sr-only"])
+                    with gr.Column(scale=2):
+                        pick = gr.Dropdown(choices=[], value=None, label="Show sources for",
+                                           elem_id="rq-pick")
+                        sources = gr.HTML("<p>Sources appear here after an answer.</p>", elem_id="rq-sources",
+                                          js_on_load=COPY_JS)
+                        with gr.Group():
+                            verdict = gr.Radio(["Helpful", "Not helpful"], label="Was this answer helpful?",
+                                               elem_id="rq-verdict")
+                            comment = gr.Textbox(label="Comment (optional)", lines=2, elem_id="rq-comment")
+                            fb_btn = gr.Button("Send feedback", elem_id="rq-send-feedback")
+                        fb_status = gr.HTML("", elem_id="rq-fb-status", js_on_load=LIVE_JS)
+                with gr.Accordion("Draft from this conversation", open=True, elem_id="rq-draft-section"):
+                    gr.HTML(f"<p class='rq-draft-banner'>{esc(DRAFT_BANNER)}</p>", js_on_load=None)
+                    turns = gr.CheckboxGroup([], value=[], type="value", elem_id="rq-turns",
+                                             label="Answers to include in the draft",
+                                             info="Each as the standalone question that was answered. "
+                                                  "Answers the reports give are ticked as they arrive.")
+                    mq_title = gr.Textbox(label="Title of the draft (optional)", elem_id="rq-mq-title-chat",
+                                          placeholder="e.g. the Mayor's Question reference and subject")
+                    draft_btn = gr.Button("Draft from the ticked answers", variant="primary",
+                                          elem_id="rq-draft")
+                    draft_text = gr.Textbox(label="Draft answer (editable)", lines=14, max_lines=40,
+                                            interactive=True, elem_id="rq-draft-text")
+                    with gr.Row():
+                        md_btn = gr.DownloadButton("Download Markdown (.md)", interactive=False,
+                                                   elem_id="rq-dl-md")
+                        docx_btn = gr.DownloadButton("Download Word (.docx)", interactive=False,
+                                                     elem_id="rq-dl-docx")
+                    draft_status = gr.HTML("", elem_id="rq-draft-status", js_on_load=LIVE_JS)
+            from reportqa.web.mq_view import add_mq_tab
+            from reportqa.web.trend_view import add_trend_tab
 
-        add_trend_tab(get_assistant, tax.label, {"api_visibility": "private"})
-        with gr.Accordion("Mayor's Question draft", open=True, elem_id="rq-draft-section"):
-            gr.HTML(f"<p class='rq-draft-banner'>{esc(DRAFT_BANNER)}</p>", js_on_load=None)
-            mq_title = gr.Textbox(label="Title of the draft (optional)", elem_id="rq-mq-title",
-                                  placeholder="e.g. the Mayor's Question reference and subject")
-            draft_btn = gr.Button("Draft Mayor's Question answer", variant="primary", elem_id="rq-draft")
-            draft_text = gr.Textbox(label="Draft answer (editable)", lines=14, max_lines=40, interactive=True,
-                                    elem_id="rq-draft-text")
-            with gr.Row():
-                md_btn = gr.DownloadButton("Download Markdown (.md)", interactive=False, elem_id="rq-dl-md")
-                docx_btn = gr.DownloadButton("Download Word (.docx)", interactive=False, elem_id="rq-dl-docx")
-            draft_status = gr.HTML("", elem_id="rq-draft-status", js_on_load=LIVE_JS)
-        with gr.Accordion("Feedback export", open=False, elem_id="rq-export-section"):
-            export_btn = gr.Button("Export feedback as CSV", elem_id="rq-export")
-            export_file = gr.File(label="Feedback export", visible=False, interactive=False,
-                                  elem_id="rq-export-file")
+            add_mq_tab(get_assistant, session, tax.label, private)
+            add_trend_tab(get_assistant, tax.label, private)
 
-        private: dict[str, Any] = {"api_visibility": "private"}  # the UI's events are not a public API
-        outs = [question, chat, session, sources, pick, live]
-        ask_btn.click(ask, [question, year, priority, session, chat], outs, **private)
-        question.submit(ask, [question, year, priority, session, chat], outs, **private)
-        new_btn.click(new_conversation, None,
-                      [chat, session, sources, pick, draft_text, md_btn, docx_btn, live], **private)
+        outs = [question, q_status, chat, session, sources, pick, live, turns, widen]
+        ask_btn.click(ask, [question, year, priority, session, chat, turns], outs, **private)
+        question.submit(ask, [question, year, priority, session, chat, turns], outs, **private)
+        widen.click(search_all, [session, chat, turns], [year, priority, *outs], **private)
+        for box in (year, priority):
+            box.change(scope_status, [year, priority], scope, **private)
+        cleared = [chat, session, sources, pick, draft_text, md_btn, docx_btn, live, year, priority, turns,
+                   widen, q_status, draft_status]
+        new_btn.click(new_conversation, None, cleared, **private)
+        chat.clear(new_conversation, None, cleared, **private)  # the chat's own clear button starts anew
         pick.change(show_sources, [pick, session], sources, **private)
         fb_btn.click(send_feedback, [pick, verdict, comment, session], [comment, fb_status], **private)
         chat.like(like, [comment, session], fb_status, **private)
-        draft_btn.click(draft, [mq_title, session], [draft_text, md_btn, docx_btn, draft_status], **private)
-        draft_text.input(draft_edited, [draft_text, session], [md_btn, docx_btn], trigger_mode="always_last",
-                         **private)
-        export_btn.click(export_feedback, [session], export_file, **private)
+        draft_btn.click(draft, [mq_title, turns, session], [draft_text, md_btn, docx_btn, draft_status],
+                        **private)
+        draft_text.input(draft_edited, [draft_text, mq_title, session], [md_btn, docx_btn],
+                         trigger_mode="always_last", **private)
+        mq_title.input(draft_retitled, [draft_text, mq_title, session], [draft_text, md_btn, docx_btn],
+                       trigger_mode="always_last", **private)
     return demo
-
