@@ -408,7 +408,8 @@ def draft_mq(assistant: Assistant, text: str, max_parts: int = 8, max_chars: int
             log.exception("part %s failed", part.label)
             items.append(_Item(part, None, f"error: unexpected {type(exc).__name__}"))
             continue
-        if ans.status == "answered" and ans.answerability is not None and ans.answerability < threshold:
+        if (ans.status == "answered" and not part.policy and ans.answerability is not None
+                and ans.answerability < threshold):
             # a draft is held to a higher bar than a chat answer: below it, the evidence is shown as nearby
             ans = ans.model_copy(update={"status": "partial", "notes": ans.notes + (
                 f"evidence below the drafting threshold (P(answerable) {ans.answerability:.2f} < "
