@@ -411,6 +411,7 @@ def draft_mq(assistant: Assistant, text: str, max_parts: int = 8, max_chars: int
         if (ans.status == "answered" and not part.policy and ans.answerability is not None
                 and ans.answerability < threshold):
             # a draft is held to a higher bar than a chat answer: below it, the evidence is shown as nearby
+            # (a part for the Mayor's office keeps the reports' background, quoted and labelled as such)
             ans = ans.model_copy(update={"status": "partial", "notes": ans.notes + (
                 f"evidence below the drafting threshold (P(answerable) {ans.answerability:.2f} < "
                 f"{threshold:.2f}): shown as nearby, not as the answer",)})
