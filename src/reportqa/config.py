@@ -58,6 +58,11 @@ class APIConfig(BaseModel):
     max_question_chars: int = 2000
     max_body_bytes: int = 16_384
     cors_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1", "http://localhost"])
+    # the server's own public address (https://ask.example.org): its origin may call the API, and the
+    # answers' source links start with it; unset, links follow the request and only cors_origins may call
+    public_url: str | None = None
+    # reverse proxies (addresses or networks) whose X-Forwarded-For names the client; none: never read
+    trusted_proxies: list[str] = Field(default_factory=list)
     store_public_questions: bool = False
     feedback_db: Path = Path("feedback.sqlite3")
     workspace_auth: SecretStr | None = None  # "user:password" guarding the officer workspace (env only)
@@ -76,6 +81,7 @@ class Config(BaseSettings):
     collection: str = "reportqa"
     backend: str = "extractive"  # "extractive" | "llm"
     embed_batch_size: int = 32
+    ingest_max_bytes: int = 50_000_000  # a larger new report file is refused (REPORTQA_INGEST_MAX_BYTES)
     chunk: ChunkConfig = ChunkConfig()
     retrieval: RetrievalConfig = RetrievalConfig()
     llm: LLMConfig = LLMConfig()

@@ -43,7 +43,10 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
     where = f"http://{args.host}:{args.port}"
     print(f"reportqa: workspace at {where}/ , widget at {where}/widget.js , API at {where}/api/v1/ask",
           file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", server_header=False)
+    # the app reads X-Forwarded-For itself, and only from api.trusted_proxies: uvicorn must not rewrite the
+    # client address first (by default it believes the header from 127.0.0.1)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", server_header=False,
+                proxy_headers=False)
     return 0
 
 

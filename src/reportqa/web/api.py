@@ -1,13 +1,21 @@
 """The HTTP API behind the public widget, with the officer workspace (Gradio) mounted at `/`.
 
-Routes: POST /api/v1/ask, GET /api/v1/info, GET /healthz, GET /widget.js, GET /source/{passage_id}.
-Limits: a per-client rate limit, a body cap and a question cap (413), a CORS allowlist (never *),
-a kill switch (503), and errors as JSON {error, hint} without tracebacks.
+Routes: POST /api/v1/ask, POST /api/v1/feedback, GET /api/v1/info, GET /healthz, GET /widget.js,
+GET /source/{passage_id}.
+Limits: a per-client rate limit (the client read from X-Forwarded-For only when the peer is one of
+api.trusted_proxies), a body cap, a question cap and caps on the history a follow-up brings (413: at most
+MAX_HISTORY_TURNS turns, a user turn no longer than a question, an assistant turn at most
+MAX_ASSISTANT_TURN_CHARS), so one request is at most MAX_ASKS asks of at most 2,000 characters each.
+A request from a browser page must come from api.cors_origins or api.public_url (never *, never the Host
+header). A kill switch (503). Errors as JSON {error, hint} without tracebacks, also for malformed JSON
+(too deeply nested, lone surrogates, over-long numbers: 400). Gradio's /openapi.json and docs are off.
 """
 
 from __future__ import annotations
 
+import functools
 import html
+import ipaddress
 import json
 import logging
 import math
@@ -16,7 +24,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import quote as urlquote
 from urllib.parse import urlsplit
 
@@ -44,8 +52,11 @@ NOTICE = ("Answers come from published MOPAC reports and may be out of date. "
           "Check the linked source before relying on a figure.")
 DISABLED = ("The public assistant is switched off at the moment. "
             "Please try again later, or read MOPAC's published reports directly.")
-MAX_HISTORY_TURNS = 12
-MAX_TURN_CHARS = 4000
+MAX_HISTORY_TURNS = 6  # the last three exchanges: enough for a follow-up to find its subject and year
+MAX_ASSISTANT_TURN_CHARS = 2000  # the widget sends the first 600 characters of each answer
+MAX_TURN_CHARS = 4000  # any turn, before the finer caps (a user turn: api.max_question_chars)
+MAX_FEEDBACK_CITATIONS = 20
+MAX_JSON_DEPTH = 6  # the deepest request, {"history": [{"role": ...}]}, nests 3 levels
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 SOURCE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
@@ -71,6 +82,26 @@ class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     question: str
     history: list[HistoryTurn] = Field(default_factory=list, max_length=MAX_HISTORY_TURNS)
+
+
+class FeedbackCitation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    marker: int = Field(ge=0, le=1000)
+    title: str = Field(default="", max_length=400)
+    year: str = Field(default="", max_length=40)
+    section: str = Field(default="", max_length=400)
+    quote: str = Field(default="", max_length=4000)
+
+
+class FeedbackRequest(BaseModel):
+    """A widget visitor's Useful / Not useful on one answer, stored like the workspace's feedback."""
+
+    model_config = ConfigDict(extra="forbid")
+    question: str = Field(min_length=1, max_length=MAX_TURN_CHARS)
+    answer: str = Field(max_length=20_000)
+    status: Literal["answered", "partial", "not_found", "refused"]
+    helpful: bool = Field(strict=True)
+    citations: list[FeedbackCitation] = Field(default_factory=list, max_length=MAX_FEEDBACK_CITATIONS)
 
 
 class RateLimiter:
@@ -108,6 +139,7 @@ def _origin(url: str) -> str:
 
 
 def allowed_origins(config: Config) -> list[str]:
+    """The origins whose pages may call the API: api.cors_origins and the origin of api.public_url."""
     origins = []
     for o in config.api.cors_origins:
         if o.strip() == "*" or "*" in o:
@@ -115,7 +147,67 @@ def allowed_origins(config: Config) -> list[str]:
                                 "name each site that embeds the widget, e.g. https://www.london.gov.uk")
         if _origin(o):
             origins.append(_origin(o))
+    public = public_base(config)
+    if public and _origin(public) not in origins:
+        origins.append(_origin(public))
     return origins
+
+
+def public_base(config: Config) -> str | None:
+    """api.public_url without its trailing slash, checked: an http(s) URL naming a host."""
+    url = (config.api.public_url or "").strip()
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or "*" in url or parts.query \
+            or parts.fragment:
+        raise ReportQAError(f"api.public_url must be the server's address (https://ask.example.org): {url!r}",
+                            "set REPORTQA_API__PUBLIC_URL to the address the public reaches the server at")
+    return url.rstrip("/")
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def trusted_networks(config: Config) -> list[Network]:
+    """api.trusted_proxies as networks (a single address is a /32 or /128)."""
+    out: list[Network] = []
+    for p in config.api.trusted_proxies:
+        try:
+            out.append(ipaddress.ip_network(p.strip(), strict=False))
+        except ValueError:
+            raise ReportQAError(f"api.trusted_proxies holds {p!r}, which is not an address or a network",
+                                'list the reverse proxies, e.g. ["10.0.0.5", "10.1.0.0/16"]') from None
+    return out
+
+
+def _in(address: str, networks: list[Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in n for n in networks)
+
+
+def client_address(peer: str, forwarded_for: list[str], proxies: list[Network]) -> str:
+    """The client a request counts against: the peer, unless the peer is a trusted proxy; then the
+    right-most address of X-Forwarded-For that is not itself a trusted proxy (the left part of the header is
+    written by the client and can say anything). A malformed header leaves the peer."""
+    if not proxies or not _in(peer, proxies):
+        return peer
+    hops = [h.strip() for value in forwarded_for for h in value.split(",")]
+    for hop in reversed(hops):
+        if not _in(hop, proxies):
+            return hop if _is_address(hop) else peer
+    return peer
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _error(status: int, error: str, hint: str = "", headers: dict[str, str] | None = None,
@@ -125,6 +217,7 @@ def _error(status: int, error: str, hint: str = "", headers: dict[str, str] | No
 
 
 def answer_json(answer: Answer, assistant: Assistant, base_url: str) -> dict[str, Any]:
+    """The answer as the widget reads it; citations and (for not_found) related passages link to /source."""
     urls = {r.id: r.source_url for r in assistant.reports}
     citations = []
     for c in answer.citations:
@@ -135,7 +228,8 @@ def answer_json(answer: Answer, assistant: Assistant, base_url: str) -> dict[str
             item["url"] = url
         item["passage_url"] = f"{base_url}/source/{urlquote(c.passage_id)}?start={c.start}&end={c.end}"
         citations.append(item)
-    related = [{"marker": c.marker, "title": c.title, "year": c.year, "section": c.section, "quote": c.quote}
+    related = [{"marker": c.marker, "title": c.title, "year": c.year, "section": c.section, "quote": c.quote,
+                "passage_url": f"{base_url}/source/{urlquote(c.passage_id)}?start={c.start}&end={c.end}"}
                for c in answer.related]
     from reportqa.trend import trend_json
 
@@ -180,8 +274,11 @@ def create_app(config: Config | None = None, assistant: Assistant | None = None,
     offline_environment()
     config = config or Config()
     origins = allowed_origins(config)
+    public = public_base(config)
+    proxies = trusted_networks(config)
     app = FastAPI(title="reportqa", docs_url=None, redoc_url=None, openapi_url=None)
     limiter = RateLimiter(config.api.rate_limit, config.api.rate_window)
+    feedback_limiter = RateLimiter(config.api.rate_limit, config.api.rate_window)
     store = FeedbackStore(config.api.feedback_db)
     state: dict[str, Assistant | None] = {"assistant": assistant}
     lock = threading.Lock()
@@ -217,6 +314,25 @@ def create_app(config: Config | None = None, assistant: Assistant | None = None,
     app.state.get_assistant = get_assistant
     app.state.feedback = store
     app.state.limiter = limiter
+
+    def client(request: Request) -> str:
+        peer = request.client.host if request.client else "unknown"
+        return client_address(peer, request.headers.getlist("x-forwarded-for"), proxies)
+
+    def base_url(request: Request) -> str:
+        return public or str(request.base_url).rstrip("/")
+
+    def admit(request: Request, which: RateLimiter) -> None:
+        """The kill switch, the origin and the client's rate limit, in that order."""
+        if not config.api.public_enabled:
+            raise ApiError(503, DISABLED, "the site's administrator has paused the public assistant")
+        _check_origin(request, origins)
+        wait = which.check(client(request))
+        if wait:
+            secs = max(1, math.ceil(wait))
+            raise ApiError(429, "too many questions in a short time",
+                           f"please wait {secs} seconds and ask again",
+                           headers={"Retry-After": str(secs)}, extra={"retry_after": secs})
 
     # -- errors: always JSON {error, hint}, never a traceback --------------------------------------
     @app.exception_handler(ApiError)
@@ -260,39 +376,65 @@ def create_app(config: Config | None = None, assistant: Assistant | None = None,
 
     @app.get(f"{API}/info")
     async def info() -> JSONResponse:
+        """The widget's opening: whether it is on, the notice, the question cap, what the reports cover
+        (null while the index is not ready) and example questions."""
+        coverage: str | None = None
+        reports: list[dict[str, str]] = []
+        if config.api.public_enabled:
+            try:
+                a = await run_in_threadpool(get_assistant)
+                coverage = a.coverage_text()
+                reports = [{"title": r.title, "year": r.year} for r in a.reports]
+            except ReportQAError as exc:
+                log.warning("info without coverage: %s", exc.message)
         return JSONResponse({
             "enabled": config.api.public_enabled,
             "message": None if config.api.public_enabled else DISABLED,
             "notice": NOTICE,
             "max_question_chars": config.api.max_question_chars,
+            "coverage": coverage,
+            "reports": reports,
+            "examples": example_questions() if config.api.public_enabled else [],
         }, headers=SECURITY_HEADERS)
 
     @app.post(f"{API}/ask")
     async def ask(request: Request) -> JSONResponse:
-        if not config.api.public_enabled:
-            raise ApiError(503, DISABLED, "the site's administrator has paused the public assistant")
-        _check_origin(request, origins)
-        wait = limiter.check(_client(request))
-        if wait:
-            secs = max(1, math.ceil(wait))
-            raise ApiError(429, "too many questions in a short time",
-                           f"please wait {secs} seconds and ask again",
-                           headers={"Retry-After": str(secs)}, extra={"retry_after": secs})
+        admit(request, limiter)
         body = await _read_capped(request, config.api.max_body_bytes)
-        req = _parse(body)
+        req = _validated(AskRequest, _parse(body, 'send {"question": "...", "history": [...]} as JSON'))
         question = req.question.strip()
         if not question:
             raise ApiError(422, "the question is empty", "type a question about MOPAC's reports")
-        if len(question) > config.api.max_question_chars:
+        limit = config.api.max_question_chars
+        if len(question) > limit:
             raise ApiError(413, f"the question is too long ({len(question)} characters)",
-                           f"keep it under {config.api.max_question_chars} characters")
+                           f"keep it under {limit} characters")
+        for i, turn in enumerate(req.history):
+            cap = limit if turn.role == "user" else MAX_ASSISTANT_TURN_CHARS
+            if len(turn.content) > cap:
+                raise ApiError(413, f"history turn {i} is too long ({len(turn.content)} characters)",
+                               f"send at most {cap} characters of each earlier {turn.role} turn")
         a = await run_in_threadpool(get_assistant)  # the first call opens the index
         history = [t.model_dump() for t in req.history]
         answer = await run_in_threadpool(a.ask, question, history)
         if config.api.store_public_questions:
             await run_in_threadpool(store.record_public_question, question, answer.status)
-        base = str(request.base_url).rstrip("/")
-        return JSONResponse(answer_json(answer, a, base), headers=SECURITY_HEADERS)
+        return JSONResponse(answer_json(answer, a, base_url(request)), headers=SECURITY_HEADERS)
+
+    @app.post(f"{API}/feedback")
+    async def feedback(request: Request) -> JSONResponse:
+        """Useful / Not useful from the widget: stored in the workspace's feedback table, source "widget"."""
+        admit(request, feedback_limiter)
+        body = await _read_capped(request, config.api.max_body_bytes)
+        req = _validated(FeedbackRequest, _parse(
+            body, 'send {"question", "answer", "status", "helpful", "citations"} as application/json'))
+        if len(req.question) > config.api.max_question_chars:
+            raise ApiError(413, f"the question is too long ({len(req.question)} characters)",
+                           f"keep it under {config.api.max_question_chars} characters")
+        cites = [c.model_dump() for c in req.citations]
+        rowid = await run_in_threadpool(store.record, req.question, req.answer, req.helpful, "", cites,
+                                        "widget", req.status)
+        return JSONResponse({"stored": True, "id": rowid}, headers=SECURITY_HEADERS)
 
     @app.get("/widget.js")
     async def widget() -> FileResponse:
@@ -306,7 +448,13 @@ def create_app(config: Config | None = None, assistant: Assistant | None = None,
 
     @app.api_route(API + "/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     async def no_such_route(rest: str) -> JSONResponse:
-        return _error(404, "no such API route", f"the API offers POST {API}/ask and GET {API}/info")
+        return _error(404, "no such API route",
+                      f"the API offers POST {API}/ask, POST {API}/feedback and GET {API}/info")
+
+    @app.api_route("/gradio_api/openapi.json", methods=["GET", "HEAD"])
+    async def no_gradio_schema() -> JSONResponse:
+        # Gradio describes every workspace endpoint here without asking for the workspace's login
+        return _error(404, "not found", "")
 
     app.add_middleware(
         CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],
@@ -320,7 +468,9 @@ def create_app(config: Config | None = None, assistant: Assistant | None = None,
         blocks = build_ui(config, get_assistant, store)
         app = gr.mount_gradio_app(app, blocks, path="/", footer_links=[], run_history=False, show_error=True,
                                   theme=_theme(), css=CSS, head=HEAD, ssr_mode=False, mcp_server=False,
-                                  auth=workspace_auth(config), auth_message="reportqa officer workspace")
+                                  auth=workspace_auth(config), auth_message="reportqa officer workspace",
+                                  # Gradio's FastAPI app would serve its own /openapi.json, without a login
+                                  app_kwargs={"openapi_url": None, "docs_url": None, "redoc_url": None})
     return app
 
 
@@ -341,20 +491,17 @@ def _theme() -> Any:
     return theme()
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def _check_origin(request: Request, origins: list[str]) -> None:
-    """A browser request from a site not on the allowlist is refused, not merely left unreadable."""
+    """A browser request from a site not on the allowlist (api.cors_origins and api.public_url's origin) is
+    refused, not merely left unreadable. The Host header is never trusted: a client writes it. The refusal
+    names no setting: the visitor cannot change it, and the server's configuration is not theirs to read."""
     origin = request.headers.get("origin")
     if not origin:
         return  # not from a browser page (curl, a server): the rate limit still applies
-    own = f"{request.url.scheme}://{request.headers.get('host', '')}".lower()
-    if origin.lower() in origins or origin.lower() == own:
+    if origin.strip().lower() in origins:
         return
     raise ApiError(403, "this site is not allowed to use the assistant",
-                   "the server's api.cors_origins lists the sites that may embed the widget")
+                   "the assistant answers on the sites it was set up for")
 
 
 async def _read_capped(request: Request, limit: int) -> bytes:
@@ -371,16 +518,61 @@ async def _read_capped(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _parse(body: bytes) -> AskRequest:
+def _parse(body: bytes, shape: str) -> Any:
+    """The body as JSON, or a 400 ApiError: not UTF-8, not JSON, nested too deeply for the parser, a number
+    too long to read, or text holding a lone surrogate (which no response could encode again)."""
     try:
         data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ApiError(400, "the request body is not JSON",
-                       'send {"question": "...", "history": [...]} as application/json') from None
+    except RecursionError:
+        raise ApiError(400, "the request body is nested too deeply", shape) from None
+    except (UnicodeDecodeError, ValueError):  # JSONDecodeError, and ints over Python's digit limit
+        raise ApiError(400, "the request body is not JSON", shape) from None
+    problem = _json_problem(data)
+    if problem == "depth":
+        raise ApiError(400, "the request body is nested too deeply",
+                       f"no field of the API nests deeper than {MAX_JSON_DEPTH} levels; {shape}")
+    if problem == "surrogate":
+        raise ApiError(400, "the request holds text that is not valid Unicode (a lone surrogate)",
+                       "send text as UTF-8; \\ud800-\\udfff escapes must come in pairs")
+    return data
+
+
+def _json_problem(data: Any) -> str | None:
+    """"depth" when parsed JSON nests deeper than MAX_JSON_DEPTH, "surrogate" when a string (key or value)
+    holds a lone surrogate, else None. Iterative: no recursion however deep the input."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return "surrogate"
+        elif isinstance(item, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                return "depth"
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return None
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _validated(model: type[M], data: Any) -> M:
     try:
-        return AskRequest.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise ApiError(422, "the request is not valid", _first_problem(exc.errors())) from None
+    except RecursionError:
+        raise ApiError(400, "the request body is nested too deeply", "send the documented fields") from None
+
+
+@functools.cache
+def example_questions() -> list[str]:
+    """Two or three questions the widget offers on opening (static/examples.json)."""
+    data = json.loads((STATIC / "examples.json").read_text(encoding="utf-8"))
+    return [str(q) for q in data["examples"]]
 
 
 def _first_problem(errors: Any) -> str:
@@ -392,6 +584,7 @@ def _first_problem(errors: Any) -> str:
 
 
 def app_from_env() -> FastAPI:
-    """For `uvicorn reportqa.web.api:app_from_env --factory`: settings from REPORTQA_... variables."""
+    """For `uvicorn reportqa.web.api:app_from_env --factory --no-proxy-headers` (the app reads X-Forwarded-For
+    itself, from api.trusted_proxies only): settings from REPORTQA_... variables."""
     return create_app(Config(), warm=True)
 
