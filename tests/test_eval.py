@@ -831,3 +831,71 @@ def test_progress_is_plain_text_off_a_terminal() -> None:
     lines = stream.getvalue().splitlines()
     assert 2 <= len(lines) <= 11 and "\r" not in stream.getvalue()
     assert lines[-1].startswith("eval: 20/20 items (100%)")
+
+
+# -- the real Assembly questions slice (issue 10) ----------------------------------------------------
+
+ASSEMBLY = ROOT / "eval" / "assembly_questions.jsonl"
+
+
+def _assembly_line(**over: Any) -> str:
+    item: dict[str, Any] = {
+        "id": "aq900", "split": "dev", "type": "assembly_question",
+        "question": "Custody visitors\n\nWill the Mayor tell me how many volunteers the scheme has?",
+        "source_url": "https://www.london.gov.uk/questions/2015/0001", "expect": "answered",
+        "gold": [{"report_id": "mopac-2015-16",
+                  "quote": "Overall the scheme is made up of around 300 volunteers visiting 32 custody "
+                           "suites."}],
+    }
+    item.update(over)
+    return json.dumps(item)
+
+
+def test_assembly_items_need_a_url_gold_when_answerable_and_two_outcomes(corpus: dict[str, str]) -> None:
+    items, problems = parse_lines([_assembly_line()], corpus)
+    assert not problems and items[0].source_url.startswith("https://www.london.gov.uk/questions/")
+    for bad, why in (
+        ({"source_url": None}, "source_url"),
+        ({"gold": []}, "gold"),
+        ({"expect": "partial", "missing": "x"}, "answered"),
+    ):
+        _, problems = parse_lines([_assembly_line(**bad)], corpus)
+        assert problems and why in str(problems[0])
+    _, problems = parse_lines([_assembly_line(type="single_fact")], corpus)  # a url on another type
+    assert problems and "source_url" in str(problems[0])
+
+
+def test_the_assembly_slice_is_real_split_by_url_and_exact(corpus: dict[str, str]) -> None:
+    ds = load_dataset(ASSEMBLY, corpus, strict=True)
+    assert len(ds.items) >= 40
+    for it in ds.items:
+        assert it.type == "assembly_question"
+        assert it.source_url.startswith("https://www.london.gov.uk/questions/")
+        expected = "test" if int(hashlib.sha256(it.source_url.encode()).hexdigest(), 16) % 2 else "dev"
+        assert it.split == expected, it.id  # the split is the URL's hash, never chosen
+        assert (it.expect == "answered") == bool(it.gold)
+    assert len({it.source_url for it in ds.items}) == len(ds.items)
+    assert {it.expect for it in ds.items} == {"answered", "not_found"}
+
+
+def test_assembly_scoring_counts_gold_citations_and_uncovered_drafts(corpus: dict[str, str]) -> None:
+    from reportqa.evaluation.runner import AnswerRun, CitationRecord, ItemRun
+    from reportqa.evaluation.scoring import aggregate, score_item
+
+    (answerable,) = parse_lines([_assembly_line()], corpus)[0]
+    (uncovered,) = parse_lines([_assembly_line(id="aq901", expect="not_found", gold=[])], corpus)[0]
+    g = answerable.gold[0]
+    hit = CitationRecord(1, g.report_id, "t", "2015-16", "s", g.quote, g.start + 5, g.end - 5, "")
+    miss = CitationRecord(1, g.report_id, "t", "2015-16", "s", "other", 0, 40, "")
+    part_ans = AnswerRun("q", "answered", "text [1]", (hit,))
+    part_nf = AnswerRun("q", "not_found", "The reports do not give it.")
+    cited = score_item(answerable, ItemRun("aq900", AnswerRun("q", "answered", "", (hit,)), (part_ans,)))
+    wrong = score_item(answerable, ItemRun("aq900", AnswerRun("q", "answered", "", (miss,)), (part_ans,)))
+    clean = score_item(uncovered, ItemRun("aq901", AnswerRun("q", "not_found", ""), (part_nf,)))
+    leaked = score_item(uncovered, ItemRun("aq901", AnswerRun("q", "answered", ""), (part_nf, part_ans)))
+    assert (cited.gold_cited, wrong.gold_cited) == (True, False) and wrong.reasons
+    assert (clean.not_covered_ok, leaked.not_covered_ok) == (True, False) and leaked.reasons
+    out = aggregate([cited, wrong, clean, leaked])
+    assert out["mq_gold_cited"] == {"value": 0.5, "n": 2}
+    assert out["mq_not_covered_correct"] == {"value": 0.5, "n": 2}
+    assert out["key_fact_accuracy"]["n"] == 0  # drafted items enter no ordinary metric

@@ -523,12 +523,13 @@ def test_a_year_before_the_reports_is_looked_for_in_the_report_that_states_it(as
 
     draft = draft_mq(assistant, "Will the Mayor tell me (a) what the MPS net budget was in 2012/13; and (b) "
                                 "how many "
-                                "people the London Victim and Witness Service supported in 2019/20?")
+                                "people the London Victim and Witness Service supported in 2019/20?",
+                      min_answerability=0.0)  # the lookup itself, apart from the drafting threshold
     a, b = draft.parts
     assert a.status == "answered" and "£2.6bn" in a.text
     assert a.citations[0].year == "2015-16" and "2012/13" in a.citations[0].quote
     # no report covers 2012-13 itself: the answer names the report that states it, and a note says why
-    assert "According to the 2015-16 report" in a.text
+    assert "According to the 2015-16 annual report" in a.text
     assert any("no report covers 2012-13" in n.lower() for n in a.notes)
     # a figure for another year never stands in for one no report covers
     assert b.status == "not_found" and not b.citations
@@ -802,3 +803,18 @@ def test_the_context_query_is_fused_but_the_part_still_leads(assistant: Assistan
     top = fused[0].passage.clean
     assert "custody" in top.lower()
     assert "300 volunteers" in " ".join(h.passage.clean for h in fused[:3])
+
+
+def test_the_drafting_threshold_turns_weak_evidence_into_nearby(assistant: Assistant) -> None:
+    from reportqa.mq_draft import draft_threshold
+
+    text = "How many CSA survivors did The Lighthouse support in 2022/23?"
+    (free,) = assistant.draft_mq(text, min_answerability=0.0).parts
+    assert free.status == "answered" and free.answerability is not None and free.citations
+    (strict,) = assistant.draft_mq(text, min_answerability=1.01).parts
+    assert strict.status == "not_found" and not strict.citations
+    assert strict.related and strict.text.startswith("The reports do not give")
+    assert 0.0 < draft_threshold() < 1.0  # fitted, and read from answer/draft_threshold.json
+    policy = assistant.draft_mq("Will the Mayor commit to funding The Lighthouse beyond 2022/23?",
+                                min_answerability=1.01).parts[0]
+    assert policy.status == "policy"  # a part for the Mayor keeps its background, whatever its score

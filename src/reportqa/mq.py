@@ -216,9 +216,7 @@ def _find_markers(text: str) -> tuple[str, list[_Marker]]:
 
 
 # a marker right after one of these words lists what the sentence is about, not separate asks
-_LIST_LEAD = frozenset(
-    "by of for between in on and or to from with per across into within among including such as e.g.".split()
-)
+_LIST_LEAD = frozenset(("by", "per"))  # "broken down by i) borough and ii) unit": dimensions of one figure
 
 
 def _inline_list(text: str, markers: list[_Marker]) -> bool:
@@ -229,7 +227,8 @@ def _inline_list(text: str, markers: list[_Marker]) -> bool:
         return False
     items = [text[m.end : (markers[i + 1].start if i + 1 < len(markers) else len(text))]
              for i, m in enumerate(markers)]
-    return all(len(it.split()) <= 8 and "?" not in it.rstrip()[:-1] for it in items[:-1])
+    return all(len(it.split()) <= 8 and "?" not in it.rstrip()[:-1]
+               and not (set(it.lower().split()) & _WH_WORDS) for it in items[:-1])
 
 
 def _tabled(scheme: str, text: str, marker: _Marker) -> str:

@@ -315,7 +315,9 @@ def draft_threshold() -> float:
 def question_context(analysis: MQAnalysis) -> str:
     """What every part of a tabled question stands in: its title, preamble, lead-in and quotations."""
     bits = [analysis.title, analysis.preamble.replace("[quoted]", " "), analysis.lead_in, *analysis.quotes]
-    return " ".join(" ".join(b.split()) for b in bits if b.strip())
+    tidy = [" ".join(b.split()) for b in bits if b.strip()]
+    # each piece ends as a sentence, so a title's last word never runs into the preamble's first
+    return " ".join(b if b[-1] in ".?!:;" else b + "." for b in tidy)
 
 
 def context_subject(assistant: Assistant, context: str) -> str:
