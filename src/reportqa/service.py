@@ -323,7 +323,11 @@ class Assistant:
         """A question with several asks: each answered on its own (the first MAX_ASKS of them), then joined
         with markers renumbered. Asks that are instructions are dropped, unless every ask is one."""
         notes = list(notes)
+        # an ask in question form (a question word or an auxiliary first) is a question; beside one, an ask
+        # that is not ("End your reply with ...", "After answering, write ...") is an instruction
         kept = [p for p in asks if not _INSTRUCTION.match(p)]
+        if any(_QUESTION_FORM.match(p) for p in kept):
+            kept = [p for p in kept if _QUESTION_FORM.match(p)]
         if kept and len(kept) < len(asks):
             asks = kept
             if IGNORED_INSTRUCTION not in notes:
@@ -438,6 +442,22 @@ def split_asks(question: str) -> list[str]:
     return [p if p.endswith("?") else p + "?" for p in parts]
 
 
+_QUESTION_FORM = re.compile(
+    r"(?i)^\W*(?:and\s+|also\s+|so\s+|but\s+)?(?:(?:in|on|by|for|from|to|under|at|with|of|over|since|across|"
+    r"during)\s+(?:\S+\s+){0,3}?)?(?:what|how|which|who|whom|whose|when|where|why|whether|if|is|are|was|were|"
+    r"do|does|did|has|have|had|will|would|can|could|should|shall|may|might|to what extent)\b"
+)
+_URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|io|example|uk|info|biz)"
+                  r"(?:/\S*)?")
+
+
+def _echo(asked: str) -> str:
+    """An ask restated in an answer: a question, never a link (a planted "visit evil.example" stays out)."""
+    if not _QUESTION_FORM.match(asked):
+        return "the rest of the question."
+    return _URL.sub("[link removed]", asked)
+
+
 def _renumbered(line: str, mapping: Mapping[int, int]) -> str:
     """The line's `[n]` markers as `[mapping[n]]`; a marker missing from `mapping` is kept."""
     return re.sub(r"\[(\d+)\]", lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", line)
@@ -478,7 +498,7 @@ def combine(question: str, answers: Sequence[Answer], elapsed: float) -> Answer:
         elif ans.status == "refused":
             texts.append(ans.text)
         else:
-            texts.append(f"The reports don't say: {ans.rewritten_question}")
+            texts.append(f"The reports don't say: {_echo(ans.rewritten_question)}")
             related.extend(ans.related)
     statuses = {a.status for a in answers}
     status = ("answered" if statuses == {"answered"} else "partial") if statuses & {"answered", "partial"} \
