@@ -588,12 +588,12 @@ def build_ui(config: Config, get_assistant: Callable[[], Assistant], store: Feed
         question.submit(ask, [question, year, priority, session, chat, turns], outs, **private)
         widen.click(search_all, [session, chat, turns], [year, priority, *outs], **private)
         for box in (year, priority):
-            box.change(scope_status, [year, priority], scope, **private)
+            box.change(scope_status, [year, priority], scope, show_progress="hidden", **private)
         cleared = [chat, session, sources, pick, draft_text, md_btn, docx_btn, live, year, priority, turns,
                    widen, q_status, draft_status]
         new_btn.click(new_conversation, None, cleared, **private)
         chat.clear(new_conversation, None, cleared, **private)  # the chat's own clear button starts anew
-        pick.change(show_sources, [pick, session], sources, **private)
+        pick.change(show_sources, [pick, session], sources, show_progress="hidden", **private)
         fb_btn.click(send_feedback, [pick, verdict, comment, session], [comment, fb_status], **private)
         chat.like(like, [comment, session], fb_status, **private)
         draft_btn.click(draft, [mq_title, turns, session], [draft_text, md_btn, docx_btn, draft_status],
