@@ -57,11 +57,11 @@ def _vectors(cfg: Config) -> dict[str, np.ndarray]:
     build = Layout(cfg.index_dir).current()
     assert build is not None
     index = OpenIndex(cfg, build)
-    got = index.store._collection.get(include=["embeddings"])
-    stored = dict(zip(got["ids"], got["embeddings"], strict=True))
+    got = index.collection.get(ids=list(index.by_entry), include=["embeddings"])
+    stored = {index.by_entry[i]: e for i, e in zip(got["ids"], got["embeddings"], strict=True)}
     return {
-        "passages.npy": np.load(build / "passages.npy"),
-        "sentences.npy": np.load(build / "sentences.npy"),
+        "passages.npy": np.concatenate([np.load(s.path / "passages.npy") for s in index.segments]),
+        "sentences.npy": np.concatenate([np.load(s.path / "sentences.npy") for s in index.segments]),
         "chroma": np.stack([np.asarray(stored[p.id], dtype=np.float32) for p in index.passages]),
     }
 
@@ -99,7 +99,9 @@ def test_dense_ties_are_ranked_by_passage_id() -> None:
             order = sorted(ids, reverse=True)
             return {"ids": [order], "distances": [[-math.log(0.5 + i * 1e-9) for i in range(len(order))]]}
 
-    index = SimpleNamespace(collection=Collection(), by_id=dict.fromkeys(ids))
+    index = SimpleNamespace(
+        collection=Collection(), by_id=dict.fromkeys(ids), by_entry={i: i for i in ids}, foreign=0
+    )
     query_embedder = SimpleNamespace(embed_query=lambda text: [0.0] * Embedder.dims)
     retriever = Retriever(index, query_embedder, Config().retrieval)  # type: ignore[arg-type]
     assert [pid for pid, _ in retriever.dense("anything", Filters(), 10)] == ids[:10]

@@ -53,7 +53,8 @@ def test_the_graph_gives_the_stored_vectors_on_1000_texts(
     build = Layout(index_config.index_dir).current()
     assert build is not None
     texts = [embed_text(p) for p in index.passages] + sentence_texts(index.passages)
-    stored = np.concatenate([np.load(build / "passages.npy"), np.load(build / "sentences.npy")])
+    stored = np.concatenate([np.load(s.path / f"{name}.npy") for name in ("passages", "sentences")
+                             for s in index.segments])
     assert len(texts) == len(stored)
     # long texts: three neighbouring passages joined, so truncation is exercised, each cut somewhere else
     ps = index.passages

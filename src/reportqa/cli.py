@@ -41,11 +41,13 @@ def _config(args: argparse.Namespace) -> Config:
 def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
     from reportqa.corpus import Corpus, load_corpus, save_manifest
     from reportqa.index import ingest
+    from reportqa.progress import Progress
 
-    say = (lambda m: None) if args.quiet else (lambda m: print(m, file=sys.stderr))
+    progress = Progress.for_cli(args.quiet)  # bars on a terminal, a line per stage otherwise, none with -q
+    say = progress.say
     corpus = load_corpus(config.corpus_dir)
     if args.file is None:
-        result = ingest(config, corpus, progress=say)
+        result = ingest(config, corpus, progress=progress)
     else:
         report, text = new_report(args, corpus, say)
         target = config.corpus_dir / report.file
@@ -55,7 +57,7 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
         try:
             os.replace(tmp, target)
             new = Corpus(corpus.root, corpus.reports + (report,))
-            result = ingest(config, new, progress=say)
+            result = ingest(config, new, progress=progress)
         except BaseException:
             target.unlink(missing_ok=True)
             raise

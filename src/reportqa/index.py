@@ -1,13 +1,23 @@
-"""Chroma (through llama-index) + a BM25 sidecar + a manifest; build into a new place, swap on success.
+"""Per-report segments + Chroma + a BM25 sidecar + a manifest; new builds published by one atomic swap.
 
 Layout under `index_dir`:
-    CURRENT                 the name of the build that serves (replaced atomically)
+    CURRENT                 the name of the build that serves (replaced atomically: the one commit point)
     builds/<name>/
-        manifest.json       fingerprint (corpus checksums, model, chunker, taxonomy) and counts
+        manifest.json       fingerprint (corpus checksums, model, chunker, taxonomy), counts, the segments
+                            (one per report) in order, the corpus manifest it was built from, and each
+                            corpus file's size, mtime and sha256 (for the stale-index warning)
+    segments/<key>/         one report, immutable, named by a digest of the report and the settings:
         passages.jsonl      every passage with its metadata, sentences and offsets
-        bm25/               the keyword index (bm25s), over the same tokens the queries use
-        chroma/             the persistent Chroma collection (unless a Chroma server is configured)
+        passages.npy        the passage vectors as embedded (what a later ingest reuses), passage_keys.json
+        sentences.npy       the sentence vectors, sentence_keys.json
+        bm25.npz            its passages' BM25 term counts (bm25.Postings)
+    chroma/                 the persistent Chroma collection shared by the builds (unless a Chroma server is
+                            configured): entries `<segment>:<passage id>`, so a build sees only its segments
     models/<fingerprint>/   the embedding model exported to ONNX for the query path (onnx_embed.py)
+
+Adding one report writes one segment, adds its passages to Chroma and writes a manifest: the other reports
+are neither parsed, embedded, tokenised nor copied. A kill at any point leaves CURRENT naming the previous
+build, whose segments and Chroma entries are untouched; the next ingest removes what the kill left.
 """
 
 from __future__ import annotations
@@ -24,24 +34,32 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from reportqa.chunk import CHUNKER_VERSION, chunk_report
 from reportqa.config import Config
-from reportqa.corpus import Corpus, load_corpus
+from reportqa.corpus import MANIFEST, Corpus, load_corpus, save_manifest, sha256_file
 from reportqa.embed import Embedder, Tokens, model_fingerprint
 from reportqa.errors import IndexMissing, ReportQAError
+from reportqa.lexicon import read_text as read_lexicon
 from reportqa.parse import parse_report
 from reportqa.priorities import DEFAULT_TAXONOMY, assign, load_taxonomy
+from reportqa.progress import Progress
 from reportqa.text import tokenize
-from reportqa.types import Passage, Report
+from reportqa.types import Filters, Passage, Report
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from reportqa.bm25 import BM25
 
 log = logging.getLogger(__name__)
-PARSER_VERSION = "parse-v1"
+PARSER_VERSION = "parse-v2"  # v2: layout (viewer lines, cover facts, columns, tables), page titles
 # The build layout: 2 added sentence vectors (sentences.npy) and exact, single-threaded HNSW settings;
-# 3 added the passage vectors (passages.npy), the copy an incremental ingest reuses.
-INDEX_FORMAT = 3
+# 3 added the passage vectors (passages.npy), the copy an incremental ingest reuses; 4 split the build into
+# per-report segments, a shared Chroma collection and per-segment BM25 counts.
+INDEX_FORMAT = 4
 # HNSW built on one thread with a wide search beam: the same corpus gives the same neighbours on any
 # machine (a multi-threaded build inserts in a racy order, and a narrow beam then misses different
 # passages on different builds). Checked with chromadb 1.5.9: the collection's configuration keeps ef 200
@@ -49,7 +67,15 @@ INDEX_FORMAT = 3
 # is rebuilt on open; with ef above the passage count its results equal exact search. Retriever.dense then
 # ranks near-ties by id, so the walk order never decides a rank.
 HNSW = {"hnsw:space": "cosine", "hnsw:num_threads": 1, "hnsw:construction_ef": 200, "hnsw:search_ef": 200}
-Progress = Callable[[str], None]
+EMBED_STEP = 64  # texts per progress step while embedding
+# Test hooks: ingest raises ReportQAError at the named step (see PUBLISH_STEPS) when set to it.
+PUBLISH_STEPS = ("embedded", "segments", "chroma", "build", "swap", "corpus_manifest", "cleanup")
+_fail_at: str | None = None
+
+
+def _checkpoint(step: str) -> None:
+    if _fail_at == step:
+        raise ReportQAError(f"ingest interrupted at {step} (test hook)")
 
 
 # -- passages -------------------------------------------------------------------------------
@@ -57,11 +83,9 @@ Progress = Callable[[str], None]
 
 def build_passages(corpus: Corpus, config: Config, tokens: Tokens | None = None) -> list[Passage]:
     tokens = tokens or Tokens()
-    taxonomy = load_taxonomy()
     out: list[Passage] = []
     for report in corpus.reports:
         out.extend(passages_for(report, corpus.read(report), config, tokens))
-    del taxonomy
     return out
 
 
@@ -81,19 +105,37 @@ def header_for(p: Passage) -> str:
     return f"{p.title} ({p.year}). {p.section}."
 
 
-def fingerprint(corpus: Corpus, config: Config) -> dict[str, Any]:
+def bm25_tokens(p: Passage) -> list[str]:
+    """What BM25 indexes for a passage: its header and text, tokenised as queries are."""
+    return tokenize(header_for(p) + " " + p.clean) or ["_"]
+
+
+def _settings(config: Config) -> dict[str, Any]:
     return {
-        "corpus": {r.id: r.sha256 for r in corpus.reports},
-        "reports": {r.id: r.model_dump() for r in corpus.reports},
         "model": model_fingerprint(),
         "chunker": {**config.chunk.model_dump(), "chunker": CHUNKER_VERSION, "parser": PARSER_VERSION},
         "taxonomy": hashlib.sha256(DEFAULT_TAXONOMY.read_bytes()).hexdigest()[:16],
+        "hostile": hashlib.sha256(read_lexicon("hostile").encode("utf-8")).hexdigest()[:16],  # Sentence.flags
         "format": INDEX_FORMAT,
     }
 
 
+def fingerprint(corpus: Corpus, config: Config) -> dict[str, Any]:
+    return {
+        "corpus": {r.id: r.sha256 for r in corpus.reports},
+        "reports": {r.id: r.model_dump() for r in corpus.reports},
+        **_settings(config),
+    }
+
+
+def segment_key(report: Report, settings: dict[str, Any]) -> str:
+    """The name of a report's segment: a digest of its record (checksum, title, year...) and the settings."""
+    blob = json.dumps({"report": report.model_dump(mode="json"), **settings}, sort_keys=True)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:20]
+
+
 def sentence_key(text: str) -> str:
-    """The key a sentence vector is stored and reused under: a digest of the embedded text."""
+    """The key a vector is stored and reused under: a digest of the embedded text."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 
@@ -117,6 +159,10 @@ class Layout:
     def builds(self) -> Path:
         return self.root / "builds"
 
+    @property
+    def segments(self) -> Path:
+        return self.root / "segments"
+
     def current(self) -> Path | None:
         if not self.current_file.is_file():
             return None
@@ -126,11 +172,15 @@ class Layout:
 
     def swap(self, build: Path) -> None:
         tmp = self.root / "CURRENT.tmp"
-        tmp.write_text(build.name + "\n", encoding="utf-8")
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(build.name + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, self.current_file)
 
 
-def chroma_client(config: Config, build: Path) -> Any:
+def chroma_client(config: Config, root: Path) -> Any:
+    """The Chroma client of an index: the server at config.chroma_url, else the directory root/chroma."""
     import chromadb
     from chromadb.config import Settings
 
@@ -140,14 +190,22 @@ def chroma_client(config: Config, build: Path) -> Any:
         return chromadb.HttpClient(
             host=u.hostname or "127.0.0.1", port=u.port or 8000, ssl=u.scheme == "https", settings=settings
         )
-    return chromadb.PersistentClient(path=str(build / "chroma"), settings=settings)
+    return chromadb.PersistentClient(path=str(root / "chroma"), settings=settings)
 
 
-def collection_name(config: Config, build: Path) -> str:
-    return f"{config.collection}-{build.name}" if config.chroma_url else config.collection
+def collection_name(config: Config) -> str:
+    """One collection per index: on a shared server, named after the index directory too."""
+    if not config.chroma_url:
+        return config.collection
+    where = hashlib.sha256(str(config.index_dir.resolve()).encode("utf-8")).hexdigest()[:10]
+    return f"{config.collection}-{where}"
 
 
-def _metadata(p: Passage) -> dict[str, Any]:
+def entry_id(segment: str, passage_id: str) -> str:
+    return f"{segment}:{passage_id}"
+
+
+def _metadata(p: Passage, segment: str) -> dict[str, Any]:
     return {
         "report_id": p.report_id,
         "year": p.year,
@@ -158,7 +216,74 @@ def _metadata(p: Passage) -> dict[str, Any]:
         "kind": p.kind,
         "start": p.start,
         "end": p.end,
+        "segment": segment,
     }
+
+
+# -- segments -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Segment:
+    """One report's passages, vectors and BM25 counts, as stored under segments/<key>/."""
+
+    key: str
+    path: Path
+
+    def passages(self) -> list[Passage]:
+        with (self.path / "passages.jsonl").open(encoding="utf-8") as fh:
+            return [Passage.model_validate_json(line) for line in fh if line.strip()]
+
+    def keyed_vectors(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(passage vectors, sentence vectors) by sentence_key of the embedded text, exactly as embedded."""
+        return (_keyed(self.path, "passages.npy", "passage_keys.json"),
+                _keyed(self.path, "sentences.npy", "sentence_keys.json"))
+
+
+def _keyed(path: Path, npy: str, keys_json: str) -> dict[str, Any]:
+    try:
+        import numpy as np
+
+        keys = json.loads((path / keys_json).read_text(encoding="utf-8"))
+        arr = np.load(path / npy)
+    except (OSError, ValueError) as exc:  # an old layout or a broken build only costs a re-embed
+        log.info("no vectors to reuse from %s/%s: %s", path, npy, exc)
+        return {}
+    return {k: arr[i] for i, k in enumerate(keys) if i < len(arr)}
+
+
+def _write_segment(
+    layout: Layout, key: str, passages: list[Passage], pvec: dict[str, Any], svec: dict[str, Any]
+) -> None:
+    import numpy as np
+
+    from reportqa.bm25 import Postings
+
+    final = layout.segments / key
+    tmp = layout.segments / f"{key}.partial-{uuid.uuid4().hex[:6]}"
+    tmp.mkdir(parents=True)
+    try:
+        with (tmp / "passages.jsonl").open("w", encoding="utf-8") as fh:
+            for p in passages:
+                fh.write(json.dumps(p.model_dump(mode="json"), ensure_ascii=False) + "\n")
+        dims = Embedder.dims
+        pkeys = [sentence_key(embed_text(p)) for p in passages]
+        skeys = [sentence_key(t) for t in sentence_texts(passages)]
+        for name, keys, vecs in (("passages", pkeys, pvec), ("sentences", skeys, svec)):
+            matrix = (np.stack([np.asarray(vecs[k], dtype=np.float32) for k in keys]) if keys
+                      else np.zeros((0, dims), np.float32))
+            np.save(tmp / f"{name}.npy", matrix)
+            (tmp / f"{name[:-1]}_keys.json").write_text(json.dumps(keys), encoding="utf-8")
+        Postings.from_tokens([bm25_tokens(p) for p in passages]).save(tmp / "bm25.npz")
+        (tmp / "segment.json").write_text(
+            json.dumps({"key": key, "passages": len(passages), "sentences": len(skeys)}), encoding="utf-8"
+        )
+        if final.exists():  # the same content, left by an interrupted ingest
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 # -- ingest -------------------------------------------------------------------------------------
@@ -174,196 +299,326 @@ class IngestResult:
     reason: str = ""
     seconds: float = 0.0
     reports: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per step, for the benches
 
 
 def ingest(
     config: Config,
     corpus: Corpus | None = None,
-    progress: Progress | None = None,
+    progress: Progress | Callable[[str], None] | None = None,
     embedder: Embedder | None = None,
     _fail_after_embedding: bool = False,
 ) -> IngestResult:
-    """Bring the index up to date with the corpus. Builds into a new place; swaps only on success."""
+    """Bring the index up to date with `corpus` (default: the corpus directory's manifest).
+
+    Only reports whose segment is missing are parsed and embedded (vectors of unchanged text reused from
+    the report's previous segment). Everything is written beside the serving build and published by one
+    atomic replace of CURRENT; then the corpus manifest is brought in step with the build (a report added
+    with `reportqa ingest FILE` is listed only once its index serves). Raises InputError for a corpus
+    that does not verify, ReportQAError from the embedder or Chroma; the previous build keeps serving.
+    """
     t0 = time.perf_counter()
-    say = progress or (lambda msg: log.info(msg))
+    timings: dict[str, float] = {}
+    prog = Progress.from_callable(progress if progress is not None else (lambda msg: log.info(msg)))
+    layout = Layout(config.index_dir)
+    sync_corpus_manifest(config)
+    on_disk = _corpus_on_disk(config)
     corpus = corpus or load_corpus(config.corpus_dir)
     corpus.verify()
-    layout = Layout(config.index_dir)
     fp = fingerprint(corpus, config)
     current = layout.current()
-    old_fp: dict[str, Any] = {}
+    old: dict[str, Any] = {}
     if current is not None:
-        old_fp = json.loads((current / "manifest.json").read_text(encoding="utf-8"))["fingerprint"]
-        if old_fp == fp:
-            n = json.loads((current / "manifest.json").read_text(encoding="utf-8"))["passages"]
-            say("index is up to date: nothing to embed")
-            _ensure_query_graph(config, fp["model"], embedder, say)  # an index built before graphs existed
+        old = _read_manifest(current)
+        if old.get("fingerprint") == fp:
+            prog.say("index is up to date: nothing to embed")
+            _ensure_query_graph(config, fp["model"], embedder, prog)  # an index built before graphs existed
             return IngestResult(
-                "unchanged", n, 0, 0, current, "fingerprint unchanged", time.perf_counter() - t0
+                "unchanged", int(old["passages"]), 0, 0, current, "fingerprint unchanged",
+                time.perf_counter() - t0,
             )
+    settings = _settings(config)
+    old_fp = old.get("fingerprint", {})
+    same_space = bool(old) and old_fp.get("model") == fp["model"] and old_fp.get("chunker") == fp["chunker"]
+    reason = "new index" if not old else ("corpus changed" if same_space else
+                                           "model or chunker changed: rebuilding every vector")
+    keys = {r.id: segment_key(r, settings) for r in corpus.reports}
+    todo_reports = [
+        r for r in corpus.reports if not (layout.segments / keys[r.id] / "segment.json").is_file()
+    ]
+    kept = len(corpus.reports) - len(todo_reports)
 
-    say(f"parsing and chunking {len(corpus.reports)} reports")
+    # parse and chunk only the reports without a segment
+    t = time.perf_counter()
     tokens = Tokens()
-    passages = build_passages(corpus, config, tokens)
-    reason = "new index"
-    old_pass: dict[str, Any] = {}
-    old_sent: dict[str, Any] = {}
-    if current is not None:
-        same_space = old_fp.get("model") == fp["model"] and old_fp.get("chunker") == fp["chunker"]
-        if same_space:
-            # Reused from the old build's own .npy files, by a digest of the embedded text, never read back
-            # from Chroma: the store renormalises cosine vectors, so a vector passed through it again moves
-            # by an ulp or two per incremental build, and near-tied rankings with it.
-            old_pass = _old_keyed_vectors(current, "passages.npy", "passage_keys.json")
-            old_sent = _old_keyed_vectors(current, "sentences.npy", "sentence_keys.json")
-            reason = "corpus changed"
-        else:
-            reason = "model or chunker changed: rebuilding every vector"
-    pkeys = [sentence_key(embed_text(p)) for p in passages]
-    reuse = {p.id: old_pass[k] for p, k in zip(passages, pkeys, strict=True) if k in old_pass}
-    todo = [p for p in passages if p.id not in reuse]
-    say(f"{len(passages)} passages: {len(reuse)} reused, {len(todo)} to embed ({reason})")
-    vectors = dict(reuse)
-    if todo:
+    new_passages: dict[str, list[Passage]] = {}
+    with prog.stage(f"parsing and chunking {len(todo_reports)} of {len(corpus.reports)} reports",
+                    len(todo_reports)) as advance:
+        for r in todo_reports:
+            new_passages[r.id] = passages_for(r, corpus.read(r), config, tokens)
+            advance(1)
+    timings["parse"] = time.perf_counter() - t
+
+    # vectors of unchanged text come from the report's previous segment (or an older build's .npy files)
+    pvec: dict[str, Any] = {}
+    svec: dict[str, Any] = {}
+    if same_space and new_passages:
+        for seg_dir in _reuse_sources(layout, current, old, set(new_passages)):
+            pv, sv = Segment(seg_dir.name, seg_dir).keyed_vectors() if seg_dir.is_dir() else ({}, {})
+            pvec.update(pv)
+            svec.update(sv)
+        if current is not None and "segments" not in old:  # a format-3 build: one pair for the collection
+            pvec.update(_keyed(current, "passages.npy", "passage_keys.json"))
+            svec.update(_keyed(current, "sentences.npy", "sentence_keys.json"))
+    all_new = [p for ps in new_passages.values() for p in ps]
+    ptexts = {sentence_key(embed_text(p)): embed_text(p) for p in all_new}
+    stexts = {sentence_key(s): s for s in sentence_texts(all_new)}
+    p_todo = sorted(k for k in ptexts if k not in pvec)
+    s_todo = sorted(k for k in stexts if k not in svec)
+    p_missing = set(p_todo)
+    embedded = sum(1 for p in all_new if sentence_key(embed_text(p)) in p_missing)
+    prog.say(f"{kept} reports unchanged; {len(all_new)} passages in {len(todo_reports)} reports: "
+             f"{len(all_new) - embedded} reused, {embedded} to embed ({reason})")
+    t = time.perf_counter()
+    todo_texts = [(k, ptexts[k], pvec) for k in p_todo] + [(k, stexts[k], svec) for k in s_todo]
+    if todo_texts:
         embedder = embedder or Embedder(config.embed_batch_size)
-        arr = embedder.embed([embed_text(p) for p in todo])
-        for p, v in zip(todo, arr, strict=True):
-            vectors[p.id] = v
-    texts = sentence_texts(passages)
-    keys = [sentence_key(t) for t in texts]
-    missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in old_sent}.items())
-    if missing:
-        say(f"{len(texts)} sentences: {len(texts) - len(missing)} reused, {len(missing)} to embed")
-        embedder = embedder or Embedder(config.embed_batch_size)
-        arr = embedder.embed([t for _, t in missing])
-        for (k, _), v in zip(missing, arr, strict=True):
-            old_sent[k] = v
-    sent_vectors = (keys, old_sent)
+        with prog.stage(f"embedding {len(p_todo)} passages and {len(s_todo)} sentences",
+                        len(todo_texts)) as advance:
+            for i in range(0, len(todo_texts), EMBED_STEP):
+                part = todo_texts[i : i + EMBED_STEP]
+                arr = embedder.embed([text for _, text, _ in part])
+                for (k, _, into), v in zip(part, arr, strict=True):
+                    into[k] = v
+                advance(len(part))
+    timings["embed"] = time.perf_counter() - t
     if _fail_after_embedding:  # used by the crash test: the process dies here
         raise ReportQAError("ingest interrupted (test hook)")
+    _checkpoint("embedded")
     # before the swap, so the first query on the new build finds the graph of its model
-    _ensure_query_graph(config, fp["model"], embedder, say)
+    _ensure_query_graph(config, fp["model"], embedder, prog)
 
-    layout.builds.mkdir(parents=True, exist_ok=True)
-    build = layout.builds / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
-    tmp = build.with_name(build.name + ".partial")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
-    try:
-        _write_build(config, tmp, build, passages, vectors, fp, sent_vectors)
-        os.replace(tmp, build)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    t = time.perf_counter()
+    for r in todo_reports:
+        _write_segment(layout, keys[r.id], new_passages[r.id], pvec, svec)
+    timings["segments"] = time.perf_counter() - t
+    _checkpoint("segments")
+
+    t = time.perf_counter()
+    same_store = old.get("collection") == collection_name(config) and old.get("chroma") == (
+        config.chroma_url or "local")
+    in_store = {s["key"] for s in old.get("segments", [])} if same_store else set()
+    _add_to_chroma(config, layout, [(keys[r.id], new_passages.get(r.id)) for r in corpus.reports
+                                    if keys[r.id] not in in_store], prog)
+    timings["chroma"] = time.perf_counter() - t
+    _checkpoint("chroma")
+
+    t = time.perf_counter()
+    build = _write_build(config, layout, corpus, keys, fp, on_disk, timings)
+    timings["build"] = time.perf_counter() - t
+    _checkpoint("build")
     layout.swap(build)
-    _cleanup(config, layout, keep={build.name, current.name if current else ""})
-    from reportqa.onnx_embed import prune
+    _checkpoint("swap")
+    # the commit is done: what follows only brings the corpus manifest in step and frees space
+    try:
+        sync_corpus_manifest(config)
+    except OSError as exc:  # the next command that opens the index tries again
+        log.warning("could not update %s: %s", config.corpus_dir / MANIFEST, exc)
+    _checkpoint("corpus_manifest")
+    t = time.perf_counter()
+    try:
+        _cleanup(config, layout, keep={build.name, current.name if current else ""})
+        from reportqa.onnx_embed import prune
 
-    prune(config.index_dir, keep={fp["model"], old_fp.get("model", fp["model"])})
-    say(f"index ready: {build}")
+        prune(config.index_dir, keep={fp["model"], old_fp.get("model", fp["model"])})
+        _checkpoint("cleanup")
+    except OSError as exc:  # leftovers cost only space; the next ingest tries again
+        log.warning("could not remove old index files: %s", exc)
+    timings["cleanup"] = time.perf_counter() - t
+    total = int(json.loads((build / "manifest.json").read_text(encoding="utf-8"))["passages"])
+    prog.say(f"index ready: {build}")
     return IngestResult(
-        "built", len(passages), len(todo), len(reuse), build, reason, time.perf_counter() - t0,
-        [r.id for r in corpus.reports],
+        "built", total, embedded, total - embedded, build, reason, time.perf_counter() - t0,
+        [r.id for r in corpus.reports], timings,
     )
 
 
-def _ensure_query_graph(config: Config, fingerprint: str, embedder: Embedder | None, say: Progress) -> None:
+def _reuse_sources(
+    layout: Layout, current: Path | None, old: dict[str, Any], report_ids: set[str]
+) -> list[Path]:
+    """The previous segments of the reports being (re)built, whose vectors of unchanged text are reused."""
+    if current is None:
+        return []
+    return [layout.segments / s["key"] for s in old.get("segments", []) if s["report_id"] in report_ids]
+
+
+def _ensure_query_graph(config: Config, fingerprint: str, embedder: Embedder | None, prog: Progress) -> None:
     """The model exported to ONNX next to the index, for the query path (onnx_embed), unless it is there."""
     from reportqa import onnx_embed
 
     if onnx_embed.has_graph(config.index_dir, fingerprint):
         return
-    say("exporting the embedding model to ONNX, for fast query start-up")
+    prog.say("exporting the embedding model to ONNX, for fast query start-up")
     onnx_embed.install(config.index_dir, fingerprint, embedder or Embedder(config.embed_batch_size))
 
 
-def _old_keyed_vectors(build: Path, npy: str, keys_json: str) -> dict[str, Any]:
-    """The vectors of an earlier build by key (sentence_key of the embedded text), exactly as embedded."""
-    try:
-        import numpy as np
+def _collection(config: Config, layout: Layout) -> Any:
+    client = chroma_client(config, layout.root)
+    return client.get_or_create_collection(
+        collection_name(config), embedding_function=None, metadata=dict(HNSW)
+    )
 
-        keys = json.loads((build / keys_json).read_text(encoding="utf-8"))
-        arr = np.load(build / npy)
-    except (OSError, ValueError) as exc:  # an old layout or a broken build only costs a re-embed
-        log.info("no vectors to reuse from %s/%s: %s", build, npy, exc)
-        return {}
-    return {k: arr[i] for i, k in enumerate(keys) if i < len(arr)}
+
+def _add_to_chroma(
+    config: Config, layout: Layout, segments: list[tuple[str, list[Passage] | None]], prog: Progress
+) -> None:
+    """Put the segments' passages in the collection (after removing any half-added copy of them)."""
+    if not segments:
+        return
+    col = _collection(config, layout)
+    total = 0
+    loaded: list[tuple[str, list[Passage]]] = []
+    for key, passages in segments:
+        ps = passages if passages is not None else Segment(key, layout.segments / key).passages()
+        loaded.append((key, ps))
+        total += len(ps)
+    import numpy as np
+
+    with prog.stage(f"adding {total} passages to Chroma", total) as advance:
+        for (key, ps), (_, fresh) in zip(loaded, segments, strict=True):
+            if fresh is None:  # written by an earlier, interrupted ingest: it may have added part of it
+                col.delete(where={"segment": key})
+            vecs = np.load(layout.segments / key / "passages.npy")
+            for i in range(0, len(ps), 1000):
+                part = ps[i : i + 1000]
+                col.add(
+                    ids=[entry_id(key, p.id) for p in part],
+                    embeddings=vecs[i : i + len(part)],
+                    metadatas=[_metadata(p, key) for p in part],
+                    documents=[p.clean for p in part],
+                )
+                advance(len(part))
+
+
+def _corpus_on_disk(config: Config) -> list[dict[str, Any]] | None:
+    """The reports corpus/manifest.json lists now (None without one)."""
+    path = config.corpus_dir / MANIFEST
+    try:
+        return list(json.loads(path.read_text(encoding="utf-8"))["reports"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _file_state(path: Path) -> dict[str, Any] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
 def _write_build(
     config: Config,
-    tmp: Path,
-    final: Path,
-    passages: list[Passage],
-    vectors: dict[str, Any],
+    layout: Layout,
+    corpus: Corpus,
+    keys: dict[str, str],
     fp: dict[str, Any],
-    sent_vectors: tuple[list[str], dict[str, Any]],
-) -> None:
-    from llama_index.core.schema import BaseNode, TextNode
-    from llama_index.vector_stores.chroma import ChromaVectorStore
-
-    # Chroma writes under the final name's parent: a persistent client is opened on the temp dir
-    client = chroma_client(config, tmp)
-    name = collection_name(config, final)
-    if config.chroma_url:
-        with contextlib.suppress(Exception):  # absent is fine
-            client.delete_collection(name)
-    col = client.create_collection(name, embedding_function=None, metadata=dict(HNSW))
-    store = ChromaVectorStore(chroma_collection=col)
-    nodes: list[BaseNode] = [
-        TextNode(id_=p.id, text=p.clean, metadata=_metadata(p), embedding=[float(x) for x in vectors[p.id]])
-        for p in passages
-    ]
-    for i in range(0, len(nodes), 500):
-        store.add(nodes[i : i + 500])
-    del store, col, client
-    with (tmp / "passages.jsonl").open("w", encoding="utf-8") as fh:
-        for p in passages:
-            fh.write(json.dumps(p.model_dump(mode="json"), ensure_ascii=False) + "\n")
-    import numpy as np
-
-    keys, by_key = sent_vectors
-    dims = Embedder.dims
-    matrix = (
-        np.stack([np.asarray(by_key[k], dtype=np.float32) for k in keys])
-        if keys
-        else np.zeros((0, dims), np.float32)
-    )
-    np.save(tmp / "sentences.npy", matrix)
-    (tmp / "sentence_keys.json").write_text(json.dumps(keys), encoding="utf-8")
-    # the passage vectors as embedded (Chroma keeps a renormalised copy): what the next ingest reuses
-    pmatrix = (
-        np.stack([np.asarray(vectors[p.id], dtype=np.float32) for p in passages])
-        if passages
-        else np.zeros((0, dims), np.float32)
-    )
-    np.save(tmp / "passages.npy", pmatrix)
-    (tmp / "passage_keys.json").write_text(
-        json.dumps([sentence_key(embed_text(p)) for p in passages]), encoding="utf-8"
-    )
-    import bm25s
-
-    bm = bm25s.BM25()
-    bm.index([tokenize(header_for(p) + " " + p.clean) or ["_"] for p in passages], show_progress=False)
-    bm.save(str(tmp / "bm25"), show_progress=False)
+    on_disk: list[dict[str, Any]] | None,
+    timings: dict[str, float],
+) -> Path:
+    segments = []
+    total = 0
+    for r in corpus.reports:
+        meta = json.loads((layout.segments / keys[r.id] / "segment.json").read_text(encoding="utf-8"))
+        segments.append({"report_id": r.id, "key": keys[r.id], "passages": meta["passages"],
+                         "sentences": meta["sentences"]})
+        total += int(meta["passages"])
+    reports = [r.model_dump(mode="json") for r in corpus.reports]
     manifest = {
         "fingerprint": fp,
-        "passages": len(passages),
+        "passages": total,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "ingest_seconds": {k: round(v, 3) for k, v in timings.items()},  # this build's steps, for benches
         "chroma": config.chroma_url or "local",
-        "collection": name,
+        "collection": collection_name(config),
+        "segments": segments,
+        # the corpus manifest this build was made from, and the one on disk when it started: if a kill lands
+        # between the swap and writing corpus/manifest.json, sync_corpus_manifest finishes the job
+        "corpus": reports,
+        "corpus_before": on_disk,
+        "files": {r.id: {"file": r.file, "sha256": r.sha256, **(_file_state(corpus.path(r)) or {})}
+                  for r in corpus.reports},
     }
-    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    layout.builds.mkdir(parents=True, exist_ok=True)
+    build = layout.builds / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    tmp = build.with_name(build.name + ".partial")
+    tmp.mkdir(parents=True)
+    try:
+        with (tmp / "manifest.json").open("w", encoding="utf-8") as fh:
+            fh.write(json.dumps(manifest, indent=1, ensure_ascii=False))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, build)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return build
+
+
+def _read_manifest(build: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    return data
+
+
+def sync_corpus_manifest(config: Config) -> bool:
+    """Finish a publish a kill interrupted: write the serving build's corpus manifest to the corpus directory
+    when that still holds the manifest the build started from. True when it wrote. A manifest changed since
+    by hand is left alone (OpenIndex warns that the index is stale)."""
+    current = Layout(config.index_dir).current()
+    if current is None:
+        return False
+    try:
+        m = _read_manifest(current)
+    except (OSError, ValueError):
+        return False
+    built, before = m.get("corpus"), m.get("corpus_before")
+    if built is None or before is None or built == before:
+        return False
+    on_disk = _corpus_on_disk(config)
+    wrote = False
+    if on_disk == before:
+        save_manifest(Corpus(config.corpus_dir, tuple(Report(**r) for r in built)))
+        log.info("corpus manifest brought in step with the index %s", current.name)
+        wrote = True
+    if wrote or on_disk == built:  # done: a later edit by hand is never rolled over again
+        m["corpus_before"] = built
+        tmp = current / "manifest.json.tmp"
+        tmp.write_text(json.dumps(m, indent=1, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, current / "manifest.json")
+    return wrote
 
 
 def _cleanup(config: Config, layout: Layout, keep: set[str]) -> None:
-    for d in layout.builds.iterdir():
-        if d.name in keep:
+    """Remove builds other than `keep`, then segments no kept build uses (their Chroma entries first)."""
+    if layout.builds.is_dir():
+        for d in layout.builds.iterdir():
+            if d.name not in keep:
+                shutil.rmtree(d, ignore_errors=True)
+    used: set[str] = set()
+    for name in keep:
+        with contextlib.suppress(OSError, ValueError):
+            used |= {s["key"] for s in _read_manifest(layout.builds / name).get("segments", [])}
+    if not layout.segments.is_dir():
+        return
+    col = None
+    for d in layout.segments.iterdir():
+        if d.name in used:
             continue
-        if config.chroma_url and not d.name.endswith(".partial"):
-            with contextlib.suppress(Exception):  # already gone
-                chroma_client(config, d).delete_collection(collection_name(config, d))
+        if ".partial" not in d.name:
+            if col is None:
+                col = _collection(config, layout)
+            with contextlib.suppress(Exception):  # nothing to delete is fine
+                col.delete(where={"segment": d.name})
         shutil.rmtree(d, ignore_errors=True)
 
 
@@ -376,28 +631,117 @@ class OpenIndex:
     def __init__(self, config: Config, build: Path) -> None:
         self.config = config
         self.build = build
-        self.manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
-        with (build / "passages.jsonl").open(encoding="utf-8") as fh:
-            self.passages = [Passage.model_validate_json(line) for line in fh if line.strip()]
+        self.layout = Layout(build.parent.parent)
+        self.manifest = _read_manifest(build)
+        if "segments" not in self.manifest:
+            raise IndexMissing(
+                f"the index at {build} was built by an older version of reportqa",
+                "run `reportqa ingest` (it reuses the stored vectors)",
+            )
+        self.segments = [
+            Segment(s["key"], self.layout.segments / s["key"]) for s in self.manifest["segments"]
+        ]
+        self.passages: list[Passage] = []
+        self.by_entry: dict[str, str] = {}
+        try:
+            for seg in self.segments:
+                ps = seg.passages()
+                self.passages.extend(ps)
+                self.by_entry.update((entry_id(seg.key, p.id), p.id) for p in ps)
+        except OSError as exc:
+            raise IndexMissing(f"the index at {build} is missing a segment ({exc})",
+                               "run `reportqa ingest` again") from exc
         self.by_id = {p.id: p for p in self.passages}
         self.reports = [Report(**r) for r in self.manifest["fingerprint"]["reports"].values()]
 
     @classmethod
     def open(cls, config: Config) -> OpenIndex:
+        try:
+            sync_corpus_manifest(config)
+        except OSError as exc:  # a read-only corpus: the stale warning below says what is out of step
+            log.info("could not bring the corpus manifest in step: %s", exc)
         build = Layout(config.index_dir).current()
         if build is None:
             raise IndexMissing(f"no index at {config.index_dir}", "run `reportqa ingest` first")
-        return cls(config, build)
+        index = cls(config, build)
+        stale = index.stale()
+        if stale:
+            log.warning("%s", stale)
+        return index
+
+    def stale(self) -> str:
+        """One line when the corpus no longer matches what this index was built from, else "".
+
+        Compares corpus/manifest.json with the reports the build lists, and each corpus file's size and
+        mtime with those recorded at ingest (a file that differs is hashed, so a touched but unchanged
+        file is not reported). No corpus directory: "" (an index can serve without its sources)."""
+        on_disk = _corpus_on_disk(self.config)
+        if on_disk is None:
+            return ""
+        built = {str(r["id"]) for r in self.manifest.get("corpus", [])}
+        listed = {str(r.get("id")) for r in on_disk}
+        changed = [f"{rid} is not indexed" for rid in sorted(listed - built)]
+        changed += [f"{rid} is no longer in the corpus" for rid in sorted(built - listed)]
+        for rec in self.manifest.get("files", {}).values():
+            path = self.config.corpus_dir / rec["file"]
+            state = _file_state(path)
+            if state is None:
+                changed.append(f"{rec['file']} is missing")
+            elif (state["size"], state["mtime_ns"]) != (rec.get("size"), rec.get("mtime_ns")) and (
+                sha256_file(path) != rec["sha256"]
+            ):
+                changed.append(f"{rec['file']} changed")
+        if not changed:
+            return ""
+        more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
+        return ("warning: the corpus changed since the index was built (" + "; ".join(changed[:3]) + more +
+                "); answers come from the index as built: run `reportqa ingest`")
 
     @cached_property
     def sentence_vectors(self) -> SentenceVectors:
-        return SentenceVectors.load(self.build, self.passages)
+        return SentenceVectors.load(self.segments, self.passages)
 
     @cached_property
-    def bm25(self) -> Any:
-        import bm25s
+    def bm25(self) -> BM25:
+        from reportqa.bm25 import BM25, Postings
 
-        return bm25s.BM25.load(str(self.build / "bm25"), show_progress=False, verbosity=0)
+        try:
+            return BM25([Postings.load(s.path / "bm25.npz") for s in self.segments])
+        except (OSError, ValueError) as exc:
+            raise IndexMissing(f"the index at {self.build} has no BM25 counts ({exc})",
+                               "run `reportqa ingest` again") from exc
+
+    @cached_property
+    def id_order(self) -> np.ndarray:
+        """Each passage's position in id order: ties in a score are ranked by passage id."""
+        import numpy as np
+
+        order = sorted(range(len(self.passages)), key=lambda i: self.passages[i].id)
+        ranks = np.empty(len(order), dtype=np.int64)
+        ranks[order] = np.arange(len(order))
+        return ranks
+
+    def mask(self, f: Filters) -> np.ndarray | None:
+        """Which passages match the filters (years, plan, priority, report): bool, shape (passages,)."""
+        import numpy as np
+
+        if not (f.years or f.plan or f.priority or f.report_id):
+            return None
+        cols = self._columns
+        m = np.ones(len(self.passages), dtype=bool)
+        if f.years:
+            m &= np.isin(cols["year"], list(f.years))
+        for name, value in (("plan", f.plan), ("priority", f.priority), ("report_id", f.report_id)):
+            if value:
+                m &= cols[name] == value
+        return m
+
+    @cached_property
+    def _columns(self) -> dict[str, np.ndarray]:
+        import numpy as np
+
+        return {name: np.array([getattr(p, name) or "" for p in self.passages], dtype=object)
+                for name in ("year", "plan", "priority", "report_id")}
 
     @property
     def model_fingerprint(self) -> str:
@@ -406,8 +750,9 @@ class OpenIndex:
 
     @cached_property
     def collection(self) -> Any:
-        """The Chroma collection, queried directly (retrieve.Retriever.dense): llama-index is for writing."""
-        client = chroma_client(self.config, self.build)
+        """The Chroma collection, queried directly (retrieve.Retriever.dense); it may also hold the entries
+        of a neighbouring build (`foreign`), which the retriever skips."""
+        client = chroma_client(self.config, self.layout.root)
         try:
             return client.get_collection(self.manifest["collection"], embedding_function=None)
         except Exception as exc:
@@ -415,6 +760,11 @@ class OpenIndex:
                 f"the Chroma collection {self.manifest['collection']} is missing",
                 "run `reportqa ingest` again",
             ) from exc
+
+    @cached_property
+    def foreign(self) -> int:
+        """How many entries of the collection belong to other builds (asked for on top, then skipped)."""
+        return max(0, int(self.collection.count()) - len(self.passages))
 
     @cached_property
     def store(self) -> Any:
@@ -425,38 +775,45 @@ class OpenIndex:
 
 
 class SentenceVectors:
-    """The unit vectors of every passage sentence, computed at ingest: shape (sentences, 384), float32.
+    """The unit vectors of every passage sentence, computed at ingest: one (sentences, 384) float32 matrix
+    per segment, memory-mapped.
 
     `for_passage(p)` gives the rows of one passage's sentences, in order, so the answerer scores every
     sentence of the retrieved passages with one matrix product against the query vector.
     """
 
-    def __init__(self, matrix: Any, first_row: dict[str, int]) -> None:
-        self.matrix = matrix
+    def __init__(self, matrices: list[Any], first_row: dict[str, tuple[int, int]]) -> None:
+        self.matrices = matrices
         self.first_row = first_row
 
     @classmethod
-    def load(cls, build: Path, passages: list[Passage]) -> SentenceVectors:
+    def load(cls, segments: list[Segment], passages: list[Passage]) -> SentenceVectors:
         import numpy as np
 
-        try:
-            matrix = np.load(build / "sentences.npy", mmap_mode="r")
-        except OSError as exc:
-            raise IndexMissing(
-                f"the index at {build} has no sentence vectors", "run `reportqa ingest` again"
-            ) from exc
-        first: dict[str, int] = {}
-        row = 0
-        for p in passages:
-            first[p.id] = row
-            row += len(p.sentences)
-        if row != len(matrix):
-            raise IndexMissing(
-                f"the index at {build} has {len(matrix)} sentence vectors for {row} sentences",
-                "run `reportqa ingest` again",
-            )
-        return cls(matrix, first)
+        matrices = []
+        first: dict[str, tuple[int, int]] = {}
+        it = iter(passages)
+        for i, seg in enumerate(segments):
+            try:
+                matrix = np.load(seg.path / "sentences.npy", mmap_mode="r")
+                count = int(json.loads((seg.path / "segment.json").read_text(encoding="utf-8"))["passages"])
+            except (OSError, ValueError) as exc:
+                raise IndexMissing(
+                    f"the index segment {seg.path} has no sentence vectors", "run `reportqa ingest` again"
+                ) from exc
+            row = 0
+            for _ in range(count):
+                p = next(it)
+                first[p.id] = (i, row)
+                row += len(p.sentences)
+            if row != len(matrix):
+                raise IndexMissing(
+                    f"the index segment {seg.path} has {len(matrix)} sentence vectors for {row} sentences",
+                    "run `reportqa ingest` again",
+                )
+            matrices.append(matrix)
+        return cls(matrices, first)
 
     def for_passage(self, p: Passage) -> Any:
-        start = self.first_row[p.id]
-        return self.matrix[start : start + len(p.sentences)]
+        i, start = self.first_row[p.id]
+        return self.matrices[i][start : start + len(p.sentences)]

@@ -139,28 +139,33 @@ class Retriever:
         toks = tokenize(" ".join([query, *expansions(query)]))
         if not toks:
             return []
+        import numpy as np
+
         scores = self.index.bm25.get_scores(toks)
-        ranked = sorted(
-            (
-                (float(s), p.id)
-                for s, p in zip(scores, self.index.passages, strict=True)
-                if s > 0 and matches(p, f)
-            ),
-            key=lambda x: (-x[0], x[1]),
-        )
-        return [(pid, s) for s, pid in ranked[:n]]
+        keep = scores > 0
+        mask = self.index.mask(f)
+        if mask is not None:
+            keep &= mask
+        cand = np.flatnonzero(keep)
+        # the n best by (score desc, passage id): only the candidates are sorted, never every passage
+        order = cand[np.lexsort((self.index.id_order[cand], -scores[cand]))][:n]
+        ps = self.index.passages
+        return [(ps[i].id, float(scores[i])) for i in order]
 
     def dense(self, query: str, f: Filters, n: int) -> list[tuple[str, float]]:
         vec = self.embedder.embed_query(query)
         # A few beyond n, so a tie at the cut is settled below rather than by the store's order.
+        # the collection may hold a neighbouring build's entries too: asked for on top, then skipped
         res = self.index.collection.query(
-            query_embeddings=[vec], n_results=n + DENSE_SLACK, where=chroma_where(f), include=["distances"]
+            query_embeddings=[vec], n_results=n + DENSE_SLACK + min(self.index.foreign, 500),
+            where=chroma_where(f), include=["distances"],
         )
         ids = (res.get("ids") or [[]])[0]
         distances = (res.get("distances") or [[]])[0]
         out = []
-        for pid, distance in zip(ids, distances, strict=False):
-            if pid in self.index.by_id:
+        for eid, distance in zip(ids, distances, strict=False):
+            pid = self.index.by_entry.get(eid)
+            if pid is not None:
                 # the similarity llama-index's ChromaVectorStore gave for a cosine distance, as before
                 out.append((pid, round(math.exp(-float(distance)), DENSE_DIGITS)))
         # Chroma orders equal and float-noise-close distances by its graph walk; rank them by id instead.

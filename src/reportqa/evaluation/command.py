@@ -44,7 +44,8 @@ DEFAULT_BASELINE = Path("eval/baseline.json")
 
 
 class Progress:
-    """A plain-text progress bar on stderr: redrawn in place on a terminal, a line per 10% otherwise."""
+    """Progress on stderr: a rich bar with the count and ETA on a terminal (reportqa.progress), a line per
+    10% otherwise."""
 
     def __init__(self, stream: TextIO | None = None, width: int = 30) -> None:
         self.stream = stream or sys.stderr
@@ -52,15 +53,22 @@ class Progress:
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.t0 = time.perf_counter()
         self._last_decile = -1
+        self._bar: Any = None
+        self._advance: Any = None
+        self._done = 0
 
     def __call__(self, done: int, total: int, label: str) -> None:
         elapsed = time.perf_counter() - self.t0
         if self.tty:
-            fill = int(self.width * done / max(total, 1))
-            bar = "#" * fill + "." * (self.width - fill)
-            end = "\n" if done == total else ""
-            self.stream.write(f"\reval [{bar}] {done}/{total} {label:<8} {elapsed:5.1f}s{end}")
-            self.stream.flush()
+            from reportqa.progress import BarProgress
+
+            if self._bar is None:
+                self._bar = BarProgress(self.stream).stage("eval", total)
+                self._advance = self._bar.__enter__()
+            self._advance(done - self._done)
+            self._done = done
+            if done == total:
+                self._bar.__exit__(None, None, None)
             return
         decile = done * 10 // max(total, 1)
         if decile != self._last_decile or done == total:

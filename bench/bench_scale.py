@@ -1,0 +1,386 @@
+"""Scale: collections of 100 and 1,000 reports made from the real five, ingested, asked and grown by one.
+
+The generator (`generate`) keeps the five real reports and adds N-5 variants of them. A variant of real
+report r: every year shifted by k (2022-23 -> 2022+k-23+k, in every form), its paragraphs reshuffled after
+the first (the title), every figure replaced by another of the same number of digits, London borough names
+swapped, and a few common words swapped for synonyms; its title and id carry the variant number. The
+figures and names make most sentences new text, so their vectors cannot be reused; the share of sentences
+that are still duplicates (embedded once per ingest) is recorded as `distinct_sentence_share`.
+
+For each size, with the local Chroma directory and with a Chroma server (`chroma run` on 127.0.0.1, via
+REPORTQA_CHROMA_URL):
+  - ingest: `reportqa ingest -q` in a fresh process, wall time and passages/s, against the embedding-only
+    rate: the same model embedding a random sample of the texts that ingest embeds, in this run, scaled to
+    all of them (ratio target >= 0.8);
+  - index size on disk (without the exported ONNX model, which is the same at any size);
+  - peak memory: max RSS of the ingest process tree (wait4), plus the Chroma server's VmHWM;
+  - warm ask p50/p95 over 50 eval questions (target p50 <= 300 ms, p95 <= 800 ms at 1,000);
+  - adding one new report to the big index (ingest in-process with the model loaded) against embedding that
+    report's texts alone (target <= 1.2x).
+With --server-reuse (the default) the server run copies the local run's segments, so it
+measures loading Chroma and the rest without embedding everything a second time: its ingest figure is
+then the local embedding time plus that load time, and says so.
+
+Usage: nice -n 5 .venv/bin/python bench/bench_scale.py --size 100 [--workdir DIR] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import percentile, write  # noqa: E402 - after the sys.path line that finds it
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+BOROUGHS = (
+    "Barking and Dagenham", "Barnet", "Bexley", "Brent", "Bromley", "Camden", "Croydon", "Ealing", "Enfield",
+    "Greenwich", "Hackney", "Hammersmith and Fulham", "Haringey", "Harrow", "Havering", "Hillingdon",
+    "Hounslow", "Islington", "Kensington and Chelsea", "Kingston upon Thames", "Lambeth", "Lewisham",
+    "Merton", "Newham", "Redbridge", "Richmond upon Thames", "Southwark", "Sutton", "Tower Hamlets",
+    "Waltham Forest", "Wandsworth", "Westminster",
+)
+SYNONYMS = {"support": "help", "victims": "survivors", "improve": "strengthen",
+            "communities": "neighbourhoods", "increase": "rise", "services": "provision",
+            "young people": "young Londoners"}
+YEAR_PAIR = re.compile(r"\b((?:19|20)\d\d)([-/–])(\d\d)\b")
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+ANY_YEAR = re.compile(r"\b((?:19|20)\d\d)(?:([-/–])(\d\d))?\b")
+NUMBER = re.compile(r"\d+")
+
+
+def variant(text: str, k: int, rng: random.Random) -> str:
+    def shift(m: re.Match[str]) -> str:
+        y = int(m.group(1)) + k
+        return f"{y}{m.group(2)}{(y + 1) % 100:02d}" if m.group(2) else str(y)
+
+    out = ANY_YEAR.sub(shift, text)
+    out = re.sub(r"(?<![\d.,/–-])\d{1,3}(?:,\d{3})+|(?<![\d.,/–-])\d+(?![\d,])",
+                 lambda m: m.group() if YEAR.fullmatch(m.group()) else _other_number(m.group(), rng), out)
+    swap = dict(zip(BOROUGHS, rng.sample(BOROUGHS, len(BOROUGHS)), strict=True))
+    out = re.sub("|".join(re.escape(b) for b in sorted(BOROUGHS, key=len, reverse=True)),
+                 lambda m: swap[m.group()], out)
+    for a, b in SYNONYMS.items():
+        if rng.random() < 0.5:
+            out = re.sub(rf"\b{a}\b", b, out)
+    paras = out.split("\n\n")
+    first = next((i for i, para in enumerate(paras) if para.strip()), 0) + 1  # the title stays first
+    head, rest = paras[:first], paras[first:]
+    rng.shuffle(rest)
+    return "\n\n".join(head + rest)
+
+
+def _other_number(s: str, rng: random.Random) -> str:
+    digits = [c for c in s if c.isdigit()]
+    new = [str(rng.randint(1 if i == 0 and len(digits) > 1 else 0, 9)) for i in range(len(digits))]
+    it = iter(new)
+    return "".join(next(it) if c.isdigit() else c for c in s)
+
+
+def generate(dst: Path, size: int, seed: int = 13) -> list[dict[str, Any]]:
+    """A corpus of `size` reports under dst: the five real ones, then variants. Returns the manifest rows."""
+    import hashlib
+
+    dst.mkdir(parents=True, exist_ok=True)
+    real = json.loads((ROOT / "corpus" / "manifest.json").read_text(encoding="utf-8"))["reports"]
+    rows = []
+    for r in real:
+        shutil.copy(ROOT / "corpus" / r["file"], dst / r["file"])
+        rows.append(r)
+    for i in range(len(real), size):
+        src = real[i % len(real)]
+        rng = random.Random(seed * 100003 + i)
+        k = (i // len(real)) % 50 - 10 or 41  # financial years stay within 2000-01 .. 2098-99
+        text = variant((ROOT / "corpus" / src["file"]).read_text(encoding="utf-8"), k, rng)
+        y0 = int(src["year"][:4]) + k
+        span = re.fullmatch(r"\d{4}-(\d\d)", src["year"])  # a financial year, or a plan period (2013-16)
+        year = f"{y0}-{(int(span.group(1)) + k) % 100:02d}" if span else src["year"]
+        rid = f"gen-{i:04d}"
+        (dst / f"{rid}.txt").write_text(text, encoding="utf-8")
+        title = YEAR_PAIR.sub(year, src["title"])
+        plan = year if src["plan"] == src["year"] else src["plan"]
+        rows.append({**src, "id": rid, "file": f"{rid}.txt", "year": year, "plan": plan,
+                     "title": f"{title} (variant {i})",
+                     "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                     "notes": f"bench variant {i}"})
+    manifest = json.dumps({"version": 1, "reports": rows}, indent=1)
+    (dst / "manifest.json").write_text(manifest, encoding="utf-8")
+    return rows
+
+
+def load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def du(path: Path, skip: str = "models") -> int:
+    total = 0
+    for p in path.rglob("*"):
+        if p.is_file() and skip not in p.relative_to(path).parts[:1]:
+            total += p.stat().st_size
+    return total
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_chroma(path: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(BIN / "chroma"), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            if time.monotonic() > deadline:
+                raise SystemExit("chroma server did not start") from None
+            time.sleep(0.5)
+
+
+def hwm_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def run_ingest(env: dict[str, str]) -> tuple[float, float, dict[str, Any]]:
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([str(BIN / "reportqa"), "ingest", "-q", "--json"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    out = proc.stdout.read()
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    if status != 0:
+        raise SystemExit(f"ingest failed: {err.decode()[-2000:]}")
+    return time.perf_counter() - t0, usage.ru_maxrss / 1024, json.loads(out)
+
+
+def texts_to_embed(cfg: Any) -> tuple[list[str], int, int]:
+    """The distinct passage and sentence texts ingest embeds for this corpus, and the counts before dedup."""
+    from reportqa.corpus import load_corpus
+    from reportqa.embed import Tokens
+    from reportqa.index import embed_text, passages_for, sentence_key
+
+    corpus = load_corpus(cfg.corpus_dir)
+    tokens = Tokens()
+    ptexts: dict[str, str] = {}
+    stexts: dict[str, str] = {}
+    n_p = n_s = 0
+    for r in corpus.reports:
+        for p in passages_for(r, corpus.read(r), cfg, tokens):
+            n_p += 1
+            ptexts[sentence_key(embed_text(p))] = embed_text(p)
+            for s in p.sentences:
+                n_s += 1
+                stexts[sentence_key(s.text)] = s.text
+    return list(ptexts.values()) + list(stexts.values()), n_p, n_s
+
+
+def questions(n: int) -> list[str]:
+    rows = [json.loads(line) for line in (ROOT / "eval" / "questions.jsonl").read_text().splitlines() if line]
+    return [r["question"] for r in rows if not r.get("history") and not r.get("parts")][:n]
+
+
+def warm_ask(cfg: Any, qs: list[str]) -> dict[str, Any]:
+    from reportqa.service import Assistant
+
+    t0 = time.perf_counter()
+    a = Assistant.open(cfg)
+    a.warm()
+    ready = time.perf_counter() - t0
+    times = []
+    for q in qs:
+        t = time.perf_counter()
+        a.ask(q)
+        times.append((time.perf_counter() - t) * 1000)
+    return {"questions": len(qs), "open_and_warm_s": round(ready, 2),
+            "p50_ms": round(percentile(times, 50), 1), "p95_ms": round(percentile(times, 95), 1),
+            "max_ms": round(max(times), 1)}
+
+
+def add_one(cfg: Any, size: int, embedder: Any) -> dict[str, Any]:
+    """Ingest one new variant into the built index, against embedding its texts alone (same loaded model)."""
+    from reportqa.corpus import Corpus, load_corpus
+    from reportqa.embed import Tokens
+    from reportqa.index import embed_text, ingest, passages_for, sentence_key
+    from reportqa.types import Report
+
+    tmp = Path(tempfile.mkdtemp(prefix="scale-new-"))
+    rows = generate(tmp, size + 1, seed=29)
+    row = rows[-1]
+    shutil.copy(tmp / row["file"], cfg.corpus_dir / row["file"])
+    shutil.rmtree(tmp)
+    manifest = (cfg.corpus_dir / "manifest.json").read_bytes()
+    corpus = load_corpus(cfg.corpus_dir)
+    report = Report(**row)
+    new = Corpus(corpus.root, (*corpus.reports, report))
+    ps = passages_for(report, new.read(report), cfg, Tokens())
+    texts = list({sentence_key(embed_text(p)): embed_text(p) for p in ps}.values())
+    texts += list({sentence_key(s.text): s.text for p in ps for s in p.sentences}.values())
+    embed_s = []
+    t = time.perf_counter()
+    embedder.embed(texts)
+    embed_s.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    result = ingest(cfg, new, embedder=embedder)
+    ingest_s = time.perf_counter() - t
+    t = time.perf_counter()
+    embedder.embed(texts)
+    embed_s.append(time.perf_counter() - t)
+    # leave the corpus as it was, for the next mode (ingest listed the new report once it served)
+    (cfg.corpus_dir / "manifest.json").write_bytes(manifest)
+    (cfg.corpus_dir / row["file"]).unlink()
+    alone = sum(embed_s) / len(embed_s)
+    return {"passages": len(ps), "texts": len(texts), "embedded_passages": result.embedded,
+            "ingest_s": round(ingest_s, 2), "embed_alone_s": round(alone, 2),
+            "embed_alone_runs_s": [round(x, 2) for x in embed_s], "ratio": round(ingest_s / alone, 3),
+            "steps_s": {k: round(v, 3) for k, v in result.timings.items()}, "target_ratio": 1.2}
+
+
+def embed_rate(embedder: Any, texts: list[str], sample: int) -> dict[str, Any]:
+    rng = random.Random(7)
+    pick = rng.sample(texts, min(sample, len(texts)))
+    embedder.embed(pick[:8])  # model loaded and warm
+    t = time.perf_counter()
+    embedder.embed(pick)
+    dt = time.perf_counter() - t
+    return {"sample_texts": len(pick), "seconds": round(dt, 2), "texts_per_s": round(len(pick) / dt, 2)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--size", type=int, required=True)
+    ap.add_argument("--workdir", type=Path)
+    ap.add_argument("--sample", type=int, default=1500, help="texts timed for the embedding-only rate")
+    ap.add_argument("--server-reuse", action=argparse.BooleanOptionalAction, default=True)
+    ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    args = ap.parse_args()
+    os.environ.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", ANONYMIZED_TELEMETRY="False")
+    from reportqa.config import Config, offline_environment
+    from reportqa.embed import Embedder
+
+    offline_environment()
+    server_reuse = bool(args.server_reuse)
+    work = args.workdir or Path(tempfile.mkdtemp(prefix=f"scale-{args.size}-"))
+    work.mkdir(parents=True, exist_ok=True)
+    figures: dict[str, Any] = {"size": args.size, "load_at_start": load(),
+                               "generator": (__doc__ or "").split("\n\n")[1]}
+    corpus_dir = work / "corpus"
+    if not (corpus_dir / "manifest.json").is_file():
+        generate(corpus_dir, args.size)
+    cfg = Config(corpus_dir=corpus_dir, index_dir=work / "index-local")
+    texts, n_p, n_s = texts_to_embed(cfg)
+    figures["collection"] = {"reports": args.size, "passages": n_p, "sentences": n_s,
+                             "distinct_texts_embedded": len(texts),
+                             "distinct_sentence_share": round((len(texts) - n_p) / max(n_s, 1), 3)}
+    embedder = Embedder()
+    rate = embed_rate(embedder, texts, args.sample)
+    embed_all_s = len(texts) / rate["texts_per_s"]
+    figures["embedding_only"] = {**rate, "all_texts_s_estimated": round(embed_all_s, 1),
+                                 "passages_per_s": round(n_p / embed_all_s, 2)}
+    base_env = {**os.environ, "REPORTQA_CORPUS_DIR": str(corpus_dir)}
+    qs = questions(50)
+    modes: dict[str, Any] = {}
+    server = None
+    try:
+        for mode in ("local", "server"):
+            env = {**base_env, "REPORTQA_INDEX_DIR": str(work / f"index-{mode}")}
+            mcfg = Config(corpus_dir=corpus_dir, index_dir=work / f"index-{mode}")
+            out: dict[str, Any] = {"load_before": load()}
+            if mode == "server":
+                server, url = start_chroma(work / "chroma-server")
+                env["REPORTQA_CHROMA_URL"] = url
+                mcfg = mcfg.model_copy(update={"chroma_url": url})
+                if server_reuse:  # the segments (passages, vectors, BM25 counts) as the local run wrote them
+                    shutil.copytree(work / "index-local" / "segments", work / f"index-{mode}" / "segments")
+                    shutil.copytree(work / "index-local" / "models", work / f"index-{mode}" / "models")
+            if not Layout_current(mcfg):
+                wall, rss, res = run_ingest(env)
+                embedded_all = not (mode == "server" and server_reuse)
+                total_s = wall if embedded_all else wall + modes["local"]["ingest"]["embed_s_in_ingest"]
+                out["ingest"] = {
+                    "wall_s": round(wall, 1), "passages": res["passages"], "embedded": res["embedded"],
+                    "passages_per_s": round(res["passages"] / total_s, 2),
+                    "vs_embedding_only": round((res["passages"] / total_s) / (n_p / embed_all_s), 3),
+                    "target_vs_embedding_only": 0.8,
+                    "peak_rss_mb": round(rss, 1),
+                    "how": "fresh process, model load included" if embedded_all else
+                           "segments copied from the local run (no embedding): wall is the Chroma server "
+                           "load and the rest; passages_per_s adds the local run's embedding time",
+                    "embed_s_in_ingest": round(_embed_seconds(mcfg), 1) if embedded_all else None,
+                }
+                if server is not None:
+                    out["ingest"]["chroma_server_hwm_mb"] = round(hwm_mb(server.pid), 1)
+            out["index_bytes"] = du(work / f"index-{mode}")
+            out["ask"] = warm_ask(mcfg, qs)
+            out["add_one"] = add_one(mcfg, args.size, embedder)
+            if server is not None:
+                out["chroma_server_hwm_mb"] = round(hwm_mb(server.pid), 1)
+                out["chroma_server_bytes"] = du(work / "chroma-server")
+            out["load_after"] = load()
+            modes[mode] = out
+            print(json.dumps({mode: out}, indent=1), flush=True)
+            if server is not None:
+                server.terminate()
+                server.wait(timeout=60)
+                server = None
+    finally:
+        if server is not None:
+            server.terminate()
+    figures["modes"] = modes
+    figures["load_at_end"] = load()
+    targets = {"warm_p50_ms": 300, "warm_p95_ms": 800, "ingest_vs_embedding_only": 0.8, "add_one_ratio": 1.2,
+               "memory_mb": 4096}
+    figures["targets_at_1000"] = targets
+    figures["met"] = {
+        m: {"warm_p50": v["ask"]["p50_ms"] <= 300, "warm_p95": v["ask"]["p95_ms"] <= 800,
+            "ingest": v.get("ingest", {}).get("vs_embedding_only", 0) >= 0.8,
+            "add_one": v["add_one"]["ratio"] <= 1.2,
+            "memory": v.get("ingest", {}).get("peak_rss_mb", 0) + v.get("chroma_server_hwm_mb", 0) <= 4096}
+        for m, v in modes.items()
+    }
+    write(f"scale-{args.size}", figures)
+    if not args.keep and not args.workdir:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def Layout_current(cfg: Any) -> bool:  # noqa: N802 - reads as the question it answers
+    from reportqa.index import Layout
+
+    return Layout(cfg.index_dir).current() is not None
+
+
+def _embed_seconds(cfg: Any) -> float:
+    """The embedding step's seconds in the build that serves (recorded in its manifest by ingest)."""
+    from reportqa.index import Layout
+
+    build = Layout(cfg.index_dir).current()
+    assert build is not None
+    return float(json.loads((build / "manifest.json").read_text())["ingest_seconds"].get("embed", 0.0))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""The index switch and the corpus manifest as one commit; the stale-index warning; BM25 as bm25s scored it.
+
+Faults are injected at every step of an ingest that adds a report (reportqa.index.PUBLISH_STEPS): whatever
+step it dies at, the index that serves is whole, and the reports it serves are exactly the ones
+corpus/manifest.json lists once the index is opened.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import reportqa.index as index_mod
+from reportqa.config import Config
+from reportqa.corpus import Corpus, load_corpus, sha256_text
+from reportqa.errors import ReportQAError
+from reportqa.index import PUBLISH_STEPS, OpenIndex, ingest
+from reportqa.service import Assistant
+from reportqa.types import Filters, Report
+
+ROOT = Path(__file__).resolve().parents[1]
+
+NEW = """# 2024-25 MOPAC Annual Report
+
+## 1. Reducing and preventing violence
+
+In 2024-25 the Violence Reduction Unit reached 12,345 young people through its Pathfinder scheme.
+"""
+
+
+@pytest.fixture()
+def work(tmp_path: Path, index_config: Config) -> Config:
+    shutil.copytree(index_config.corpus_dir, tmp_path / "corpus")
+    shutil.copytree(index_config.index_dir, tmp_path / "index")
+    return Config(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+
+
+def _add(cfg: Config) -> tuple[Corpus, Report]:
+    """What `reportqa ingest FILE` does before calling ingest: the text in place, the entry not listed."""
+    corpus = load_corpus(cfg.corpus_dir)
+    (cfg.corpus_dir / "mopac-2024-25.txt").write_text(NEW, encoding="utf-8")
+    report = Report(id="mopac-2024-25", file="mopac-2024-25.txt", title="2024-25 MOPAC Annual Report",
+                    kind="annual report", shape="markdown", year="2024-25", plan="2022-25",
+                    sha256=sha256_text(NEW))
+    return Corpus(corpus.root, (*corpus.reports, report)), report
+
+
+def _in_step(cfg: Config) -> set[str]:
+    """Open the index as `ask` would; its reports must be the corpus manifest's, and every part readable."""
+    ix = OpenIndex.open(cfg)
+    served = {r.id for r in ix.reports}
+    assert served == {r.id for r in load_corpus(cfg.corpus_dir).reports}
+    assert {p.report_id for p in ix.passages} == served
+    assert len(ix.bm25.get_scores(["victims"])) == len(ix.passages)
+    assert ix.collection.count() >= len(ix.passages)
+    for p in ix.passages[:: max(1, len(ix.passages) // 20)]:
+        assert ix.sentence_vectors.for_passage(p).shape == (len(p.sentences), 384)
+    return served
+
+
+@pytest.mark.parametrize("step", PUBLISH_STEPS)
+def test_a_fault_at_any_step_leaves_a_whole_index_in_step_with_the_manifest(
+    step: str, work: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = _in_step(work)
+    new, report = _add(work)
+    monkeypatch.setattr(index_mod, "_fail_at", step)
+    with pytest.raises(ReportQAError, match=f"interrupted at {step}"):
+        ingest(work, new)
+    served = _in_step(work)
+    committed = PUBLISH_STEPS.index(step) >= PUBLISH_STEPS.index("swap")
+    assert served == (before | {report.id} if committed else before)
+    # and the next ingest finishes the job, whatever the fault left behind
+    monkeypatch.setattr(index_mod, "_fail_at", None)
+    corpus = load_corpus(work.corpus_dir)
+    if report.id not in {r.id for r in corpus.reports}:
+        corpus = new
+    result = ingest(work, corpus)
+    assert _in_step(work) == before | {report.id}
+    assert result.embedded == (0 if committed else result.embedded)
+    leftovers = [d.name for d in (work.index_dir / "segments").iterdir() if ".partial" in d.name]
+    assert not leftovers and not [d for d in (work.index_dir / "builds").iterdir() if ".partial" in d.name]
+    ix = OpenIndex.open(work)
+    assert ix.collection.count() == len(ix.passages) + ix.foreign
+    hits = Assistant(work, ix).retrieve("Pathfinder scheme young people", Filters(years=("2024-25",)), k=3)
+    assert hits[0].passage.report_id == report.id and {"bm25", "dense"} <= set(hits[0].scores)
+
+
+def test_a_manifest_edited_by_hand_is_never_rolled_over(work: Config) -> None:
+    new, report = _add(work)
+    ingest(work, new)  # the add: the manifest is written once its index serves
+    assert report.id in {r.id for r in load_corpus(work.corpus_dir).reports}
+    index_mod.save_manifest(Corpus(work.corpus_dir, new.reports[:-1]))  # the user takes it out again
+    assert not index_mod.sync_corpus_manifest(work)
+    assert report.id not in {r.id for r in load_corpus(work.corpus_dir).reports}
+    assert "mopac-2024-25 is no longer in the corpus" in OpenIndex.open(work).stale()
+
+
+def test_a_changed_corpus_file_gets_a_one_line_warning(
+    work: Config, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert OpenIndex.open(work).stale() == ""
+    f = work.corpus_dir / "mopac-2014-15.txt"
+    os.utime(f)  # touched, same bytes: no warning
+    assert OpenIndex.open(work).stale() == ""
+    f.write_text(f.read_text(encoding="utf-8").replace("2014", "2041", 1), encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="reportqa.index"):
+        ix = OpenIndex.open(work)
+    msg = ix.stale()
+    assert msg.count("\n") == 0 and "mopac-2014-15.txt changed" in msg and "reportqa ingest" in msg
+    assert msg in caplog.text
+    # answers still come from the index as built
+    hits = Assistant(work, ix).retrieve("police and crime plan", k=3)
+    assert hits
+
+
+def test_ask_prints_the_stale_warning(work: Config) -> None:
+    from tests.test_index import run_cli
+
+    f = work.corpus_dir / "mopac-2023-24.txt"
+    f.write_text(f.read_text(encoding="utf-8") + "\nAn added line.\n", encoding="utf-8")
+    proc = run_cli("ask", "How many visits did ICVs make in 2023-24?", cfg=work, check=True)
+    warnings = [line for line in proc.stderr.splitlines() if "mopac-2023-24.txt changed" in line]
+    assert len(warnings) == 1 and "reportqa ingest" in warnings[0]
+    assert proc.stdout.strip()
+
+
+def test_bm25_scores_are_those_of_bm25s(index_config: Config) -> None:
+    import bm25s
+
+    ix = OpenIndex.open(index_config)
+    ref = bm25s.BM25()
+    ref.index([index_mod.bm25_tokens(p) for p in ix.passages], show_progress=False)
+    for q in (["victims", "support"], ["icv", "visits", "visits"], ["officers", "2022"], ["zzzunknown"]):
+        got = ix.bm25.get_scores(q)
+        known = [t for t in q if t in ref.vocab_dict]
+        want = ref.get_scores(known) if known else np.zeros(len(ix.passages))
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_adding_a_report_touches_no_other_segment(work: Config) -> None:
+    segs = work.index_dir / "segments"
+    before = {d.name: (d / "passages.jsonl").stat().st_mtime_ns for d in segs.iterdir()}
+    new, _ = _add(work)
+    result = ingest(work, new)
+    after = {d.name: (d / "passages.jsonl").stat().st_mtime_ns for d in segs.iterdir()}
+    assert {k: after[k] for k in before} == before and len(after) == len(before) + 1
+    manifest = json.loads((result.build / "manifest.json").read_text(encoding="utf-8"))
+    assert [s["report_id"] for s in manifest["segments"]][-1] == "mopac-2024-25"
+    assert result.timings["parse"] >= 0 and result.reused == result.passages - result.embedded
