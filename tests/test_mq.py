@@ -818,3 +818,11 @@ def test_the_drafting_threshold_turns_weak_evidence_into_nearby(assistant: Assis
     policy = assistant.draft_mq("Will the Mayor commit to funding The Lighthouse beyond 2022/23?",
                                 min_answerability=1.01).parts[0]
     assert policy.status == "policy"  # a part for the Mayor keeps its background, whatever its score
+
+
+def test_an_opinion_part_is_for_the_mayor_with_the_reports_background(assistant: Assistant) -> None:
+    text = ("Female Genital Mutilation\n\nA charity warns that thousands of girls in London are at risk. "
+            "Do you agree that FGM runs counter to the Mayor's commitment to women's rights?")
+    (part,) = assistant.draft_mq(text).parts
+    assert part.status == "policy" and part.text.startswith("This part asks for the Mayor's decision or view")
+    assert part.citations and any("Female Genital Mutilation" in c.quote for c in part.citations)

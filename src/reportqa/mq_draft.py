@@ -312,6 +312,11 @@ def draft_threshold() -> float:
                             "refit it: python scripts/fit_draft_threshold.py") from exc
 
 
+def _untitled(title: str) -> str:
+    """A tabled title without its series number: "Racism in Met Police (4)" -> "Racism in Met Police"."""
+    return re.sub(r"\s*\(\d+\)$", "", title).strip()
+
+
 def question_context(analysis: MQAnalysis) -> str:
     """What every part of a tabled question stands in: its title, preamble, lead-in and quotations."""
     bits = [analysis.title, analysis.preamble.replace("[quoted]", " "), analysis.lead_in, *analysis.quotes]
@@ -341,7 +346,7 @@ def with_subject(standalone: str, topic: str | None, subject: str, assistant: As
 
 
 def _ask_part(assistant: Assistant, part: MQPart, backend: str | None, context: str = "",
-              subject: str = "") -> Answer:
+              subject: str = "", title: str = "") -> Answer:
     """Ask one part; a year no report covers is looked for in the nearest reports that mention it.
 
     The part is searched with the question's `context` beside it, and asked about the preamble's `subject`
@@ -356,6 +361,14 @@ def _ask_part(assistant: Assistant, part: MQPart, backend: str | None, context: 
     if asked != part.standalone:
         part = part.model_copy(update={"standalone": asked})
     ans: Answer = assistant.ask(part.standalone, year=year, backend=backend, context=context or None)
+    topic = title or subject or part.topic or part.subject
+    refused_as = ans.refusal or next(
+        (n.split(":", 1)[1].strip() for n in ans.notes if n.startswith("refused:")), "")
+    if part.policy and ans.status == "refused" and refused_as == "politics" and topic:
+        # "Do you agree that ...?" is for the Mayor's office; the draft still gives what the reports say
+        # about its subject, as background
+        ans = assistant.ask(f"What do the reports say about {topic}?", year=year, backend=backend,
+                            context=context or None)
     if ans.status != "not_found" or "No report in the collection covers" not in ans.text:
         return ans
     covered = report_years(assistant.reports)
@@ -391,8 +404,7 @@ def draft_mq(assistant: Assistant, text: str, max_parts: int = 8, max_chars: int
     context = question_context(analysis)
     # the preamble's most specific name, else the question's title ("BAME women in the Met"): the tabled
     # title is the Assembly member's own summary of what every part is about
-    subject = (context_subject(assistant, context) if context else "") or re.sub(
-        r"\s*\(\d+\)$", "", analysis.title).strip()
+    subject = (context_subject(assistant, context) if context else "") or _untitled(analysis.title)
     for i, part in enumerate(analysis.parts):
         if i >= max_parts:
             items.append(_Item(part, None, f"the draft answers the first {max_parts} parts"))
@@ -401,7 +413,7 @@ def draft_mq(assistant: Assistant, text: str, max_parts: int = 8, max_chars: int
             items.append(_Item(part, None, f"the {time_budget:.0f}-second time limit was reached"))
             continue
         try:
-            ans = _ask_part(assistant, part, backend, context, subject)
+            ans = _ask_part(assistant, part, backend, context, subject, _untitled(analysis.title))
         except ReportQAError as exc:
             log.warning("part %s failed: %s", part.label, exc.message)
             items.append(_Item(part, None, f"error: {exc.message}"))
