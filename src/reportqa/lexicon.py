@@ -1,7 +1,9 @@
 """Policy data shipped with the package: src/reportqa/lexicon/*.toml, read once and compiled.
 
-Only one policy so far, ``refusal`` (lexicon/refusal.toml): per category a user-facing message, its
-patterns and the examples each category must and must not match. The file's header explains its format;
+Two policies: ``refusal`` (lexicon/refusal.toml), per category a user-facing message, its patterns and the
+examples each category must and must not match; and ``hostile`` (lexicon/hostile.toml), the report
+sentences flagged at ingest and never cited, in the same format (a category may also name a `detector` in
+code). Each file's header explains its format;
 this module checks it (every fragment defined, every regex compiles, at least eight examples each way)
 so that a bad edit fails loudly at first use, naming the pattern, rather than refusing nothing.
 """
@@ -38,6 +40,7 @@ class Category:
     patterns: tuple[Pattern, ...]
     must_match: tuple[str, ...]
     must_not_match: tuple[str, ...]
+    detector: str = ""  # the name of a detector in code that also decides (hostile.toml's "contact_details")
 
 
 @dataclass(frozen=True)
@@ -129,13 +132,16 @@ def parse(text: str, min_examples: int = MIN_EXAMPLES) -> Policy:
             except re.error as exc:
                 raise LexiconError(f"{where}: bad regex: {exc}") from exc
             patterns.append(Pattern(pid, p["why"], rx, on == "squashed"))
-        if not patterns:
+        detector = raw.get("detector", "")
+        if not isinstance(detector, str):
+            raise LexiconError(f"{name}: detector must be a name")
+        if not patterns and not detector:
             raise LexiconError(f"{name}: no patterns")
         must = _strings(raw.get("must_match"), f"{name}.must_match")
         must_not = _strings(raw.get("must_not_match"), f"{name}.must_not_match")
         if len(must) < min_examples or len(must_not) < min_examples:
             raise LexiconError(f"{name}: needs at least {min_examples} must_match and must_not_match each")
-        categories.append(Category(name, message.strip(), tuple(patterns), must, must_not))
+        categories.append(Category(name, message.strip(), tuple(patterns), must, must_not, detector))
     return Policy(tuple(categories))
 
 
