@@ -39,19 +39,31 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
-    from reportqa.corpus import Corpus, load_corpus, save_manifest
+    from reportqa.corpus import (
+        Corpus,
+        check_file_name,
+        clear_pending,
+        load_corpus,
+        mark_pending,
+        remove_leftovers,
+        save_manifest,
+    )
     from reportqa.index import ingest
     from reportqa.progress import Progress
 
     progress = Progress.for_cli(args.quiet)  # bars on a terminal, a line per stage otherwise, none with -q
     say = progress.say
     corpus = load_corpus(config.corpus_dir)
+    for left in remove_leftovers(corpus):  # what an interrupted ingest left behind
+        say(f"removed {left.name}: left by an interrupted ingest, not in the manifest")
     if args.file is None:
         result = ingest(config, corpus, progress=progress)
     else:
-        report, text = new_report(args, corpus, say)
-        target = config.corpus_dir / report.file
-        # the text goes in under a temporary name; the manifest changes only after the index swapped
+        report, text = new_report(args, corpus, say, config.ingest_max_bytes)
+        target = check_file_name(config.corpus_dir, report.file)
+        # the text goes in under a temporary name; the manifest changes only after the index swapped; until
+        # then the file is marked pending, so that a killed ingest's file is removed by the next one
+        mark_pending(config.corpus_dir, target.name)
         tmp = target.with_suffix(".txt.partial")
         tmp.write_text(text, encoding="utf-8")
         try:
@@ -62,6 +74,7 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
             target.unlink(missing_ok=True)
             raise
         save_manifest(new)
+        clear_pending(config.corpus_dir)
         print(f"added {report.id}: {report.kind}, {_period_text(report)}, plan {report.plan or 'none'}",
               file=sys.stderr)
     out = {
@@ -79,12 +92,22 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def new_report(args: argparse.Namespace, corpus: Any, say: Any) -> tuple[Any, str]:
+def new_report(
+    args: argparse.Namespace, corpus: Any, say: Any, max_bytes: int = 50_000_000
+) -> tuple[Any, str]:
     """The manifest entry and text of a new document from `ingest FILE --title T --year PERIOD`: the period
     read (a financial year, plan period, quarter or month), the kind from --kind or the title, the plan from
     the period, and an id from the title and period (a taken id gets a suffix, and says whose it is)."""
     from reportqa import kinds
-    from reportqa.corpus import read_new_file, sha256_text
+    from reportqa.corpus import (
+        check_published,
+        check_report_id,
+        check_source_url,
+        check_title,
+        find_duplicate,
+        read_new_file,
+        sha256_text,
+    )
     from reportqa.periods import parse_period
     from reportqa.priorities import load_taxonomy
     from reportqa.types import Report
@@ -97,6 +120,11 @@ def new_report(args: argparse.Namespace, corpus: Any, say: Any) -> tuple[Any, st
             'e.g. --title "MOPAC Annual Report 2024-25" --year 2024-25 (or a period: 2017-21, Q2 2019/20, '
             "April 2013)",
         )
+    # every field is checked before the file is read or anything is written
+    title = check_title(args.title)
+    rid_given = check_report_id(args.id) if args.id else None
+    published = check_published(args.published) if args.published else None
+    url = check_source_url(args.url) if args.url else None
     period = parse_period(args.year)
     kind = kinds.resolve(args.kind) if args.kind else kinds.infer_kind(args.title, period)
     kinds.check_period(kind, period)
@@ -116,15 +144,15 @@ def new_report(args: argparse.Namespace, corpus: Any, say: Any) -> tuple[Any, st
         notes.append(f"no priority taxonomy for {'plan ' + plan if plan else 'this document'} in "
                      f"corpus/priorities.toml: priorities assigned from content"
                      + (f", by the {by} plan's terms" if by else ""))
-    text, shape = read_new_file(path)
+    text, shape = read_new_file(path, max_bytes)
     digest = sha256_text(text)
-    same = next((r for r in corpus.reports if r.sha256 == digest), None)
-    if same is not None:
-        raise InputError(f"{path}: this text is already in the corpus as {same.id!r} ({same.title!r})",
-                         "nothing to do")
+    dup = find_duplicate(corpus, text)  # up to line endings, whitespace and Unicode form
+    if dup is not None:
+        raise InputError(f"{path}: this text is already in the corpus as {dup.id!r} ({dup.title!r})",
+                         "nothing to do (copies that differ only in line endings or spacing count as one)")
     taken = {r.id: r for r in corpus.reports}
     if args.id:
-        rid = kinds.slugify(args.id)
+        rid = rid_given or check_report_id(args.id)
         if rid in taken:
             raise InputError(
                 f"{path}: the id {rid!r} is already {taken[rid].title!r} ({taken[rid].file})",
@@ -143,13 +171,13 @@ def new_report(args: argparse.Namespace, corpus: Any, say: Any) -> tuple[Any, st
     report = Report(
         id=rid,
         file=f"{rid}.txt",
-        title=args.title,
+        title=title,
         kind=kind,
         shape=shape,
         year=period.filed_year,
         plan=plan,
-        published=args.published,
-        source_url=args.url,
+        published=published,
+        source_url=url,
         notes="; ".join(notes),
         sha256=digest,
         period=period.canonical if period.canonical != period.filed_year else None,
@@ -410,6 +438,17 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+NOISY_LOGGERS = ("httpx", "chromadb", "sentence_transformers", "bm25s", "transformers", "pypdf")
+
+
+def _quiet_libraries(record: logging.LogRecord) -> bool:
+    """False for a record to drop: a third-party library's below WARNING, or pypdf's below ERROR."""
+    top = record.name.split(".", 1)[0]
+    if top == "pypdf":
+        return record.levelno >= logging.ERROR
+    return top not in NOISY_LOGGERS or record.levelno >= logging.WARNING
+
+
 def main(argv: list[str] | None = None) -> int:
     offline_environment()
     parser = build_parser()
@@ -417,8 +456,13 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
-    for noisy in ("httpx", "chromadb", "sentence_transformers", "bm25s", "transformers"):
+    for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    for handler in logging.getLogger().handlers:
+        # bm25s sets its own logger to DEBUG when imported (after this), so levels set here do not hold: the
+        # handler drops what those libraries log below WARNING, and pypdf's warnings about a malformed PDF
+        # (the one-line error says it cannot be read)
+        handler.addFilter(_quiet_libraries)
     try:
         config = _config(args)
         return int(args.func(args, config) or 0)

@@ -6,7 +6,9 @@ import hashlib
 import json
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -15,6 +17,12 @@ from reportqa.types import Report
 
 MANIFEST = "manifest.json"
 SUPPORTED = (".txt", ".md", ".html", ".htm", ".pdf")
+# The file naming the report text an ingest is writing, until the manifest lists it: what a killed ingest
+# leaves behind is known, and removed by the next (`remove_leftovers`).
+PENDING = ".ingest-pending.json"
+ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]*")
+MAX_ID_CHARS = 80
+MAX_TITLE_CHARS = 300
 
 
 def sha256_text(text: str) -> str:
@@ -93,8 +101,12 @@ def save_manifest(corpus: Corpus) -> None:
 # -- reading new reports ---------------------------------------------------------------------
 
 
-def read_new_file(path: Path) -> tuple[str, str]:
-    """(text, shape) of a new report file, or a one-line InputError saying what to do."""
+def read_new_file(path: Path, max_bytes: int = 50_000_000) -> tuple[str, str]:
+    """(text, shape) of a new report file, or a one-line InputError saying what to do.
+
+    The text is `clean_text`'s (line endings, control characters, NFC) and holds words that the parser
+    makes passages of; files over `max_bytes` (Config.ingest_max_bytes) and text files with a NUL byte
+    anywhere are refused."""
     if not path.exists():
         raise InputError(f"{path}: no such file", "check the path")
     if not path.is_file():
@@ -104,26 +116,186 @@ def read_new_file(path: Path) -> tuple[str, str]:
         raise InputError(
             f"{path}: unsupported file type {ext or '(none)'!r}", "use a .txt, .md, .html or .pdf file"
         )
-    raw = path.read_bytes()
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise InputError(
+            f"{path}: {size:,} bytes, over the {max_bytes:,}-byte limit for a report",
+            "split the report, or raise REPORTQA_INGEST_MAX_BYTES",
+        )
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})", "check its permissions") from exc
     if not raw.strip():
         raise InputError(f"{path}: the file is empty", "check that the export worked")
     if ext == ".pdf":
-        return _pdf_text(path, raw), "pdf"
-    if b"\x00" in raw[:8192]:
-        raise InputError(f"{path}: looks binary, not text", "export the report as text, HTML or PDF")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
+        text, shape = clean_text(_pdf_text(path, raw)), "pdf"
+    else:
+        nul = raw.find(b"\x00")
+        if nul >= 0:
+            raise InputError(
+                f"{path}: looks binary, not text (a NUL byte at offset {nul})",
+                "export the report as UTF-8 text, HTML or PDF",
+            )
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{path}: not UTF-8 text (bad byte at offset {exc.start})",
+                f"convert it first, e.g. iconv -f cp1252 -t utf-8 {path} > fixed{ext}",
+            ) from exc
+        text = clean_text(text)
+        shape = "markdown" if ext == ".md" else "auto"
+        if ext in (".html", ".htm"):
+            text, shape = clean_text(html_to_text(text)), "web"
+    if not re.search(r"\w", text):
         raise InputError(
-            f"{path}: not UTF-8 text (bad byte at offset {exc.start})",
-            f"convert it first, e.g. iconv -f cp1252 -t utf-8 {path} > fixed{ext}",
-        ) from exc
-    text = text.lstrip("\ufeff")
-    if ext in (".html", ".htm"):
-        return html_to_text(text), "web"
-    if not text.strip():
-        raise InputError(f"{path}: the file holds only whitespace", "check that the export worked")
-    return text, ("markdown" if ext == ".md" else "auto")
+            f"{path}: holds no text" + (" once its markup and scripts are removed" if shape == "web" else ""),
+            "check that the export worked",
+        )
+    _check_passages(path, text, shape)
+    return text, shape
+
+
+def clean_text(text: str) -> str:
+    """Report text as the corpus stores it: line endings made \\n (also form feeds, vertical tabs and Unicode
+    line separators), other control characters removed (tab kept), bidirectional-override and byte-order
+    marks removed, and Unicode NFC."""
+    text = text.replace("\r\n", "\n")
+    text = text.translate(_CONTROL)
+    return unicodedata.normalize("NFC", text)
+
+
+# \r, \v, \f, NEL and the Unicode line and paragraph separators end lines; other C0/C1 controls (but
+# \t and \n), the bidirectional embeddings/overrides/isolates and a byte-order mark are removed
+_REMOVED = [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0), 0x200E, 0x200F,
+            *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFEFF]
+_CONTROL: dict[int, str | None] = dict.fromkeys(_REMOVED)
+_CONTROL.update({0x0D: "\n", 0x0B: "\n", 0x0C: "\n", 0x85: "\n", 0x2028: "\n", 0x2029: "\n"})
+
+
+def normalised_digest(text: str) -> str:
+    """The sha256 of a text with its line endings, whitespace runs and Unicode form made uniform: a copy
+    with CRLF line endings, other spacing or decomposed accents has the same digest."""
+    norm = " ".join(unicodedata.normalize("NFC", text.replace("\r\n", "\n")).split())
+    return sha256_text(norm)
+
+
+def find_duplicate(corpus: Corpus, text: str) -> Report | None:
+    """The report of the corpus whose text is `text` up to `normalised_digest`, if any."""
+    digest = normalised_digest(text)
+    for r in corpus.reports:
+        p = corpus.path(r)
+        if r.sha256 == sha256_text(text) or (p.is_file() and normalised_digest(corpus.read(r)) == digest):
+            return r
+    return None
+
+
+def _check_passages(path: Path, text: str, shape: str) -> None:
+    """Refuse a text the parser finds no paragraph, bullet or heading text in (it would be a report of 0
+    passages, and every later empty file would be "already in the corpus")."""
+    from reportqa.parse import parse_report
+
+    sections = parse_report(text, "new", "", None if shape == "auto" else shape)
+    if not any(b.text.strip() for s in sections for b in s.blocks):
+        raise InputError(
+            f"{path}: holds no report text (only navigation, links or page furniture)",
+            "check that the export worked, or ingest the report's text or PDF",
+        )
+
+
+# -- checking a new report's fields ------------------------------------------------------------------
+
+
+def check_report_id(rid: str) -> str:
+    """A report id as given (`--id`): lower-case letters, digits, '.', '_' and '-', starting with a letter
+    or a digit, no '..', at most MAX_ID_CHARS. It names the corpus file, so nothing else is accepted."""
+    if not ID_RE.fullmatch(rid) or ".." in rid or len(rid) > MAX_ID_CHARS:
+        example = re.sub(r"[^a-z0-9]+", "-", rid.lower()).strip("-")[:MAX_ID_CHARS] or "mopac-2024-25"
+        raise InputError(
+            f"--id {rid!r} is not a report id",
+            f"use lower-case letters, digits, '.', '_' and '-' (no '/' or '..'), e.g. {example}",
+        )
+    return rid
+
+
+def check_title(title: str) -> str:
+    """A title (`--title`): one line of text, at most MAX_TITLE_CHARS; surrounding space removed."""
+    t = title.strip()
+    if not t or len(t) > MAX_TITLE_CHARS or any(unicodedata.category(c) in ("Cc", "Cf") for c in t):
+        raise InputError(
+            f"--title {title[:60]!r} is not a title",
+            f"give one line of at most {MAX_TITLE_CHARS} characters, without control characters",
+        )
+    return unicodedata.normalize("NFC", t)
+
+
+def check_published(text: str) -> str:
+    """A publication date (`--published`) in ISO form, 'YYYY-MM-DD', between 2000 and today's year + 1."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(
+            f"--published {text!r} is not a date", "write it as YYYY-MM-DD, e.g. 2024-07-15"
+        ) from None
+    if not 2000 <= day.year <= date.today().year + 1:
+        raise InputError(f"--published {text!r} is not a plausible publication date",
+                         "write the date the report was published, as YYYY-MM-DD")
+    return day.isoformat()
+
+
+def check_source_url(url: str) -> str:
+    """A source URL (`--url`): http or https with a host (it is shown as a link)."""
+    from urllib.parse import urlparse
+
+    u = urlparse(url.strip())
+    if u.scheme not in ("http", "https") or not u.netloc or any(c.isspace() for c in url.strip()):
+        raise InputError(f"--url {url[:80]!r} is not a web address", "give an http:// or https:// address")
+    return url.strip()
+
+
+def check_file_name(corpus_root: Path, name: str) -> Path:
+    """The path of a corpus file named `name`, which must be a plain file name inside the corpus directory."""
+    target = corpus_root / name
+    if Path(name).name != name or name in ("", ".", "..") or target.resolve().parent != corpus_root.resolve():
+        raise InputError(f"{name!r} is not a file name inside {corpus_root}", "use a plain report id")
+    return target
+
+
+# -- leftovers of an interrupted ingest --------------------------------------------------------------
+
+
+def mark_pending(root: Path, name: str) -> None:
+    """Record that the report file `name` is being written: until the manifest lists it, it is a leftover."""
+    tmp = root / (PENDING + ".tmp")
+    tmp.write_text(json.dumps({"file": name}), encoding="utf-8")
+    os.replace(tmp, root / PENDING)
+
+
+def clear_pending(root: Path) -> None:
+    (root / PENDING).unlink(missing_ok=True)
+
+
+def remove_leftovers(corpus: Corpus) -> list[Path]:
+    """Remove what an interrupted ingest left in the corpus directory: `*.partial` files, and the report
+    file it was writing (named in PENDING) when the manifest does not list it. Returns what was removed."""
+    listed = {r.file for r in corpus.reports}
+    removed: list[Path] = []
+    pending = corpus.root / PENDING
+    if pending.is_file():
+        try:
+            name = str(json.loads(pending.read_text(encoding="utf-8")).get("file", ""))
+        except (ValueError, AttributeError, OSError):
+            name = ""
+        p = corpus.root / name
+        if name and Path(name).name == name and name not in listed and p.is_file():
+            p.unlink()
+            removed.append(p)
+        pending.unlink(missing_ok=True)
+    for p in sorted(corpus.root.glob("*.partial")):
+        p.unlink(missing_ok=True)
+        removed.append(p)
+    return removed
 
 
 def _pdf_text(path: Path, raw: bytes) -> str:
@@ -134,15 +306,22 @@ def _pdf_text(path: Path, raw: bytes) -> str:
     from io import BytesIO
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
 
     try:
         reader = PdfReader(BytesIO(raw))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise FileNotDecryptedError("it is encrypted with a password")
         pages = [(page.extract_text() or "") for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError) as exc:
-        raise InputError(
-            f"{path}: the PDF cannot be read ({exc})".splitlines()[0], "re-export the PDF"
-        ) from exc
+    except FileNotDecryptedError as exc:
+        raise InputError(f"{path}: the PDF is encrypted", "remove the password first, e.g. "
+                         f"qpdf --decrypt --password=... {path.name} open.pdf") from exc
+    except (PyPdfError, DependencyError, NotImplementedError) as exc:
+        raise InputError(_pdf_error(path, exc), "re-export the PDF, or run it through qpdf") from exc
+    except RecursionError as exc:
+        raise InputError(f"{path}: the PDF's objects nest too deeply to read", "re-export the PDF") from exc
+    except Exception as exc:  # pypdf raises Python's own errors (TypeError, IndexError...) on malformed input
+        raise InputError(_pdf_error(path, exc), "re-export the PDF, or run it through qpdf") from exc
     # a page starts with a space, as in the PDF extractions the parser knows
     text = "\n".join(" " + p.strip("\n") for p in pages if p.strip())
     if len(re.sub(r"\s", "", text)) < 20:
@@ -151,6 +330,11 @@ def _pdf_text(path: Path, raw: bytes) -> str:
             "run OCR on it first (for example ocrmypdf) and ingest the result",
         )
     return text
+
+
+def _pdf_error(path: Path, exc: BaseException) -> str:
+    detail = " ".join(str(exc).split())[:160] or type(exc).__name__
+    return f"{path}: the PDF cannot be read ({type(exc).__name__}: {detail})"
 
 
 class _HTMLText(HTMLParser):
