@@ -619,13 +619,13 @@ class _ErrorLog(logging.Handler):
 
 def row_mq(world: World, n: int, seed: int) -> dict[str, Any]:
     from reportqa.errors import ReportQAError
-    from reportqa.mq_draft import draft_mq, to_docx, to_markdown
+    from reportqa.mq import draft_mq, to_docx, to_markdown
 
     row = Row(
         "fuzzed MQ texts",
         1_000,
         "crashes",
-        "draft_mq (src/reportqa/mq_draft.py) on generated Mayor's Question texts (the question fuzz, 1-200 "
+        "draft_mq (src/reportqa/mq/draft.py) on generated Mayor's Question texts (the question fuzz, 1-200 "
         "labelled parts, labels with nothing in them, 11,000-100,000 characters, nested quotes and question "
         "references), then to_markdown and (one in ten) to_docx of the draft. A crash is an exception that "
         "is not a ReportQAError, a part that failed with an exception the drafter logged and swallowed "

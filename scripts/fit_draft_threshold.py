@@ -29,7 +29,7 @@ from reportqa.config import Config
 from reportqa.evaluation.dataset import Item, corpus_texts, load_datasets
 from reportqa.evaluation.metrics import facts_satisfied
 from reportqa.evaluation.runner import align
-from reportqa.mq_draft import DRAFT_THRESHOLD_FILE, DraftPart
+from reportqa.mq import DRAFT_THRESHOLD_FILE, DraftPart
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = (ROOT / "eval" / "questions.jsonl", ROOT / "eval" / "assembly_questions.jsonl")

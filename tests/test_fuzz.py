@@ -107,7 +107,7 @@ MQ_TEXTS = st.one_of(
 @given(text=MQ_TEXTS)
 def test_draft_mq_drafts_or_raises_only_its_own_errors(assistant: Assistant, text: str,
                                                        caplog: pytest.LogCaptureFixture) -> None:
-    from reportqa.mq_draft import to_markdown
+    from reportqa.mq import to_markdown
 
     caplog.clear()
     with caplog.at_level(logging.ERROR, logger="reportqa"):

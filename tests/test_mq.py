@@ -18,7 +18,7 @@ from reportqa.years import years_in
 
 if TYPE_CHECKING:
     from reportqa.config import Config
-    from reportqa.mq_draft import MQDraft
+    from reportqa.mq import MQDraft
     from reportqa.service import Assistant
 
 DONE_WHEN = (
@@ -595,7 +595,7 @@ def test_an_edited_draft_keeps_its_part_headings_title_and_reference_numbers_in_
 ) -> None:
     import docx
 
-    from reportqa.mq_draft import docx_from_markdown, draft_mq, to_markdown
+    from reportqa.mq import docx_from_markdown, draft_mq, to_markdown
 
     draft = draft_mq(assistant, DONE_WHEN)
     assert len(draft.references) >= 3
@@ -624,7 +624,7 @@ def test_an_edited_draft_keeps_its_part_headings_title_and_reference_numbers_in_
 
 
 def test_an_officers_choice_of_parts_and_evidence(assistant: Assistant) -> None:
-    from reportqa.mq_draft import draft_mq, evidence, select, to_markdown
+    from reportqa.mq import draft_mq, evidence, select, to_markdown
 
     draft = draft_mq(assistant, DONE_WHEN)
     offered = evidence(draft)
@@ -773,7 +773,7 @@ def test_a_leading_clause_is_context_and_a_plans_intent_is_for_the_mayor() -> No
 
 
 def test_a_part_that_names_nothing_is_asked_about_the_preambles_subject(assistant: Assistant) -> None:
-    from reportqa.mq_draft import context_subject, question_context, with_subject
+    from reportqa.mq import context_subject, question_context, with_subject
 
     text = ("London Landscape\n\nThe Mayor's office says it has set up the London Landscape to open up crime "
             "data. Can you tell me what progress has been made here?")
@@ -806,7 +806,7 @@ def test_the_context_query_is_fused_but_the_part_still_leads(assistant: Assistan
 
 
 def test_the_drafting_threshold_turns_weak_evidence_into_nearby(assistant: Assistant) -> None:
-    from reportqa.mq_draft import draft_threshold
+    from reportqa.mq import draft_threshold
 
     text = "How many CSA survivors did The Lighthouse support in 2022/23?"
     (free,) = assistant.draft_mq(text, min_answerability=0.0).parts

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from reportqa.answer.llm import LLMAnswerer
-    from reportqa.mq_draft import MQDraft
+    from reportqa.mq import MQDraft
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
@@ -380,8 +380,8 @@ class Assistant:
 
     def draft_mq(self, text: str, max_parts: int = 8, max_chars: int = 12000, backend: str | None = None,
                  time_budget: float = 120.0, min_answerability: float | None = None) -> MQDraft:
-        """A draft answer to a tabled Mayor's Question: see `mq_draft.draft_mq`."""
-        from reportqa.mq_draft import draft_mq
+        """A draft answer to a tabled Mayor's Question: see `reportqa.mq.draft_mq`."""
+        from reportqa.mq import draft_mq
 
         return draft_mq(self, text, max_parts=max_parts, max_chars=max_chars, backend=backend,
                         time_budget=time_budget, min_answerability=min_answerability)

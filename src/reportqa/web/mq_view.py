@@ -4,8 +4,8 @@ The officer pastes the question (up to MQ_MAX_CHARS characters, counted as they 
 section per part, labelled as the question labels it ("(a)", "ii)", "1."): the part's answer with the
 evidence it cites, or "The reports do not give ..." with the closest passages shown as nearby, never as
 the answer. Two lists of ticks choose the parts and the evidence that go into the draft; the draft text
-(Markdown, as `mq_draft.to_markdown` writes it) is rebuilt from the ticks, can be edited, and downloads as
-.md (exactly the text) or .docx (`mq_draft.docx_from_markdown`, the one Word writer).
+(Markdown, as `reportqa.mq.to_markdown` writes it) is rebuilt from the ticks, can be edited, and downloads as
+.md (exactly the text) or .docx (`reportqa.mq.docx_from_markdown`, the one Word writer).
 
 Everything from the corpus or from the officer is escaped before it is put in HTML (`web.ui.esc`).
 """
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from reportqa.errors import ReportQAError
 
 if TYPE_CHECKING:
-    from reportqa.mq_draft import DraftPart, MQDraft
+    from reportqa.mq import DraftPart, MQDraft
     from reportqa.service import Assistant
     from reportqa.types import Citation
     from reportqa.web.ui import Session
@@ -135,7 +135,7 @@ def part_choices(draft: MQDraft) -> list[tuple[str, str]]:
 
 def evidence_choices(draft: MQDraft) -> tuple[list[tuple[str, str]], list[str]]:
     """The evidence ticks (label, "part:reference") and those ticked at first: the cited, not the nearby."""
-    from reportqa.mq_draft import evidence
+    from reportqa.mq import evidence
 
     choices: list[tuple[str, str]] = []
     ticked: list[str] = []
@@ -151,8 +151,8 @@ def evidence_choices(draft: MQDraft) -> tuple[list[tuple[str, str]], list[str]]:
 
 def chosen_markdown(draft: MQDraft, parts: Sequence[str] | None, evidence: Sequence[str] | None,
                     title: str = "") -> str:
-    """The draft text for the ticks: `mq_draft.select` then `to_markdown`, under the officer's title."""
-    from reportqa.mq_draft import select, to_markdown
+    """The draft text for the ticks: `reportqa.mq.select` then `to_markdown`, under the officer's title."""
+    from reportqa.mq import select, to_markdown
 
     keys = [tuple(int(x) for x in v.split(":", 1)) for v in evidence or ()]
     chosen = select(draft, [int(i) for i in parts or ()], [(k[0], k[1]) for k in keys])

@@ -23,7 +23,7 @@ from reportqa.errors import ReportQAError
 from reportqa.web.feedback import FeedbackStore
 
 if TYPE_CHECKING:
-    from reportqa.mq_draft import MQDraft
+    from reportqa.mq import MQDraft
     from reportqa.service import Assistant
     from reportqa.types import Answer, Citation
 
@@ -304,8 +304,8 @@ def draft_pairs(session: Session, ticked: Sequence[int] | None) -> list[tuple[st
 
 def write_draft_files(session: Session, text: str, stem: str = "conversation-draft",
                       title: str = "") -> tuple[Path, Path]:
-    """The draft as Markdown (exactly the text) and as .docx (`mq_draft.docx_from_markdown`)."""
-    from reportqa.mq_draft import docx_from_markdown
+    """The draft as Markdown (exactly the text) and as .docx (`reportqa.mq.docx_from_markdown`)."""
+    from reportqa.mq import docx_from_markdown
 
     folder = session.folder()
     md_path, docx_path = folder / f"{stem}.md", folder / f"{stem}.docx"
@@ -486,7 +486,7 @@ def build_ui(config: Config, get_assistant: Callable[[], Assistant], store: Feed
     like.__annotations__["data"] = gr.LikeData  # Gradio finds the event data by this annotation
 
     def draft(title: str, ticked: list[int] | None, session: Session) -> tuple[Any, ...]:
-        from reportqa.mq_draft import draft_from_answers, to_markdown
+        from reportqa.mq import draft_from_answers, to_markdown
 
         pairs = draft_pairs(session, ticked)
         if not any(a.status in ("answered", "partial") for _, a in pairs):
