@@ -1,4 +1,4 @@
-"""The officer workspace and the public widget in a real browser (Debian's chromium, headless) against
+"""The officer workspace in a real browser (Debian's chromium, headless) against
 real servers on 127.0.0.1. Screenshots go to $REPORTQA_ARTIFACTS/screenshots (default artifacts/ in
 the repo, which git ignores).
 """
@@ -34,7 +34,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-b
                  "--disable-component-update", "--disable-sync"]
 QUESTION = "How many people did the London Victim and Witness Service support?"
 LONG = 120_000  # ms: the first question loads the model
-FOCUSED = "document.querySelector('#reportqa-widget').shadowRoot.activeElement"
 
 
 def free_port() -> int:
@@ -140,24 +139,6 @@ def pages() -> Iterator[PageServer]:
 def server(index_config: Config, pages: PageServer,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     s = Server(index_config, tmp_path_factory.mktemp("web"), rate_limit="1000",
-               cors_origins=json.dumps([pages.origin]))
-    yield s
-    s.stop()
-
-
-@pytest.fixture(scope="module")
-def strict_server(index_config: Config, pages: PageServer,
-                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    s = Server(index_config, tmp_path_factory.mktemp("web-strict"), ui=False, rate_limit="1",
-               rate_window="600", cors_origins=json.dumps([pages.origin]))
-    yield s
-    s.stop()
-
-
-@pytest.fixture(scope="module")
-def closed_server(index_config: Config, pages: PageServer,
-                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    s = Server(index_config, tmp_path_factory.mktemp("web-off"), ui=False, public_enabled="false",
                cors_origins=json.dumps([pages.origin]))
     yield s
     s.stop()
@@ -399,98 +380,6 @@ def test_workspace_text_contrast_meets_wcag_aa(page: Any, server: Server) -> Non
     ask_in_workspace(page, QUESTION)
     result = page.evaluate(CONTRAST_JS, None)
     assert result["checked"] > 30  # labels, buttons, chat, sources
-    assert result["failures"] == [], result["failures"]
-
-
-# -- the public widget -----------------------------------------------------------------------------------
-
-
-def widget(page: Any) -> Any:
-    return page.locator("#reportqa-widget")
-
-
-def open_widget(page: Any, url: str) -> None:
-    page.goto(url)
-    launcher = page.get_by_role("button", name="Ask about MOPAC's reports")
-    launcher.focus()
-    page.keyboard.press("Enter")  # keyboard, not a mouse
-    page.get_by_role("dialog", name="Ask about MOPAC's reports").wait_for()
-
-
-def ask_in_widget(page: Any, question: str, replies: int) -> None:
-    box = page.get_by_label("Your question")
-    box.fill(question)
-    box.press("Enter")
-    page.wait_for_function(
-        "(n) => document.querySelector('#reportqa-widget').shadowRoot"
-        ".querySelectorAll('.msg.bot, .msg.error').length >= n",
-        arg=replies, timeout=LONG)
-
-
-def test_widget_answers_with_source_links(page: Any, server: Server, pages: PageServer) -> None:
-    open_widget(page, pages.embed(server))
-    assert page.evaluate(f"() => {FOCUSED}.id") == "rq-q"
-    assert "may be out of date" in widget(page).locator(".notice").inner_text()
-    assert widget(page).locator("[role=log]").get_attribute("aria-live") == "polite"
-    ask_in_widget(page, QUESTION, 1)
-    answer = widget(page).locator(".msg.bot").last
-    assert "50,000" in answer.inner_text()
-    link = answer.locator(".sources a").first
-    href = link.get_attribute("href")
-    assert href and href.startswith(server.url + "/source/"), href
-    assert link.get_attribute("rel") == "noopener noreferrer"
-    shot(page, "widget-answer", full=False)
-    with page.expect_popup() as popup:
-        link.click()
-    source = popup.value
-    source.wait_for_load_state()
-    assert "nearly 50,000 people" in source.locator("mark").inner_text()
-    shot(source, "widget-source-page")
-    page.bring_to_front()
-    page.get_by_label("Your question").press("Escape")
-    assert widget(page).locator(".panel").is_hidden()
-    assert page.evaluate(f"() => {FOCUSED}.className") == "launcher"
-
-
-def test_widget_shows_markup_in_questions_as_plain_text(page: Any, server: Server, pages: PageServer) -> None:
-    open_widget(page, pages.embed(server))
-    attacks = ["<img src=x onerror=alert(1)>", "<script>alert(document.domain)</script> What is MOPAC?"]
-    for i, attack in enumerate(attacks, 1):
-        ask_in_widget(page, attack, i)
-    shown = widget(page).locator(".msg.user .text").all_inner_texts()
-    assert shown == attacks
-    counts = page.evaluate(
-        "() => { const r = document.querySelector('#reportqa-widget').shadowRoot;"
-        " return [r.querySelectorAll('img').length, r.querySelectorAll('script').length,"
-        " document.querySelectorAll('img').length]; }")
-    assert counts == [0, 0, 0]
-    assert page.dialogs == []  # type: ignore[attr-defined]
-    shot(page, "widget-injection", full=False)
-
-
-def test_widget_shows_the_rate_limit_message(page: Any, strict_server: Server, pages: PageServer) -> None:
-    open_widget(page, pages.embed(strict_server))
-    ask_in_widget(page, QUESTION, 1)
-    ask_in_widget(page, "And the year before?", 2)
-    error = widget(page).locator(".msg.error").last
-    assert re.search(r"Please wait \d+ seconds", error.inner_text()), error.inner_text()
-    shot(page, "widget-rate-limit", full=False)
-
-
-def test_widget_shows_the_kill_switch_message(page: Any, closed_server: Server, pages: PageServer) -> None:
-    open_widget(page, pages.embed(closed_server))
-    notice = widget(page).locator(".msg.error").first
-    notice.wait_for()
-    assert "switched off" in notice.inner_text()
-    assert page.get_by_label("Your question").is_disabled()
-    shot(page, "widget-switched-off", full=False)
-
-
-def test_widget_text_contrast_meets_wcag_aa(page: Any, server: Server, pages: PageServer) -> None:
-    open_widget(page, pages.embed(server))
-    ask_in_widget(page, QUESTION, 1)
-    result = page.evaluate(CONTRAST_JS, "#reportqa-widget")
-    assert result["checked"] > 10  # heading, notice, messages, sources, label, buttons
     assert result["failures"] == [], result["failures"]
 
 
