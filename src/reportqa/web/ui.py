@@ -95,6 +95,13 @@ def esc(text: str) -> str:
             .replace("}", "&#125;").replace("`", "&#96;"))
 
 
+def md_esc(text: str) -> str:
+    """Text placed in a gr.Markdown block (a title, the coverage): Markdown's punctuation backslash-escaped,
+    so "[Official login](https://evil.example/login)" shows as written and never becomes a link, then
+    `esc`."""
+    return esc(re.sub(r"([\\*_\[\]()#+\-.!|~])", r"\\\1", text))  # esc makes <>`{}$ entities
+
+
 def chat_html(text: str) -> str:
     """A chat message as escaped text, line breaks kept."""
     return esc(text).replace("\n", "<br>")
@@ -522,7 +529,7 @@ def build_ui(config: Config, get_assistant: Callable[[], Assistant], store: Feed
         session = gr.State(Session())
         gr.Markdown(
             "# MOPAC reports — officer workspace\n"
-            f"Answers are drawn only from MOPAC's published reports ({esc(assistant.coverage_text())}); "
+            f"Answers are drawn only from MOPAC's published reports ({md_esc(assistant.coverage_text())}); "
             "every numbered marker points to the quoted source on the right."
         )
         gr.HTML("", elem_id="rq-copy-status", js_on_load=LIVE_JS, elem_classes=["rq-sr-only"])
