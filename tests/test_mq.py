@@ -826,3 +826,44 @@ def test_an_opinion_part_is_for_the_mayor_with_the_reports_background(assistant:
     (part,) = assistant.draft_mq(text).parts
     assert part.status == "policy" and part.text.startswith("This part asks for the Mayor's decision or view")
     assert part.citations and all("FGM" in c.quote or "Genital" in c.quote for c in part.citations)
+
+
+def test_drafting_needs_only_the_asker_it_is_given() -> None:
+    """A test double stands in for the assistant: drafting never reaches for reportqa.service."""
+    import subprocess
+    import sys as _sys
+
+    from reportqa.mq import Asker, draft_mq
+    from reportqa.types import Answer, Report
+
+    class Double:
+        generic_name_idf = 1.0
+
+        def __init__(self) -> None:
+            self.asked: list[tuple[str, str | None]] = []
+
+        @property
+        def reports(self) -> list[Report]:
+            return []
+
+        def ask(self, question: str, *, year: str | None = None, backend: str | None = None,
+                context: str | None = None) -> Answer:
+            self.asked.append((question, context))
+            return Answer(status="not_found", text="The reports don't say.", question=question)
+
+        def coverage_text(self) -> str:
+            return "no reports"
+
+        def specificity(self, name: str) -> float:
+            return 2.0
+
+    double = Double()
+    asker: Asker = double
+    draft = draft_mq(asker, "Custody visiting\n\nThe scheme has volunteers. Will the Mayor tell me (a) how "
+                            "many volunteers there are, and (b) what they cost?")
+    assert [p.status for p in draft.parts] == ["not_found", "not_found"]
+    assert [q for q, _ in double.asked][0].startswith("How many volunteers")
+    assert all(c and "The scheme has volunteers." in c for _, c in double.asked)  # the preamble, every part
+    code = "import sys, reportqa.mq; print('reportqa.service' in sys.modules)"
+    out = subprocess.run([_sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
