@@ -22,10 +22,14 @@ def header(report: Report, section: str) -> str:
 
 
 def block_sentences(block: Block, index: int) -> list[Sentence]:
+    """A block's sentences with exact source spans; a table row is one sentence, read with its headers."""
+    if block.reading:
+        return [Sentence(text=block.reading, start=block.start, end=block.end, block=index)]
     out = []
     for a, b in split_sentences(block.text):
         out.append(
-            Sentence(text=block.text[a:b], start=block.offsets[a], end=block.offsets[b - 1] + 1, block=index)
+            Sentence(text=block.text[a:b], start=block.offsets[a], end=block.offsets[b - 1] + 1, block=index,
+                     quotable=block.quotable)
         )
     return out
 
@@ -168,7 +172,7 @@ def chunk_report(
         for i, block in enumerate(section.blocks):
             sents: list[Sentence] = []
             for s in block_sentences(block, i):
-                sents.extend(_split_long(s, block, count, budget))
+                sents.extend(_split_long(s, block, count, budget) if not block.reading else [s])
             units.append(sents)
         groups: list[list[Sentence]] = []
         current: list[Sentence] = []

@@ -108,6 +108,7 @@ def new_report(
         read_new_file,
         sha256_text,
     )
+    from reportqa.layout import unwind_text
     from reportqa.periods import parse_period
     from reportqa.priorities import load_taxonomy
     from reportqa.types import Report
@@ -145,6 +146,7 @@ def new_report(
                      f"corpus/priorities.toml: priorities assigned from content"
                      + (f", by the {by} plan's terms" if by else ""))
     text, shape = read_new_file(path, max_bytes)
+    text = unwind_text(text)  # columns set side by side, stored in reading order (`layout`)
     digest = sha256_text(text)
     dup = find_duplicate(corpus, text)  # up to line endings, whitespace and Unicode form
     if dup is not None:
@@ -164,8 +166,9 @@ def new_report(
         while rid in taken:
             n += 1
             rid = f"{base}-{n}"
-        if rid != base:
-            say(f"note: {base} is already {taken[base].title!r}; {args.title!r} is filed as {rid}")
+        if rid != base:  # said even with -q: the user should know which id the document got
+            print(f"note: {base} is already {taken[base].title!r}; {args.title!r} is filed as {rid}",
+                  file=sys.stderr)
     for note in notes[1:]:
         say(f"note: {note}")
     report = Report(

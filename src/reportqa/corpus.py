@@ -339,7 +339,7 @@ def _pdf_error(path: Path, exc: BaseException) -> str:
 
 class _HTMLText(HTMLParser):
     BLOCK = {
-        "p", "div", "section", "article", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "br", "ul", "ol",
+        "p", "div", "section", "article", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "ul", "ol", "table",
     }
     SKIP = {"script", "style", "nav", "header", "footer", "noscript", "svg", "form", "button"}
 
@@ -358,6 +358,10 @@ class _HTMLText(HTMLParser):
             self.out.append("\n\n")
         if tag == "li" and not self.skip:
             self.out.append("  " * self.depth + "• ")
+        if tag == "tr":  # a table row on one line, its cells between bars: "| Barnet | 1,234 |"
+            self.out.append("\n|")
+        if tag in ("td", "th") and not self.skip:
+            self.out.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self.SKIP and self.skip:
@@ -366,6 +370,8 @@ class _HTMLText(HTMLParser):
             self.depth -= 1
         if tag in self.BLOCK:
             self.out.append("\n\n")
+        if tag in ("td", "th") and not self.skip:
+            self.out.append(" |")
 
     def handle_data(self, data: str) -> None:
         if not self.skip:

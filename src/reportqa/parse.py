@@ -17,6 +17,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from reportqa.layout import (
+    column_pieces,
+    find_columns,
+    find_tables,
+    is_cover_fact,
+    is_viewer_line,
+    row_reading,
+)
 from reportqa.types import Block, BlockKind, Section
 from reportqa.years import FY_RE
 
@@ -25,6 +33,7 @@ _BULLET_RE = re.compile(
     r"^(?P<indent>[ \t\xa0]*)(?P<glyph>[" + re.escape(BULLET_GLYPHS) + r"])[ \t\xa0]+(?=\S)"
 )
 _NUMBERED_HEADING_RE = re.compile(r"^\s*(\d{1,2})\.\s+([A-Z][^.!?]{2,80})$")
+_MD_HEADING_RE = re.compile(r"^ {0,3}(#{1,6})[ \t]+(\S.*?)[ \t#]*$")
 _URL_RE = re.compile(r"^\s*(https?://|www\.)\S*\s*$")
 _URLISH_RE = re.compile(r"^\s*\S*(%20|\.pdf|\.html?|/)\S*\s*$")
 _DIGITS_RE = re.compile(r"^\s*\d{1,3}\s*$")
@@ -78,6 +87,7 @@ class _Draft:
     kind: BlockKind
     pieces: list[tuple[int, int]] = field(default_factory=list)  # (start, end) source ranges
     open: bool = True  # still accepting continuation lines
+    reading: str = ""  # a table row read with its headers (`Block.reading`)
 
 
 @dataclass
@@ -200,7 +210,8 @@ class _Parser:
     def __init__(self, source: str, shape: str) -> None:
         self.source = source
         self.shape = shape
-        self.lines = split_lines(source)
+        self.lines, self.unordered = unwind_columns(split_lines(source))
+        self.tables = {t.first: t for t in find_tables(self.lines)}
         self.notes = footnote_numbers(self.lines) if shape == "pdf" else set()
         self.items: list[_Draft | _Heading] = []
         self.bullet_indent = 0
@@ -259,6 +270,16 @@ class _Parser:
             )
             had_blank = prev_blank
             prev_blank = False
+            if i in self.tables:
+                i = self._take_table(i)
+                continue
+            if is_cover_fact(line.text):  # "Reference code: PCD 280": a sentence of its own, never a heading
+                self.items.append(_Draft("paragraph", [self._piece(line)], open=False))
+                i += 1
+                continue
+            if is_viewer_line(line.text):  # "File Type: pdf, Size: 1020Kb"
+                i += 1
+                continue
             if _BOILERPLATE_RE.match(line.text) or _LINK_ONLY_RE.match(line.text) and self._in_link_list(i):
                 i += 1
                 continue
@@ -360,6 +381,17 @@ class _Parser:
             i += 1
         return self.items
 
+    def _take_table(self, i: int) -> int:
+        """A table's data rows, each a block read with its row and column headers; the header row itself is
+        in every row's reading. Returns the index of the line after the table."""
+        table = self.tables[i]
+        for k, cells in table.rows:
+            line = self.lines[k]
+            texts = [line.text[a:b].strip() for a, b in cells]
+            span = (line.start + cells[0][0], line.start + max(b for _, b in cells))
+            self.items.append(_Draft("row", [span], open=False, reading=row_reading(table.header, texts)))
+        return table.last
+
     def _text(self, draft: _Draft) -> str:
         return " ".join(self.source[a:b].strip() for a, b in draft.pieces)
 
@@ -439,6 +471,9 @@ class _Parser:
         m = _NUMBERED_HEADING_RE.match(line.text)
         if m:
             return _Heading(s, 1, line.start, line.start + len(line.text)), i + 1
+        md = _MD_HEADING_RE.match(line.text)
+        if md and self.shape != "pdf":  # "## Calls for service": a markdown heading, its level its '#'s
+            return _Heading(md.group(2), len(md.group(1)), line.start, line.start + len(line.text)), i + 1
         if not _heading_like(line.text, 12 if page_start else 9):
             return None
         nxt = self._next_nonblank(i)
@@ -474,6 +509,34 @@ class _Parser:
         if isinstance(prev, _Heading) and _norm(prev.text) == _norm(text):
             return _Heading("", -1, line.start, end), j
         return _Heading(text, level, line.start, end), j
+
+
+def unwind_columns(lines: list[_Line]) -> tuple[list[_Line], set[int]]:
+    """The lines with every run of two columns side by side unwound (the left column's lines, a blank line,
+    the right column's), and the source offsets of lines whose wide gaps form no columns (`layout`)."""
+    runs, loose = find_columns(lines)
+    unordered = {lines[k].start for k in loose}
+    if not runs:
+        return lines, unordered
+    out: list[_Line] = []
+    at = 0
+    for run in runs:
+        out.extend(lines[at : run.first])
+        left, right = column_pieces(lines, run)
+        out.extend(_Line(text_at(lines, a, b), a) for a, b in left)
+        out.append(_Line("", right[0][0] if right else lines[run.last - 1].start))
+        out.extend(_Line(text_at(lines, a, b), a) for a, b in right)
+        at = run.last
+    out.extend(lines[at:])
+    return out, unordered
+
+
+def text_at(lines: list[_Line], a: int, b: int) -> str:
+    """The source text [a, b) of one line."""
+    for line in lines:
+        if line.start <= a <= line.start + len(line.text):
+            return line.text[a - line.start : b - line.start]
+    return ""
 
 
 def _norm(text: str) -> str:
@@ -520,35 +583,37 @@ def parse_report(source: str, report_id: str, title: str, shape: str | None = No
                 )
             )
 
+    page_title: list[_Heading] = []  # the headings before the document's first block
     for item in items:
         if isinstance(item, _Heading):
             if item.level < 0:
                 continue
-            if not sections and not blocks and _norm(item.text) in _title_variants(title):
-                continue  # the document's own title
             flush(item.start)
             blocks = []
             heading = item.text
-            while levels and levels[-1] >= item.level:
+            level = item.level
+            # a page title's next line ("Police and Crime Plan 2017-2021") nests under it; a numbered heading
+            # ("1. About MOPAC") starts the body
+            before_first_block = not sections and not _NUMBERED_HEADING_RE.match(item.text)
+            if before_first_block and levels and levels[-1] >= level:
+                level = levels[-1] + 1
+            while levels and levels[-1] >= level:
                 levels.pop()
                 path.pop()
-            levels.append(item.level)
+            levels.append(level)
             path.append(item.text)
             sec_start = item.start
+            page_title = [*page_title, item] if before_first_block else []
             continue
         text, offs = clean_pieces(source, item.pieces, parser.notes)
         if not text:
             continue
-        blocks.append(Block(kind=item.kind, text=text, offsets=offs))
+        if not sections and not blocks and len(page_title) >= 2:
+            # a page title of two or more lines is the document's own name as printed: quotable
+            name, name_offs = clean_pieces(source, [(h.start, h.end) for h in page_title], parser.notes)
+            blocks.append(Block(kind="paragraph", text=name, offsets=name_offs))
+        quotable = not any(a <= u < b for a, b in item.pieces for u in parser.unordered)
+        blocks.append(Block(kind=item.kind, text=text, offsets=offs, reading=item.reading, quotable=quotable))
     flush(len(source))
     del sec_start
     return sections
-
-
-def _title_variants(title: str) -> set[str]:
-    t = _norm(title)
-    out = {t}
-    m = FY_RE.search(title)
-    if m:
-        out.add(t.replace(_norm(m.group(0)), ""))
-    return out

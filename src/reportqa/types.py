@@ -35,7 +35,7 @@ class Report(_Frozen):
     period: str | None = None
 
 
-BlockKind = Literal["paragraph", "bullet", "subbullet", "item", "quote"]
+BlockKind = Literal["paragraph", "bullet", "subbullet", "item", "quote", "row"]  # row: a table's row
 
 
 class Block(_Frozen):
@@ -44,6 +44,10 @@ class Block(_Frozen):
     kind: BlockKind
     text: str  # cleaned: lines rejoined, glyphs and footnote marks removed
     offsets: tuple[int, ...]  # source offset of every character of `text`
+    # a table row read with its headers ("Borough Barnet: Burglary 1,234"; `layout.row_reading`): the
+    # sentence it is read, embedded and answered as, while its quote stays the row's exact source text
+    reading: str = ""
+    quotable: bool = True  # False: text whose reading order is uncertain (columns that could not be unwound)
 
     @property
     def start(self) -> int:
@@ -71,6 +75,7 @@ class Sentence(_Frozen):
     start: int  # offsets into the source file
     end: int
     block: int  # index of the block inside the passage, so bullets stay recognisable
+    quotable: bool = True  # False: retrieved, never chosen as evidence (`Block.quotable`)
 
 
 class Passage(_Frozen):

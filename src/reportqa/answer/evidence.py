@@ -154,6 +154,8 @@ class EvidenceScorer:
             context = _prefixed(alias_tokens(p.section + " " + p.clean))
             names = name_coverage(q.text, p.section + " " + p.clean)
             for i in range(len(p.sentences)):
+                if not p.sentences[i].quotable:
+                    continue  # text whose reading order is uncertain: retrieved, never quoted as a sentence
                 f = sentence_features(q, hit, i, sims, context, names)
                 out.append(Candidate(hit, i, f, round(self.logit(f), 6)))
         out.sort(key=lambda c: (-c.score, c.hit.rank, c.sentence.start))
