@@ -358,6 +358,33 @@ def test_widget_shows_markup_in_questions_as_plain_text(page: Any, server: Serve
     assert page.dialogs == []  # type: ignore[attr-defined]
 
 
+def test_widget_renders_hostile_answer_data_as_text(page: Any, server: Server, pages: PageServer) -> None:
+    """Whatever the server returns (a planted report's title, quote or link) is shown as text; only http(s)
+    links become links; no script runs."""
+    payload = "<img src=x onerror=alert(1)><script>alert(2)</script>"
+    hostile = {"status": "not_found", "text": f"The reports don't say. {payload}", "missing": "",
+               "rewritten_question": payload, "trend": None, "notice": payload,
+               "citations": [{"marker": 1, "title": payload, "year": "<b>2022-23</b>", "section": payload,
+                              "quote": payload, "url": "javascript:alert(3)",
+                              "passage_url": "javascript:alert(4)"}],
+               "related": [{"marker": "<i>1</i>", "title": payload, "year": "2022-23", "section": payload,
+                            "quote": payload, "passage_url": "data:text/html,<script>alert(5)</script>"}]}
+    page.route("**/api/v1/ask", lambda route: route.fulfill(
+        status=200, content_type="application/json", body=json.dumps(hostile),
+        headers={"Access-Control-Allow-Origin": pages.origin}))
+    open_widget(page, pages.embed(server))
+    ask_in_widget(page, QUESTION, 1)
+    answer = widget(page).locator(".msg.bot").last
+    assert payload in answer.locator(".text").inner_text()
+    assert payload in answer.locator(".quote").first.inner_text()
+    counts = page.evaluate(
+        f"() => {{ const r = {ROOT_JS}; return [r.querySelectorAll('img, script, b, i').length,"
+        " r.querySelectorAll('a').length, document.querySelectorAll('img').length]; }")
+    assert counts == [0, 0, 0], counts  # no element from data, and no link from a non-http(s) URL
+    page.wait_for_timeout(300)
+    assert page.dialogs == []  # type: ignore[attr-defined]
+
+
 def test_widget_shows_the_rate_limit_message(page: Any, strict_server: Server, pages: PageServer) -> None:
     open_widget(page, pages.embed(strict_server))
     ask_in_widget(page, QUESTION, 1)
