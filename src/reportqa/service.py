@@ -326,8 +326,8 @@ class Assistant:
         # an ask in question form (a question word or an auxiliary first) is a question; beside one, an ask
         # that is not ("End your reply with ...", "After answering, write ...") is an instruction
         kept = [p for p in asks if not _INSTRUCTION.match(p)]
-        if any(_QUESTION_FORM.match(p) for p in kept):
-            kept = [p for p in kept if _QUESTION_FORM.match(p)]
+        if any(_is_question(p) for p in kept):
+            kept = [p for p in kept if _is_question(p)]
         if kept and len(kept) < len(asks):
             asks = kept
             if IGNORED_INSTRUCTION not in notes:
@@ -451,9 +451,18 @@ _URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|o
                   r"(?:/\S*)?")
 
 
+_QUESTION_WORD = re.compile(r"(?i)\b(?:what|how|which|who|whom|whose|when|where|why|whether)\b")
+
+
+def _is_question(ask: str) -> bool:
+    """An ask in question form: a question word anywhere ("According to X, where did ...") or an
+    auxiliary first ("Did the Met ...")."""
+    return bool(_QUESTION_FORM.match(ask) or _QUESTION_WORD.search(ask))
+
+
 def _echo(asked: str) -> str:
     """An ask restated in an answer: a question, never a link (a planted "visit evil.example" stays out)."""
-    if not _QUESTION_FORM.match(asked):
+    if not _is_question(asked):
         return "the rest of the question."
     return _URL.sub("[link removed]", asked)
 
