@@ -212,12 +212,21 @@ def chunk_report(
                     clean=clean,
                     start=start,
                     end=end,
-                    sentences=tuple(g),
+                    sentences=tuple(_flagged(s, source) for s in g),
                     tokens=count(head + "\n" + clean) + 2,
                     period=report.period,
                 )
             )
     return _dedupe(passages)
+
+
+def _flagged(s: Sentence, source: str) -> Sentence:
+    """The sentence with the hostile-text rules it breaks (`reportqa.hostile`), read on its cleaned text and
+    on its exact source text (which keeps what cleaning drops, such as a Markdown link's address)."""
+    from reportqa.hostile import flags
+
+    found = flags(s.text, source[s.start : s.end])
+    return s.model_copy(update={"flags": found}) if found else s
 
 
 def _dedupe(passages: list[Passage]) -> list[Passage]:

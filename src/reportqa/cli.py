@@ -227,10 +227,14 @@ def cmd_corpus(args: argparse.Namespace, config: Config) -> int:
         for s in parse_report(source, report.id, report.title, report.shape)
     ]
     passages = passages_for(report, source, config, Tokens())
+    # sentences flagged as hostile text (lexicon/hostile.toml), never cited: once each, in source order
+    flagged = sorted({(x.start, x.end, x.flags, x.text) for p in passages for x in p.sentences if x.flags})
     if args.json:
         rows = [{"index": s.index, "path": list(s.path), "priority": s.priority, "from": s.priority_source,
-                 "start": s.start, "end": s.end, "blocks": len(s.blocks)} for s in sections]
-        print(json.dumps(rows, indent=2))
+                 "start": s.start, "end": s.end, "blocks": len(s.blocks),
+                 "flagged": [{"start": a, "end": z, "flags": list(f), "text": t}
+                             for a, z, f, t in flagged if s.start <= a < s.end]} for s in sections]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
         return 0
     print(f"{report.title} ({report.kind}, {_period_text(report)}, plan {report.plan or 'none'}): "
           f"{len(sections)} sections, {len(passages)} passages")
@@ -242,6 +246,12 @@ def cmd_corpus(args: argparse.Namespace, config: Config) -> int:
         if args.verbose:
             for b in s.blocks:
                 print(textwrap.indent(textwrap.shorten(b.text, 150), f"        {b.kind[:4]} "))
+    if flagged:
+        print(f"  flagged, never cited ({len(flagged)} sentences; rules in lexicon/hostile.toml):")
+        for a, z, f, t in flagged:
+            print(f"    chars {a}-{z} [{', '.join(f)}] {textwrap.shorten(t, 110)!r}")
+    else:
+        print("  flagged: none")
     return 0
 
 

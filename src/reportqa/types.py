@@ -76,6 +76,9 @@ class Sentence(_Frozen):
     end: int
     block: int  # index of the block inside the passage, so bullets stay recognisable
     quotable: bool = True  # False: retrieved, never chosen as evidence (`Block.quotable`)
+    # hostile-text rules the sentence breaks ("instruction/override-instructions", lexicon/hostile.toml):
+    # a flagged sentence stays in its passage but is never evidence or a citation (`reportqa.hostile`)
+    flags: tuple[str, ...] = ()
 
 
 class Passage(_Frozen):

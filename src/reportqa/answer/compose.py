@@ -8,11 +8,13 @@ loses the failing sentences; if nothing cited is left it becomes not_found. Eith
 from __future__ import annotations
 
 from reportqa.answer.verify import verify_answer
-from reportqa.types import Answer
+from reportqa.types import Answer, Citation, Passage
 
 
 def finalize(answer: Answer) -> Answer:
-    """`answer` with its citation contract enforced (see module doc); refusals and not-found pass as is."""
+    """`answer` with its citation contract enforced (see module doc); refusals and not-found pass as is,
+    but for related passages that quote flagged report text, which are dropped."""
+    answer = _without_flagged(answer)
     if answer.status not in ("answered", "partial"):
         return answer
     v = verify_answer(answer.text, answer.citations)
@@ -37,3 +39,35 @@ def finalize(answer: Answer) -> Answer:
     return answer.model_copy(update={
         "text": text, "citations": tuple(c for c in answer.citations if c.marker in used),
         "notes": (*answer.notes, note)})
+
+
+def _without_flagged(answer: Answer) -> Answer:
+    """`answer` without what quotes report text flagged as hostile (`reportqa.hostile`: instructions to the
+    reader, personal contact details, markup or links), whatever the backend: its lines citing such a quote
+    and those citations go; an answer left with no citation becomes not_found."""
+    passages = {h.passage.id: h.passage for h in answer.hits}
+    bad = {c.marker for c in answer.citations if _quotes_flagged(c, passages)}
+    related = tuple(c for c in answer.related if not _quotes_flagged(c, passages))
+    if not bad:
+        return answer if related == answer.related else answer.model_copy(update={"related": related})
+    lines = [ln for ln in answer.text.split("\n") if not any(f"[{m}]" in ln for m in bad)]
+    citations = tuple(c for c in answer.citations if c.marker not in bad)
+    note = f"{len(bad)} citation(s) of report text flagged at ingest removed"
+    if answer.status in ("answered", "partial") and not citations:
+        return answer.model_copy(update={
+            "status": "not_found", "citations": (), "related": related,
+            "text": "The reports don't say: no answer could be given from text that is not flagged.",
+            "notes": (*answer.notes, note)})
+    return answer.model_copy(update={"text": "\n".join(lines).strip(), "citations": citations,
+                                     "related": related, "notes": (*answer.notes, note)})
+
+
+def _quotes_flagged(c: Citation, passages: dict[str, Passage]) -> bool:
+    """Whether a citation quotes a sentence flagged at ingest: read from its passage's sentences when the
+    answer carries the passage, else by running the rules on the quote itself."""
+    from reportqa.hostile import quote_flags
+
+    p = passages.get(c.passage_id)
+    if p is None:
+        return bool(quote_flags(c.quote))
+    return any(s.flags for s in p.sentences if s.start < c.end and c.start < s.end)

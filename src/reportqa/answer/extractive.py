@@ -112,7 +112,9 @@ class ExtractiveAnswerer:
         atype = atype or answer_type(question)
         q = weigh(question, self.stats, atype, tuple(asked_years) or tuple(require_years))
         candidates = self.scorer.score(q, hits, self.dense(question, hits)) if hits else []
-        candidates = [c for c in candidates if not _contact_spans(c.sentence.text)]
+        # a sentence flagged at ingest (lexicon/hostile.toml: instructions, contact details, markup) is never
+        # evidence; contact details are also checked here for an index built before the flags
+        candidates = [c for c in candidates if not c.sentence.flags and not _contact_spans(c.sentence.text)]
         if require_years:
             candidates = [c for c in candidates
                           if any(written_forms(y).search(c.sentence.text) for y in require_years)]
@@ -319,9 +321,11 @@ class ExtractiveAnswerer:
         i = c.position
         s = sents[i]
         out = [s]
-        if _PRONOUN_START.match(s.text) and i > 0 and sents[i - 1].block == s.block:
+        if (_PRONOUN_START.match(s.text) and i > 0 and sents[i - 1].block == s.block
+                and not sents[i - 1].flags):
             out.insert(0, sents[i - 1])
-        if not s.text.rstrip().endswith(":") and i + 1 < len(sents) and sents[i + 1].block == s.block:
+        if (not s.text.rstrip().endswith(":") and i + 1 < len(sents) and sents[i + 1].block == s.block
+                and not sents[i + 1].flags):
             nxt = sents[i + 1]
             lacks_type = q.answer_type is not None and not has_answer_type(q.answer_type, s.text)
             related = scores.get((p.id, nxt.start), -1e9) >= best - self.model.neighbour_margin
@@ -343,6 +347,8 @@ class ExtractiveAnswerer:
         blocks: list[int] = []
         kept: list[Sentence] = []
         for item in items:
+            if item.flags:
+                break  # a flagged sentence is never cited: the list ends before it
             if item.block not in blocks:
                 if len(blocks) == 8:
                     break

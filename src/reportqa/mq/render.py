@@ -133,19 +133,29 @@ def _sections(draft: MQDraft) -> list[tuple[str, list[tuple[str, str]]]]:
     return out
 
 
+def md_text(text: str) -> str:
+    """Report, question or title text placed in Markdown: '<' and '>' as entities (no tag or script survives
+    an export opened as HTML; '&' stays readable for the officer who edits it), and a Markdown link or image
+    ("[x](url)") backslash-escaped to show as written."""
+    t = text.replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"(!?)\[([^\]\n]*)\]\(", r"\1\\[\2\\](", t)
+
+
 def to_markdown(draft: MQDraft) -> str:
     """The draft as Markdown: `# title`, the notice, the question and summary, `## ` sections, each part
-    under a `### ` heading labelled as tabled, and the numbered references. `docx_from_markdown` reads it."""
-    lines = [f"# {draft.title}", "", f"> **{draft.notice}**", ""]
-    lines += [f"**Question:** {_shorten(draft.question, 2000)}", ""]
+    under a `### ` heading labelled as tabled, and the numbered references. `docx_from_markdown` reads it.
+    Every text from a report, the question or a title goes through `md_text` (HTML escaped)."""
+    lines = [f"# {md_text(draft.title)}", "", f"> **{draft.notice}**", ""]
+    lines += [f"**Question:** {md_text(_shorten(draft.question, 2000))}", ""]
     if draft.earlier_questions:
-        lines += [f"*Further to question {', '.join(draft.earlier_questions)}.*", ""]
-    lines += [f"**Summary:** {draft.summary}", ""]
+        lines += [f"*Further to question {md_text(', '.join(draft.earlier_questions))}.*", ""]
+    lines += [f"**Summary:** {md_text(draft.summary)}", ""]
     for heading, blocks in _sections(draft):
         lines += [f"## {heading}", ""]
         n = 0
         prev = ""
-        for kind, text in blocks:
+        for kind, raw in blocks:
+            text = md_text(raw)
             if prev in ("bullet", "ref") and kind not in ("bullet", "ref"):
                 lines.append("")
             prev = kind
