@@ -242,7 +242,7 @@
     group.appendChild(status);
     var cites = (Array.isArray(data.citations) ? data.citations : []).slice(0, 20).map(function (c) {
       return { marker: typeof c.marker === "number" ? c.marker : 0, title: str(c.title), year: str(c.year),
-        section: str(c.section), quote: str(c.quote) };
+        section: str(c.section), quote: str(c.quote).slice(0, 300) };  // enough to find the passage again
     });
     function rate(helpful, button) {
       yes.disabled = true;
