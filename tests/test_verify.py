@@ -301,3 +301,18 @@ def test_citation_for_several_sentences_spans_their_quotes() -> None:
     assert c.quote == P2.text and check_citation_quote(S2, c)
     one = citation_for(1, P2, ["In the 2022-23 report, the Lighthouse supported 1,200 children."])
     assert one.quote == "The Lighthouse supported 1,200 children."  # the report year does not pick a sentence
+
+
+
+def test_a_gap_statement_keeps_the_questions_figures() -> None:
+    """'The reports do not give a cost figure for PCD 280.' asserts no figure: it is kept, uncited."""
+    from reportqa.answer.verify import verify_answer
+
+    p, _ = make_passage(["The decision approved the grant to the Lighthouse."])
+    cits = (citation_for(1, p),)
+    text = ("The reports do not give a cost or funding figure for PCD 280.\n"
+            "The decision approved the grant. [1]")
+    v = verify_answer(text, cits)
+    assert v.ok and "PCD 280" in v.text
+    claimed = verify_answer("The reports do not give it, but the grant was £280,000. [1]", cits)
+    assert not claimed.ok  # a figure stated as a fact beside a gap still needs its source
