@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from reportqa.chunk import chunk_report
+from reportqa.chunk import MAX_CHARS_PER_TOKEN, chunk_report
 from reportqa.config import MODEL_MAX_TOKENS, Config
 from reportqa.corpus import PENDING, clean_text, load_corpus, normalised_digest, read_new_file
 from reportqa.embed import Tokens
@@ -365,10 +365,14 @@ def test_a_megabyte_single_line_keeps_its_words_in_passages_the_model_can_read()
 
 
 def test_a_line_with_no_space_at_all_is_still_cut_within_the_limit() -> None:
-    blob = "".join(random.Random(3).choice("0123456789abcdef") for _ in range(200_000))  # 200 kB, no space
+    pick = random.Random(3).choice
+    blob = "".join(pick("0123456789abcdef") for _ in range(200_000))  # 200 kB of hex digits, no space
     passages = _passages(blob + "\n")
     assert "".join(p.clean for p in passages) == blob
     assert all(p.tokens <= MODEL_MAX_TOKENS for p in passages)
+    # a word of over 100 characters is one [UNK] to the tokenizer: passages are still of readable length
+    assert len(passages) >= 200_000 // (MODEL_MAX_TOKENS * MAX_CHARS_PER_TOKEN)
+    assert all(len(p.clean) <= MODEL_MAX_TOKENS * MAX_CHARS_PER_TOKEN for p in passages)
 
 
 def test_many_short_lines_make_one_long_paragraph_cut_between_words() -> None:

@@ -162,6 +162,7 @@ def chunk_report(
     taxonomy: Taxonomy,
 ) -> list[Passage]:
     passages: list[Passage] = []
+    real_count, count = count, _bounded(count)
     for section in sections:
         sec_name = " > ".join(section.path)
         head = header(report, sec_name)
@@ -213,11 +214,22 @@ def chunk_report(
                     start=start,
                     end=end,
                     sentences=tuple(_flagged(s, source) for s in g),
-                    tokens=count(head + "\n" + clean) + 2,
+                    tokens=real_count(head + "\n" + clean) + 2,
                     period=report.period,
                 )
             )
     return _dedupe(passages)
+
+
+# A word of over 100 characters is one [UNK] to the model's tokenizer, so a run of text with no space (a
+# pasted blob) counts as a single word-piece: sizes are measured as at least one word-piece per this many
+# characters (prose averages 4 to 5), so such a run is still cut into passages of readable length.
+MAX_CHARS_PER_TOKEN = 10
+
+
+def _bounded(count: Callable[[str], int]) -> Callable[[str], int]:
+    """`count`, but never less than len(text) / MAX_CHARS_PER_TOKEN."""
+    return lambda text: max(count(text), -(-len(text) // MAX_CHARS_PER_TOKEN))
 
 
 def _flagged(s: Sentence, source: str) -> Sentence:
