@@ -219,6 +219,17 @@ def test_a_citation_of_a_flagged_sentence_is_dropped_whatever_the_backend(plante
     assert _overlaps(c_bad, spans)
 
 
+def test_an_llm_is_never_shown_a_flagged_sentence(planted: Any) -> None:
+    from reportqa.prompts import render_passages
+
+    _, assistant, _ = planted
+    passages = [p for p in assistant.index.passages if p.report_id == PLANTED_ID]
+    prompt = render_passages(passages)
+    for start_words in PLANTED:
+        assert start_words.split("[")[0][:40] not in prompt
+    assert "64,300 victims" in prompt and "2,950 unannounced visits" in prompt
+
+
 # -- escaping where titles and report text render ------------------------------------------------------
 
 

@@ -50,10 +50,29 @@ def escape(text: str) -> str:
     )
 
 
+def passage_text(p: Passage) -> str:
+    """The passage as a model reads it: its cleaned text, without the sentences flagged at ingest as hostile
+    (`reportqa.hostile`: instructions to the reader, personal contact details, markup and links)."""
+    if not any(s.flags for s in p.sentences):
+        return p.clean
+    lines: list[str] = []
+    last = None
+    for s in p.sentences:
+        if s.flags:
+            continue
+        if s.block != last and lines:
+            lines.append("\n")
+        elif lines:
+            lines.append(" ")
+        lines.append(s.text)
+        last = s.block
+    return "".join(lines)
+
+
 def render_passage(n: int, p: Passage) -> str:
     return (
         f'<passage n="{n}" report="{escape(p.title)}" year="{escape(p.year)}" '
-        f'section="{escape(p.section)}">\n{escape(p.clean)}\n</passage>'
+        f'section="{escape(p.section)}">\n{escape(passage_text(p))}\n</passage>'
     )
 
 
