@@ -142,6 +142,16 @@ def test_a_year_that_is_not_a_financial_year_is_refused(
     assert expect in line or "financial year" in line, line
 
 
+def test_a_three_year_period_is_not_taken_for_a_new_plan_unless_asked(
+    built: tuple[Config, str], tmp_path: Path
+) -> None:
+    """A title that names no kind with --year 2024-27 (no such plan): refused, not filed as a plan's page."""
+    cfg, _ = built
+    f = tmp_path / "new.txt"
+    f.write_text(GOOD, encoding="utf-8")
+    refused(cfg, f, "--title", "Policing update", "--year", "2024-27", expect="is not a financial year")
+
+
 @pytest.mark.parametrize(
     "flags, expect",
     [

@@ -130,6 +130,13 @@ def new_report(
     kind = kinds.resolve(args.kind) if args.kind else kinds.infer_kind(args.title, period)
     kinds.check_period(kind, period)
     taxonomy = load_taxonomy()
+    if period.kind == "plan" and not args.kind and period.canonical not in {p.id for p in taxonomy.plans}:
+        # "2024-27" is a typo for a financial year far more often than a new plan's page
+        raise InputError(
+            f"--year {args.year!r} is not a financial year, and no Police and Crime Plan {period.label} is "
+            "known",
+            "give the financial year, e.g. 2024-25; for a new plan's own page, add --kind plan",
+        )
     notes = [f"ingested from {path.name}"]
     if kinds.is_plan(kind):
         plan = period.canonical
