@@ -97,6 +97,11 @@ class BM25:
         avg = float(self.length.mean()) if offset else 1.0
         self.norm = (K1 * (1 - B + B * self.length / avg)).astype(np.float32)
 
+    def df(self, token: str) -> int:
+        """How many documents hold `token` (0 for a token no document holds)."""
+        j = self.vocab.get(token)
+        return 0 if j is None else int(self.matrix.indptr[j + 1] - self.matrix.indptr[j])
+
     def get_scores(self, tokens: Sequence[str]) -> np.ndarray:
         """The BM25 score of every document for the query tokens: shape (documents,), float32; 0: no match."""
         scores = np.zeros(self.n, dtype=np.float32)

@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 # noise (the store's SIMD distance, another CPU's kernels), not meaning, and must not reorder hits.
 DENSE_DIGITS = 6
 DENSE_SLACK = 5
+# a word in more than this share of passages is generic: an alias expansion never adds it to a query
+GENERIC_SHARE = 0.05
 
 
 def matches(p: Passage, f: Filters) -> bool:
@@ -135,8 +137,14 @@ class Retriever:
     def bm25(self, query: str, f: Filters, n: int) -> list[tuple[str, float]]:
         from reportqa.answer.features import expansions
 
-        # the other spellings of every aliased name in the query (the Met -> MPS, Metropolitan Police Service)
-        toks = tokenize(" ".join([query, *expansions(query)]))
+        # the other spellings of every aliased name in the query (the Lighthouse -> the Barnardo's CSA Hub):
+        # only their specific words; a name the reports use everywhere (the Met -> MPS, Metropolitan Police
+        # Service) would add words found in most passages and drown what the question is about
+        own = tokenize(query)
+        bm = self.index.bm25
+        limit = GENERIC_SHARE * bm.n
+        more = [t for t in tokenize(" ".join(expansions(query))) if t not in own and bm.df(t) <= limit]
+        toks = own + more
         if not toks:
             return []
         import numpy as np

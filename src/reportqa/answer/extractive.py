@@ -448,7 +448,8 @@ def missing_detail(question: str, q: Question, stats: Stats) -> str:
     from reportqa.answer.features import alias_tokens, named_things
 
     kind = {"money": "a cost or funding figure", "percent": "a percentage or rate", "count": "a number",
-            "date": "a date"}.get(q.answer_type.name if q.answer_type else "", "the detail asked for")
+            "duration": "a length of time", "date": "a date"}.get(
+        q.answer_type.name if q.answer_type else "", "the detail asked for")
     names = named_things(question)
     if not names:
         return kind

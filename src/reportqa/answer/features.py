@@ -126,7 +126,7 @@ def expansions(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class AnswerType:
-    name: str  # "money" | "percent" | "count" | "date"
+    name: str  # "money" | "percent" | "duration" | "count" | "date"
     patterns: tuple[re.Pattern[str], ...]
     evidence: re.Pattern[str]
     must: tuple[str, ...]

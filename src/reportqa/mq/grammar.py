@@ -72,7 +72,8 @@ _WH_WORDS = frozenset("what how which who whom whose when where why whether if".
 # "will you / the Mayor <verb>" with a verb that is not a request for information ("tell", "set out", ...):
 # asks what the Mayor will do, which no published report can say
 _MODAL_MAYOR = re.compile(
-    r"(?i)" + _CLAUSE + _MR + r"(?:will|would|shall)\s+" + _WHO + r"\s+(?:please\s+|now\s+|also\s+)*"
+    r"(?i)" + _CLAUSE + _MR + r"(?:(?:how|what|when|why|which)(?:\s+\w+){0,2}\s+)?(?:will|would|shall)\s+"
+    + _WHO + r"\s+(?:please\s+|now\s+|also\s+)*"
     r"(?!(?:please|kindly|tell|inform|advise|update|remind|confirm|explain|set\s+out|outline|clarify|indicate|"
     r"state|say|specify|detail|describe|summari[sz]e|provide|give|list|publish|share|supply|send|let|"
     r"be\s+able)\b)[a-z]+\b"
