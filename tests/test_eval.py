@@ -898,4 +898,7 @@ def test_assembly_scoring_counts_gold_citations_and_uncovered_drafts(corpus: dic
     out = aggregate([cited, wrong, clean, leaked])
     assert out["mq_gold_cited"] == {"value": 0.5, "n": 2}
     assert out["mq_not_covered_correct"] == {"value": 0.5, "n": 2}
+    shown = score_item(answerable, ItemRun("aq900", AnswerRun("q", "not_found", "", ()), (
+        AnswerRun("q", "not_found", "The reports do not give it.", nearby=(hit,)),)))
+    assert (shown.gold_cited, shown.gold_shown) == (False, True)  # nearby evidence is shown, not cited
     assert out["key_fact_accuracy"]["n"] == 0  # drafted items enter no ordinary metric

@@ -62,6 +62,7 @@ class AnswerRun:
     filters: tuple[tuple[str, str], ...] = ()  # flattened Filters, for the report
     retrieved: tuple[Retrieved, ...] = ()
     error: str = ""
+    nearby: tuple[CitationRecord, ...] = ()  # a draft part's nearby passages: shown, never cited
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,7 @@ def run_assembly_question(assistant: Assistant, item: Item, backend: str | None 
     latency = time.perf_counter() - t0
     parts = tuple(
         AnswerRun(question=d.question, status=d.status, text=d.text, citations=_citations(d.citations),
-                  rewritten_question=d.standalone)
+                  rewritten_question=d.standalone, nearby=_citations(d.related))
         for d in draft.parts
     )
     answered = [p for p in parts if p.status == "answered"]

@@ -13,7 +13,8 @@ Units, so every figure's denominator is plain:
   cited and no year filled in (`trend_score.score_trend`); they are scored as answered items too.
 - real Assembly questions (drafted whole): mq_gold_cited, the answerable ones whose draft cites a gold
   passage (a citation overlapping a gold quote) in an answered part; mq_not_covered_correct, the uncovered
-  ones whose every drafted part says the reports do not give it. Neither enters any other metric.
+  ones whose every drafted part says the reports do not give it; mq_gold_shown (not gated), the answerable
+  ones whose draft cites a gold passage or shows it as nearby evidence. None enters any other metric.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ class ItemScore:
     contract_ok: bool | None = None  # answered or partial: the text keeps verify_answer's citation contract
     trend_ok: bool | None = None  # a trend item: every year's figure right and cited, none filled in
     gold_cited: bool | None = None  # an answerable Assembly question: its draft cites a gold passage
+    gold_shown: bool | None = None  # ... or shows one as nearby evidence (reported, not gated)
     not_covered_ok: bool | None = None  # an uncovered Assembly question: every drafted part says not covered
 
     @property
@@ -149,7 +151,8 @@ def score_assembly(item: Item, run: ItemRun, base: dict[str, Any]) -> ItemScore:
         why: tuple[str, ...] = () if cited else (
             "no gold passage cited; cited: " + (", ".join(sorted({f"{c.report_id}@{c.start}" for c in
                                                                   ans.citations})) or "nothing"),)
-        return ItemScore(**base, gold_cited=cited, reasons=why)
+        shown = cited or any(_overlaps(c, item.gold) for p in parts for c in p.nearby)
+        return ItemScore(**base, gold_cited=cited, gold_shown=shown, reasons=why)
     answered = [p for p in parts if p.status not in NOT_COVERED]
     why = tuple(f"expected 'not covered', part {p.question[:60]!r} says {p.status}" for p in answered)
     return ItemScore(**base, not_covered_ok=not answered, reasons=why)
@@ -308,6 +311,7 @@ def aggregate(scores: Sequence[ItemScore]) -> dict[str, dict[str, Any]]:
     out["trend_accuracy"] = _rate(s.trend_ok for s in ordinary)
     out["mq_gold_cited"] = _rate(s.gold_cited for s in scores)
     out["mq_not_covered_correct"] = _rate(s.not_covered_ok for s in scores)
+    out["mq_gold_shown"] = _rate(s.gold_shown for s in scores)
     latencies = [s.latency for s in scores]
     out["latency_p50"] = _metric(m.percentile(latencies, 50), len(latencies))
     out["latency_p95"] = _metric(m.percentile(latencies, 95), len(latencies))
