@@ -7,10 +7,7 @@ one test never spends another's budget.
 from __future__ import annotations
 
 import csv
-import itertools
 import json
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+from webkit import Server
 
 from reportqa.config import Config
 from reportqa.web.api import RateLimiter
@@ -35,69 +33,13 @@ PUBLIC = "http://public.example"  # the public_server's api.public_url
 PROXY = "127.0.0.77"  # the public_server's trusted reverse proxy
 RATE_LIMIT = 6
 CONFIG_WORDS = ("api.", "cors", "origins", "REPORTQA", "public_url", "trusted_proxies", "config")
-_addresses = itertools.count(10)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """`uvicorn reportqa.web.api:app_from_env --factory` in a subprocess; settings by environment."""
-
-    def __init__(self, index_config: Config, tmp: Path, **settings: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.feedback_db = tmp / "feedback.sqlite3"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("REPORTQA_")}
-        env.update({
-            "REPORTQA_INDEX_DIR": str(index_config.index_dir),
-            "REPORTQA_CORPUS_DIR": str(index_config.corpus_dir),
-            "REPORTQA_CONFIG": str(tmp / "no-such-reportqa.toml"),
-            "REPORTQA_API__FEEDBACK_DB": str(self.feedback_db),
-            "GRADIO_ANALYTICS_ENABLED": "False",
-            "HF_HUB_OFFLINE": "1",
-            "TRANSFORMERS_OFFLINE": "1",
-            **{f"REPORTQA_API__{k.upper()}": v for k, v in settings.items()},
-        })
-        self.log = tmp / f"server-{self.port}.log"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "reportqa.web.api:app_from_env", "--factory",
-             "--no-proxy-headers", "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
-            cwd=tmp, env=env, stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log.read_text()[-3000:]}")
-            try:
-                if httpx.get(self.url + "/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("server did not start in time")
-
-    def client(self, address: str | None = None) -> httpx.Client:
-        """A client on a loopback address of its own (or `address`): the server sees a new visitor."""
-        address = address or f"127.0.0.{next(_addresses)}"
-        return httpx.Client(base_url=self.url, timeout=120,
-                            transport=httpx.HTTPTransport(local_address=address))
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
 
 
 @pytest.fixture(scope="module")
 def server(index_config: Config, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    s = Server(index_config, tmp_path_factory.mktemp("api"), rate_limit=str(RATE_LIMIT), rate_window="600",
-               max_question_chars="300", max_body_bytes="4096", cors_origins=json.dumps([ALLOWED]))
+    s = Server(index_config, tmp_path_factory.mktemp("api"), "uvicorn", rate_limit=str(RATE_LIMIT),
+               rate_window="600", max_question_chars="300", max_body_bytes="4096",
+               cors_origins=json.dumps([ALLOWED]))
     yield s
     s.stop()
 
@@ -105,7 +47,7 @@ def server(index_config: Config, tmp_path_factory: pytest.TempPathFactory) -> It
 @pytest.fixture(scope="module")
 def public_server(index_config: Config, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """Default question and body caps, a public URL, a trusted proxy."""
-    s = Server(index_config, tmp_path_factory.mktemp("api-public"), rate_limit=str(RATE_LIMIT),
+    s = Server(index_config, tmp_path_factory.mktemp("api-public"), "uvicorn", rate_limit=str(RATE_LIMIT),
                rate_window="600", public_url=PUBLIC + "/ask/", cors_origins=json.dumps([ALLOWED]),
                trusted_proxies=json.dumps([PROXY]))
     yield s
@@ -114,7 +56,7 @@ def public_server(index_config: Config, tmp_path_factory: pytest.TempPathFactory
 
 @pytest.fixture(scope="module")
 def closed_server(index_config: Config, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    s = Server(index_config, tmp_path_factory.mktemp("api-off"), public_enabled="false")
+    s = Server(index_config, tmp_path_factory.mktemp("api-off"), "uvicorn", public_enabled="false")
     yield s
     s.stop()
 

@@ -5,134 +5,26 @@ the repo, which git ignores).
 
 from __future__ import annotations
 
-import http.server
 import json
-import os
 import re
-import shutil
-import socket
 import sqlite3
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+import webkit
+from webkit import CONTRAST_JS, LONG, PageServer, Server, shot
 
 from reportqa.config import Config
 
 pytestmark = pytest.mark.slow
+browser = webkit.browser  # Debian's chromium, headless
+page = webkit.page
+pages = webkit.pages
 
-ROOT = Path(__file__).resolve().parents[1]
-PAGE = Path(__file__).resolve().parent / "pages" / "widget.html"
-CHROMIUM = os.environ.get("REPORTQA_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 QUESTION = "How many people did the London Victim and Witness Service support?"
-LONG = 120_000  # ms: the first question loads the model
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def artifacts() -> Path:
-    base = Path(os.environ.get("REPORTQA_ARTIFACTS", ROOT / "artifacts"))
-    out = base / "screenshots"
-    out.mkdir(parents=True, exist_ok=True)
-    return out
-
-
-class Server:
-    """`reportqa serve` in a subprocess, settings by environment."""
-
-    def __init__(self, index_config: Config, tmp: Path, ui: bool = True, **settings: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.feedback_db = tmp / "feedback.sqlite3"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("REPORTQA_")}
-        env.update({
-            "REPORTQA_INDEX_DIR": str(index_config.index_dir),
-            "REPORTQA_CORPUS_DIR": str(index_config.corpus_dir),
-            "REPORTQA_CONFIG": str(tmp / "no-such-reportqa.toml"),
-            "REPORTQA_API__FEEDBACK_DB": str(self.feedback_db),
-            "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-            "GRADIO_TEMP_DIR": str(tmp / "gradio"), "TMPDIR": str(tmp),
-            **{f"REPORTQA_API__{k.upper()}": v for k, v in settings.items()},
-        })
-        cmd = [sys.executable, "-m", "reportqa.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
-        self.log = tmp / "server.log"
-        self.proc = subprocess.Popen(cmd + ([] if ui else ["--no-ui"]), cwd=tmp, env=env,
-                                     stdout=self.log.open("wb"), stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log.read_text()[-3000:]}")
-            try:
-                if httpx.get(self.url + "/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("server did not start in time")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-
-
-class PageServer:
-    """Serves the partner page from its own origin; /embed/PORT embeds the widget of the server on PORT."""
-
-    def __init__(self) -> None:
-        template = PAGE.read_text(encoding="utf-8")
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the http.server API
-                m = re.fullmatch(r"/embed/(\d+)", self.path)
-                if not m:
-                    self.send_error(404)
-                    return
-                body = template.replace("__SERVER__", f"http://127.0.0.1:{m.group(1)}").encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.origin = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def embed(self, server: Server) -> str:
-        return f"{self.origin}/embed/{server.port}"
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-# -- fixtures --------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def pages() -> Iterator[PageServer]:
-    p = PageServer()
-    yield p
-    p.stop()
 
 
 @pytest.fixture(scope="module")
@@ -142,93 +34,6 @@ def server(index_config: Config, pages: PageServer,
                cors_origins=json.dumps([pages.origin]))
     yield s
     s.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        message = f"{CHROMIUM} is not installed: apt-get install -y chromium"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
-
-
-@pytest.fixture()
-def page(browser: Any, tmp_path: Path) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1366, "height": 1000}, accept_downloads=True)
-    pg = context.new_page()
-    pg.set_default_timeout(30_000)
-    pg.dialogs = []  # type: ignore[attr-defined]
-
-    def on_dialog(d: Any) -> None:
-        pg.dialogs.append(d.message)  # type: ignore[attr-defined]
-        d.dismiss()
-
-    pg.on("dialog", on_dialog)
-    yield pg
-    context.close()
-
-
-def shot(page: Any, name: str, full: bool = True) -> Path:
-    path = artifacts() / f"{name}.png"
-    page.screenshot(path=str(path), full_page=full)
-    return path
-
-
-CONTRAST_JS = """
-(scope) => {
-  const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
-    const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(parseFloat);
-    return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1}; };
-  const lin = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
-  const lum = (c) => { const f = lin;
-    return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
-  const up = (e) => e.parentElement || (e.parentNode && e.parentNode.host) || null;
-  const mix = (c, base, a) => ({r: c.r * a + base.r * (1 - a), g: c.g * a + base.g * (1 - a),
-                                b: c.b * a + base.b * (1 - a)});
-  const background = (el) => { const layers = [];
-    for (let e = el; e; e = up(e)) { const c = parse(getComputedStyle(e).backgroundColor);
-      if (c && c.a > 0) { layers.push(c); if (c.a >= 1) break; } }
-    let base = {r: 255, g: 255, b: 255};
-    for (let i = layers.length - 1; i >= 0; i--) { const c = layers[i];
-      base = mix(c, base, c.a); }
-    return base; };
-  const roots = [document]; const out = []; const seen = new Set(); let checked = 0;
-  for (let i = 0; i < roots.length; i++) {
-    roots[i].querySelectorAll('*').forEach((el) => { if (el.shadowRoot) roots.push(el.shadowRoot); });
-  }
-  for (const root of roots) {
-    const base = scope && root === document ? document.querySelector(scope) : root;
-    if (!base) continue;
-    base.querySelectorAll('*').forEach((el) => {
-      if (seen.has(el)) return; seen.add(el);
-      const own = Array.from(el.childNodes).some((n) => n.nodeType === 3 && n.textContent.trim());
-      if (!own || !el.getClientRects().length) return;
-      const skip = ':disabled, [aria-disabled=true], [aria-hidden=true], .rq-sr-only, .sr, style, script';
-      if (el.closest(skip)) return;
-      const st = getComputedStyle(el);
-      if (st.visibility === 'hidden' || parseFloat(st.opacity) === 0) return;
-      const fg = parse(st.color); if (!fg) return;
-      checked++;
-      const bg = background(el);
-      const blend = mix(fg, bg, fg.a);
-      const [a, b] = [lum(blend), lum(bg)].sort((x, y) => y - x);
-      const ratio = (a + 0.05) / (b + 0.05);
-      const size = parseFloat(st.fontSize), bold = parseInt(st.fontWeight, 10) >= 700;
-      const need = (size >= 24 || (bold && size >= 18.66)) ? 3 : 4.5;
-      if (ratio < need) out.push({text: el.textContent.trim().slice(0, 40),
-                                  ratio: Math.round(ratio * 100) / 100, color: st.color, need});
-    });
-  }
-  return {checked, failures: out};
-}
-"""
 
 
 # -- the officer workspace -------------------------------------------------------------------------------

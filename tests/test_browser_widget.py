@@ -9,37 +9,26 @@ Screenshots go to $REPORTQA_ARTIFACTS/screenshots (default artifacts/ in the rep
 
 from __future__ import annotations
 
-import http.server
 import json
-import os
 import re
-import shutil
-import socket
 import sqlite3
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
+import webkit
+from webkit import CONTRAST_JS, LONG, PageServer, Server, new_page
 
 from reportqa.config import Config
 
 pytestmark = pytest.mark.slow
+browser = webkit.browser  # Debian's chromium, headless
+page = webkit.page
+pages = webkit.pages
 
-ROOT = Path(__file__).resolve().parents[1]
-PAGE = Path(__file__).resolve().parent / "pages" / "widget.html"
-CHROMIUM = os.environ.get("REPORTQA_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 QUESTION = "How many people did the London Victim and Witness Service support?"
 NOT_COVERED = "What is the salary of the Deputy Mayor?"
-LONG = 120_000  # ms: the first question loads the model
 ROOT_JS = "document.querySelector('#reportqa-widget').shadowRoot"
 FOCUSED = f"{ROOT_JS}.activeElement"
 # viewports, in CSS pixels: 1280x720 at 200% zoom is 640x360 CSS pixels drawn at twice the density
@@ -50,177 +39,32 @@ SIZES = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def artifacts() -> Path:
-    out = Path(os.environ.get("REPORTQA_ARTIFACTS", ROOT / "artifacts")) / "screenshots"
-    out.mkdir(parents=True, exist_ok=True)
-    return out
-
-
 def shot(page: Any, name: str) -> Path:
-    path = artifacts() / f"{name}.png"
-    page.screenshot(path=str(path), full_page=False)
-    return path
-
-
-class Server:
-    """`reportqa serve --no-ui` in a subprocess, settings by environment."""
-
-    def __init__(self, index_config: Config, tmp: Path, **settings: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.feedback_db = tmp / "feedback.sqlite3"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("REPORTQA_")}
-        env.update({
-            "REPORTQA_INDEX_DIR": str(index_config.index_dir),
-            "REPORTQA_CORPUS_DIR": str(index_config.corpus_dir),
-            "REPORTQA_CONFIG": str(tmp / "no-such-reportqa.toml"),
-            "REPORTQA_API__FEEDBACK_DB": str(self.feedback_db),
-            "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-            "TMPDIR": str(tmp),
-            **{f"REPORTQA_API__{k.upper()}": v for k, v in settings.items()},
-        })
-        cmd = [sys.executable, "-m", "reportqa.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-               "--no-ui"]
-        self.log = tmp / "server.log"
-        self.proc = subprocess.Popen(cmd, cwd=tmp, env=env, stdout=self.log.open("wb"),
-                                     stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log.read_text()[-3000:]}")
-            try:
-                if httpx.get(self.url + "/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("server did not start in time")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-
-
-class PageServer:
-    """The partner page from an origin of its own: /embed/PORT embeds the widget of the server on PORT;
-    ?timeout=MS sets the widget's data-timeout."""
-
-    def __init__(self) -> None:
-        template = PAGE.read_text(encoding="utf-8")
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the http.server API
-                url = urlsplit(self.path)
-                m = re.fullmatch(r"/embed/(\d+)", url.path)
-                if not m:
-                    self.send_error(404)
-                    return
-                body = template.replace("__SERVER__", f"http://127.0.0.1:{m.group(1)}")
-                timeout = parse_qs(url.query).get("timeout", [""])[0]
-                if timeout.isdigit():
-                    body = body.replace("data-endpoint=", f'data-timeout="{timeout}" data-endpoint=')
-                data = body.encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.origin = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def embed(self, server: Server, timeout_ms: int | None = None) -> str:
-        return f"{self.origin}/embed/{server.port}" + (f"?timeout={timeout_ms}" if timeout_ms else "")
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    """The viewport only: the widget is drawn over the partner page's corner."""
+    return webkit.shot(page, name, full=False)
 
 
 # -- fixtures --------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def pages() -> Iterator[PageServer]:
-    p = PageServer()
-    yield p
-    p.stop()
+def widget_server(name: str, tmp_name: str, **settings: str) -> Any:
+    """A module fixture `name`: `reportqa serve --no-ui` with `settings` under a tmp dir `tmp_name`,
+    answering the partner page's origin."""
+
+    @pytest.fixture(scope="module", name=name)
+    def fixture(index_config: Config, pages: PageServer,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+        s = Server(index_config, tmp_path_factory.mktemp(tmp_name), "serve-no-ui",
+                   cors_origins=json.dumps([pages.origin]), **settings)
+        yield s
+        s.stop()
+
+    return fixture
 
 
-@pytest.fixture(scope="module")
-def server(index_config: Config, pages: PageServer,
-           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    s = Server(index_config, tmp_path_factory.mktemp("widget"), rate_limit="1000",
-               cors_origins=json.dumps([pages.origin]))
-    yield s
-    s.stop()
-
-
-@pytest.fixture(scope="module")
-def strict_server(index_config: Config, pages: PageServer,
-                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    s = Server(index_config, tmp_path_factory.mktemp("widget-strict"), rate_limit="1", rate_window="600",
-               cors_origins=json.dumps([pages.origin]))
-    yield s
-    s.stop()
-
-
-@pytest.fixture(scope="module")
-def closed_server(index_config: Config, pages: PageServer,
-                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    s = Server(index_config, tmp_path_factory.mktemp("widget-off"), public_enabled="false",
-               cors_origins=json.dumps([pages.origin]))
-    yield s
-    s.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        message = f"{CHROMIUM} is not installed: apt-get install -y chromium"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
-
-
-def new_page(browser: Any, **context: Any) -> Any:
-    ctx = browser.new_context(**{"viewport": {"width": 1366, "height": 1000}, **context})
-    pg = ctx.new_page()
-    pg.set_default_timeout(30_000)
-    pg.dialogs = []  # type: ignore[attr-defined]
-
-    def on_dialog(d: Any) -> None:
-        pg.dialogs.append(d.message)  # type: ignore[attr-defined]
-        d.dismiss()
-
-    pg.on("dialog", on_dialog)
-    return pg
-
-
-@pytest.fixture()
-def page(browser: Any) -> Iterator[Any]:
-    pg = new_page(browser)
-    yield pg
-    pg.context.close()
+server = widget_server("server", "widget", rate_limit="1000")
+strict_server = widget_server("strict_server", "widget-strict", rate_limit="1", rate_window="600")
+closed_server = widget_server("closed_server", "widget-off", public_enabled="false")
 
 
 def widget(page: Any) -> Any:
@@ -254,44 +98,6 @@ def ask_in_widget(page: Any, question: str, replies: int) -> None:
 def wait_intro(page: Any) -> None:
     page.wait_for_function(f"() => {ROOT_JS}.querySelectorAll('.example').length > 0", timeout=LONG)
 
-
-CONTRAST_JS = """
-() => {
-  const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
-    const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(parseFloat);
-    return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1}; };
-  const lin = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
-  const lum = (c) => 0.2126 * lin(c.r) + 0.7152 * lin(c.g) + 0.0722 * lin(c.b);
-  const up = (e) => e.parentElement || (e.parentNode && e.parentNode.host) || null;
-  const mix = (c, base, a) => ({r: c.r * a + base.r * (1 - a), g: c.g * a + base.g * (1 - a),
-                                b: c.b * a + base.b * (1 - a)});
-  const background = (el) => { const layers = [];
-    for (let e = el; e; e = up(e)) { const c = parse(getComputedStyle(e).backgroundColor);
-      if (c && c.a > 0) { layers.push(c); if (c.a >= 1) break; } }
-    let base = {r: 255, g: 255, b: 255};
-    for (let i = layers.length - 1; i >= 0; i--) base = mix(layers[i], base, layers[i].a);
-    return base; };
-  const root = document.querySelector('#reportqa-widget').shadowRoot;
-  const out = []; let checked = 0;
-  root.querySelectorAll('*').forEach((el) => {
-    const own = Array.from(el.childNodes).some((n) => n.nodeType === 3 && n.textContent.trim());
-    if (!own || !el.getClientRects().length) return;
-    if (el.closest(':disabled, [aria-disabled=true], [aria-hidden=true], .sr, style, script')) return;
-    const st = getComputedStyle(el);
-    if (st.visibility === 'hidden' || parseFloat(st.opacity) === 0) return;
-    const fg = parse(st.color); if (!fg) return;
-    checked++;
-    const bg = background(el);
-    const [a, b] = [lum(mix(fg, bg, fg.a)), lum(bg)].sort((x, y) => y - x);
-    const ratio = (a + 0.05) / (b + 0.05);
-    const size = parseFloat(st.fontSize), bold = parseInt(st.fontWeight, 10) >= 700;
-    const need = (size >= 24 || (bold && size >= 18.66)) ? 3 : 4.5;
-    if (ratio < need) out.push({text: el.textContent.trim().slice(0, 40),
-                                ratio: Math.round(ratio * 100) / 100, color: st.color, need});
-  });
-  return {checked, failures: out};
-}
-"""
 
 # where each part of the panel is, and whether the element at its centre is itself (not covered)
 LAYOUT_JS = f"""
@@ -566,7 +372,7 @@ def test_widget_follows_the_colour_scheme_with_aa_contrast_and_no_serious_axe_vi
                                    ".backgroundColor")
         level = sum(int(v) for v in re.findall(r"\d+", background)[:3]) / 3
         assert (level > 200) if scheme == "light" else (level < 60), background
-        result = page.evaluate(CONTRAST_JS)
+        result = page.evaluate(CONTRAST_JS, "#reportqa-widget")
         assert result["checked"] > 15  # heading, notice, coverage, examples, messages, sources, form
         assert result["failures"] == [], result["failures"]
         axe = Axe().run(page, context={"include": [["#reportqa-widget"]]},

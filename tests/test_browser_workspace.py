@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import test_browser
-from test_browser import CONTRAST_JS, LONG, Server, shot
+import webkit
+from webkit import CONTRAST_JS, LONG, Server, shot
 
 from reportqa.config import Config
 
 pytestmark = pytest.mark.slow
-browser = test_browser.browser  # Debian's chromium, headless, as tests/test_browser.py launches it
-page = test_browser.page
+browser = webkit.browser  # Debian's chromium, headless
+page = webkit.page
 
 MQ = ("Will the Mayor tell me (a) how many young people the Empower programme supported in 2022/23, (b) how "
       "many CSA survivors The Lighthouse supported, and (c) what the annual budget of the Lighthouse is?")
