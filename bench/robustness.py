@@ -746,7 +746,7 @@ def row_malformed(world: World, seed: int, quick: bool) -> dict[str, Any]:
     base = tmp / "base"
     corpus0, index0 = world.clone(base, reports=["mopac-2014-15"])
     ingest_quiet(corpus0, index0)
-    limit = 60 if quick else 120
+    limit = 60 if quick else 600  # a hang, not a large file embedded on a busy machine (644 KB: 333 s)
     outcomes: dict[str, int] = {}
     accepted: list[str] = []
     slow: list[tuple[float, str]] = []
@@ -1228,6 +1228,14 @@ LINKS_JS = """() => {
   }
   return n;
 }"""
+TEXT_JS = """() => {
+  const roots = [document];
+  for (let i = 0; i < roots.length; i++) {
+    roots[i].querySelectorAll('*').forEach((e) => { if (e.shadowRoot) roots.push(e.shadowRoot); });
+  }
+  const text = (r) => (r === document ? [document.body] : Array.from(r.children));
+  return roots.map((r) => text(r).map((e) => e.innerText || '').join('\\n')).join('\\n');
+}"""
 TOPIC_WORDS = [
     "Harbourside",
     "Quillfield",
@@ -1342,6 +1350,12 @@ def row_xss(world: World, quick: bool) -> dict[str, Any]:
                 {"text of": f"xss-{g}", "stderr": r.stderr.strip()[-200:]}
             )
     row.info["reports_ingested"] = len(ingested)
+    passage_ids: dict[int, list[str]] = {}
+    for g, _, _ in ingested:
+        r = cli(["search", "Patrol Scheme patrols", "--report", f"xss-{g}", "-k", "50", "--json"],
+                corpus, index)
+        with contextlib.suppress(ValueError, KeyError):
+            passage_ids[g] = [h["id"] for h in json.loads(r.stdout)["hits"]]
     from playwright.sync_api import sync_playwright
 
     port = _free_port()
@@ -1361,6 +1375,7 @@ def row_xss(world: World, quick: bool) -> dict[str, Any]:
         cwd=tmp,
     )
     live_links = 0
+    shown: dict[str, set[str]] = {}
     contexts: dict[str, int] = {}
     try:
         _wait_healthy(port, server, tmp)
@@ -1384,6 +1399,13 @@ def row_xss(world: World, quick: bool) -> dict[str, Any]:
                             flags.append(fr.url[:60])
                 return f"dialogs {page.dialogs}, flag set in {flags}" if page.dialogs or flags else ""
 
+            def seen(page: Any, where: str, payload: str, title: str | None = None) -> None:
+                text = str(page.evaluate(TEXT_JS))
+                if payload in text:
+                    shown.setdefault(where, set()).add(payload)
+                if title and title in text:
+                    shown.setdefault(where + " (title)", set()).add(title)
+
             def hostile_links(page: Any) -> int:
                 return int(page.evaluate(LINKS_JS))
 
@@ -1396,6 +1418,7 @@ def row_xss(world: World, quick: bool) -> dict[str, Any]:
                 ask_widget(page, p, i + 1)
                 page.wait_for_timeout(150)
                 why = ran(page)
+                seen(page, "widget question", p)
                 if why:
                     row.fail(context="widget question", payload=p, evidence=why)
                     page.close()
@@ -1416,6 +1439,7 @@ def row_xss(world: World, quick: bool) -> dict[str, Any]:
                     ask_widget(page, q, 1)
                     page.wait_for_timeout(300)
                     why = ran(page)
+                    seen(page, "widget answer", p, title if i == 0 else None)
                     live_links += hostile_links(page)
                     hrefs = page.evaluate(
                         "() => Array.from(document.querySelector('#reportqa-widget').shadowRoot"
@@ -1427,6 +1451,7 @@ def row_xss(world: World, quick: bool) -> dict[str, Any]:
                         page.wait_for_timeout(300)
                         why = why or ran(page)
                         live_links += hostile_links(page)
+                        seen(page, "cited source page", p, title if i == 0 else None)
                     if not quick or i == 0:
                         page.goto(f"http://127.0.0.1:{port}/")
                         with contextlib.suppress(Exception):
@@ -1437,9 +1462,25 @@ def row_xss(world: World, quick: bool) -> dict[str, Any]:
                             contexts["workspace"] = contexts.get("workspace", 0) + 1
                         why = why or ran(page)
                         live_links += hostile_links(page)
+                        seen(page, "workspace", p, title if i == 0 else None)
                     if why:
                         row.fail(context=ctxname, payload=p, title=title, question=q, evidence=why)
                     page.close()
+                # every passage of the report on its /source page, cited or not
+                page = fresh()
+                for pid in passage_ids.get(g, []):
+                    page.goto(f"http://127.0.0.1:{port}/source/{pid}")
+                    page.wait_for_timeout(200)
+                    why = ran(page)
+                    live_links += hostile_links(page)
+                    contexts["source page"] = contexts.get("source page", 0) + 1
+                    for p in group:
+                        seen(page, "source page", p)
+                    if why:
+                        row.fail(context="source page", passage=pid, payloads=group, evidence=why)
+                        page.close()
+                        page = fresh()
+                page.close()
             browser.close()
     finally:
         pages.stop()
@@ -1449,7 +1490,14 @@ def row_xss(world: World, quick: bool) -> dict[str, Any]:
         except subprocess.TimeoutExpired:
             server.kill()
         shutil.rmtree(tmp, ignore_errors=True)
-    row.info.update({"contexts": contexts, "live_hostile_links": live_links, "payloads": len(payloads)})
+    row.info.update({
+        "contexts": contexts, "live_hostile_links": live_links, "payloads": len(payloads),
+        "shown_as_text": {k: len(v) for k, v in shown.items()},
+        "shown_as_text_means": (
+            "payloads whose exact characters the page showed as text (rendered inert), per context; a "
+            "context where a payload is absent either did not show it (e.g. the sentence was flagged at "
+            "ingest and not cited) or removed its markup"),
+    })
     return row.done()
 
 
@@ -1590,7 +1638,9 @@ def _write(out: Path, rows: dict[str, dict[str, Any]], t0: float) -> None:
         "all_hold": all(r.get("holds") for r in rows.values()),
         "rows": {k: rows[k] for k in ROWS if k in rows},
     }
-    out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    # lone surrogates (fuzzed inputs) are written as their JSON escapes
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    out.write_bytes(text.encode("utf-8", "backslashreplace"))
 
 
 if __name__ == "__main__":
