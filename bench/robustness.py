@@ -736,8 +736,9 @@ def row_malformed(world: World, seed: int, quick: bool) -> dict[str, Any]:
         "bombs). Each is ingested with `reportqa ingest FILE --title T --year 2030-31 --id ID` (cli.main in "
         "a forked child with stderr captured; a sample as a real CLI subprocess) into its own fresh copy of "
         "a one-report tmp corpus and index. A failure is a traceback or an 'error: unexpected' line on "
-        "stderr, or no exit within the time limit (hang); after a refused ingest the index must still open "
-        "and answer (checked on every tenth file).",
+        "stderr, or no exit within 60 s + 0.5 s per KB of file (a hang, or work out of proportion to the "
+        "file: a 644 KB file that really holds 1,788 passages embeds in ~330 s on a busy machine); after "
+        "a refused ingest the index must still open and answer (checked on every tenth file).",
     )
     tmp = Path(tempfile.mkdtemp(prefix="rq-mal-"))
     files = generate_malformed(tmp / "files", seed=seed)
@@ -746,7 +747,9 @@ def row_malformed(world: World, seed: int, quick: bool) -> dict[str, Any]:
     base = tmp / "base"
     corpus0, index0 = world.clone(base, reports=["mopac-2014-15"])
     ingest_quiet(corpus0, index0)
-    limit = 60 if quick else 600  # a hang, not a large file embedded on a busy machine (644 KB: 333 s)
+
+    def limit_for(f: Path) -> float:
+        return 60 + 0.5 * f.stat().st_size / 1024
     outcomes: dict[str, int] = {}
     accepted: list[str] = []
     slow: list[tuple[float, str]] = []
@@ -774,6 +777,7 @@ def row_malformed(world: World, seed: int, quick: bool) -> dict[str, Any]:
         t0 = time.perf_counter()
         p = ctx.Process(target=_ingest_child, args=(args, str(corpus), str(index), errfile))
         p.start()
+        limit = limit_for(f)
         p.join(limit)
         hung = p.is_alive()
         if hung:
@@ -786,7 +790,8 @@ def row_malformed(world: World, seed: int, quick: bool) -> dict[str, Any]:
         if hung:
             outcome = "hang"
             row.fail(
-                file=f.name, size=f.stat().st_size, problem=f"no exit after {limit} s", stderr=stderr[-300:]
+                file=f.name, size=f.stat().st_size, problem=f"no exit after {limit:.0f} s",
+                stderr=stderr[-300:],
             )
         elif bad_output(stderr):
             outcome = bad_output(stderr)
@@ -831,7 +836,7 @@ def row_malformed(world: World, seed: int, quick: bool) -> dict[str, Any]:
                 ],
                 work / "corpus",
                 work / "index",
-                timeout=limit + 30,
+                timeout=limit_for(f) + 30,
             )
             cli_checked += 1
             if bad_output(r.stderr):
@@ -843,7 +848,7 @@ def row_malformed(world: World, seed: int, quick: bool) -> dict[str, Any]:
                     stderr=r.stderr[-400:],
                 )
         except subprocess.TimeoutExpired:
-            row.fail(file=f.name, via="cli subprocess", problem=f"no exit after {limit + 30} s")
+            row.fail(file=f.name, via="cli subprocess", problem=f"no exit after {limit_for(f) + 30:.0f} s")
         shutil.rmtree(work, ignore_errors=True)
     shutil.rmtree(tmp, ignore_errors=True)
     row.info.update(
