@@ -145,6 +145,10 @@ def test_workspace_feedback_is_stored_and_exported(page: Any, server: Server, tm
     page.get_by_label("Comment (optional)").fill(comment)
     page.get_by_role("button", name="Send feedback").click()
     page.locator("#rq-fb-status").get_by_text("feedback on answer 1 saved").wait_for()
+    # the status line may still show the like's save: wait for this comment's own row
+    deadline = time.monotonic() + 30
+    while not feedback_rows(server, "comment = ?", comment) and time.monotonic() < deadline:
+        time.sleep(0.3)
     rows = feedback_rows(server, "comment = ?", comment)
     assert len(rows) == 1 and rows[0][0] == 0 and rows[0][1] == QUESTION
     assert "50,000" in rows[0][2] and "mopac-2022-23" in rows[0][3]

@@ -775,8 +775,9 @@ def test_a_broken_retriever_fails_the_gate(
     assert _run_cli([*args, "--update-baseline"], assistant, monkeypatch, capsys)[0] == 0
     real = assistant.retriever.search
 
-    def reversed_search(query: str, filters: Any = None, k: int | None = None) -> list[Any]:
-        return list(reversed(real(query, filters, 40)))[: k or 5]  # the worst candidates first
+    def reversed_search(query: str, filters: Any = None, k: int | None = None, context: str | None = None
+                        ) -> list[Any]:
+        return list(reversed(real(query, filters, 40, context)))[: k or 5]  # the worst candidates first
 
     monkeypatch.setattr(assistant.retriever, "search", reversed_search)
     code, out, err = _run_cli([*args, "--report", str(tmp_path / "r.md")], assistant, monkeypatch, capsys)
