@@ -872,3 +872,19 @@ def test_drafting_needs_only_the_asker_it_is_given() -> None:
     code = "import sys, reportqa.mq; print('reportqa.service' in sys.modules)"
     out = subprocess.run([_sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_a_pasted_question_with_control_characters_and_lone_surrogates_still_exports(
+    assistant: Assistant, tmp_path: Path
+) -> None:
+    """Found by the robustness bench: Word refused the whole file for one lone surrogate or control char."""
+    from docx import Document
+
+    from reportqa.mq import draft_mq, to_docx
+
+    text = ("Will the Mayor please set out \u2022 Who is London's Vi&ct\u0085\u001b[2Jims' "
+            "?Com\"missio\uffffner? \u2022 How many of the GPS tagged offenders were wom\ud800en?")
+    draft = draft_mq(assistant, text)
+    out = to_docx(draft, tmp_path / "d.docx")
+    body = "\n".join(p.text for p in Document(str(out)).paragraphs)
+    assert "GPS tagged offenders" in body and "\ufffd" in body

@@ -179,6 +179,16 @@ def to_docx(draft: MQDraft, path: str | Path) -> Path:
     return docx_from_markdown(to_markdown(draft), path, title=draft.title, notice=draft.notice)
 
 
+# what XML 1.0 (and so Word) cannot hold: control characters, lone surrogates, U+FFFE and U+FFFF
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """`text` with the characters an XML document cannot hold replaced by U+FFFD (a pasted question may
+    carry control characters or lone surrogates; Word would refuse the whole file)."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def docx_from_markdown(text: str, path: str | Path, title: str = "", notice: str = DRAFT_NOTICE) -> Path:
     """The one Word writer: a draft in Markdown (as `to_markdown` writes it, or an officer's edit of it) as
     a .docx at `path`.
@@ -190,6 +200,7 @@ def docx_from_markdown(text: str, path: str | Path, title: str = "", notice: str
     the text no longer says DRAFT. Core properties: title, author and last modified by "reportqa".
     Raises InputError when the folder does not exist or the file cannot be written.
     """
+    text, title, notice = xml_safe(text), xml_safe(title), xml_safe(notice)
     from docx import Document  # lazy: only when a .docx is asked for
     from markdown_it import MarkdownIt
 
