@@ -1645,7 +1645,9 @@ def _write(out: Path, rows: dict[str, dict[str, Any]], t0: float) -> None:
     }
     # lone surrogates (fuzzed inputs) are written as their JSON escapes
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    out.write_bytes(text.encode("utf-8", "backslashreplace"))
+    tmp = out.with_suffix(".json.tmp")  # a failed write never truncates the rows an --only run keeps
+    tmp.write_bytes(text.encode("utf-8", "backslashreplace"))
+    os.replace(tmp, out)
 
 
 if __name__ == "__main__":
