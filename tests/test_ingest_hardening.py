@@ -425,3 +425,13 @@ def test_a_listed_report_named_as_pending_is_kept(built: tuple[Config, str]) -> 
     proc = run_cli("ingest", "-q", cfg=cfg)
     assert proc.returncode == 0, proc.stderr
     assert (cfg.corpus_dir / f"{SMALL}.txt").is_file() and not (cfg.corpus_dir / PENDING).exists()
+
+
+def test_deeply_nested_html_lists_convert_in_linear_size() -> None:
+    """20,000 nested lists once converted to 400 million characters (each item indented by its depth)."""
+    from reportqa.corpus import MAX_LIST_INDENT, html_to_text
+
+    text = html_to_text("<ul><li>" * 20000 + "deepest item")
+    assert "deepest item" in text
+    assert len(text) < 40 * 20000
+    assert max(len(line) - len(line.lstrip(" ")) for line in text.splitlines()) <= 2 * MAX_LIST_INDENT

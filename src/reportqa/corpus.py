@@ -337,6 +337,9 @@ def _pdf_error(path: Path, exc: BaseException) -> str:
     return f"{path}: the PDF cannot be read ({type(exc).__name__}: {detail})"
 
 
+MAX_LIST_INDENT = 6  # list levels shown by indentation in text converted from HTML; deeper ones stay at 6
+
+
 class _HTMLText(HTMLParser):
     BLOCK = {
         "p", "div", "section", "article", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "ul", "ol", "table",
@@ -357,7 +360,8 @@ class _HTMLText(HTMLParser):
         if tag in self.BLOCK:
             self.out.append("\n\n")
         if tag == "li" and not self.skip:
-            self.out.append("  " * self.depth + "• ")
+            # indented to at most MAX_LIST_INDENT levels: 20,000 nested lists once made 400 million spaces
+            self.out.append("  " * min(self.depth, MAX_LIST_INDENT) + "• ")
         if tag == "tr":  # a table row on one line, its cells between bars: "| Barnet | 1,234 |"
             self.out.append("\n|")
         if tag in ("td", "th") and not self.skip:
