@@ -154,3 +154,14 @@ def test_adding_a_report_touches_no_other_segment(work: Config) -> None:
     manifest = json.loads((result.build / "manifest.json").read_text(encoding="utf-8"))
     assert [s["report_id"] for s in manifest["segments"]][-1] == "mopac-2024-25"
     assert result.timings["parse"] >= 0 and result.reused == result.passages - result.embedded
+
+
+def test_the_code_that_reads_reports_is_part_of_the_index_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An index built by older parsing code never serves newer code: same code, same figures anywhere."""
+    from reportqa import index
+    from reportqa.config import Config
+
+    before = index._settings(Config())
+    assert before["code"] == index.passage_code_digest() and len(before["code"]) == 16
+    monkeypatch.setattr(index, "PASSAGE_CODE", (*index.PASSAGE_CODE, "retrieve.py"))
+    assert index._settings(Config())["code"] != before["code"]

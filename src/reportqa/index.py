@@ -110,8 +110,29 @@ def bm25_tokens(p: Passage) -> list[str]:
     return tokenize(header_for(p) + " " + p.clean) or ["_"]
 
 
+# The code that turns a report into passages and sentences. Its digest is part of the index settings, so a
+# change to how reports are read re-chunks them at the next ingest (their vectors are reused by text): an
+# index left by older code never serves, and the same code gives the same eval figures on any machine.
+PASSAGE_CODE = (
+    "parse.py", "layout.py", "chunk.py", "text.py", "priorities.py", "periods.py", "kinds.py", "corpus.py",
+    "lexicon/layout.toml", "lexicon/kinds.toml",
+)
+
+
+def passage_code_digest() -> str:
+    """A digest of the files in PASSAGE_CODE (those present), 16 hex characters."""
+    h = hashlib.sha256()
+    root = Path(__file__).parent
+    for name in PASSAGE_CODE:
+        path = root / name
+        if path.is_file():
+            h.update(name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def _settings(config: Config) -> dict[str, Any]:
     return {
+        "code": passage_code_digest(),
         "model": model_fingerprint(),
         "chunker": {**config.chunk.model_dump(), "chunker": CHUNKER_VERSION, "parser": PARSER_VERSION},
         "taxonomy": hashlib.sha256(DEFAULT_TAXONOMY.read_bytes()).hexdigest()[:16],
