@@ -222,6 +222,32 @@ def test_checksum_mismatch_is_named_and_nothing_changes(work_copy: Config) -> No
     assert Layout(work_copy.index_dir).current() == before
 
 
+def test_an_edit_that_keeps_the_size_is_still_caught_once_the_time_changes(work_copy: Config) -> None:
+    """Unchanged files are not hashed again (size and mtime as the build recorded them), but an edit that
+    keeps the size, with the clock moved on, is hashed and refused."""
+    before = Layout(work_copy.index_dir).current()
+    f = work_copy.corpus_dir / "mopac-2014-15.txt"
+    text = f.read_text(encoding="utf-8")
+    st = f.stat()
+    f.write_text(text.replace("a", "e", 1), encoding="utf-8")
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    assert f.stat().st_size == st.st_size
+    with pytest.raises(InputError, match="checksum"):
+        ingest(work_copy)
+    assert Layout(work_copy.index_dir).current() == before
+
+
+def test_files_unchanged_since_the_build_are_not_hashed_again(work_copy: Config, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from reportqa import corpus as corpus_mod
+
+    ingest(work_copy)
+    hashed: list[Path] = []
+    real = corpus_mod.sha256_file
+    monkeypatch.setattr(corpus_mod, "sha256_file", lambda p: hashed.append(p) or real(p))
+    assert ingest(work_copy).status == "unchanged"
+    assert hashed == []
+
+
 def test_duplicate_ids_in_the_manifest_are_refused(work_copy: Config) -> None:
     m = json.loads((work_copy.corpus_dir / "manifest.json").read_text())
     m["reports"].append(dict(m["reports"][0]))

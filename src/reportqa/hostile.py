@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import lru_cache
+from typing import Any
 
 from reportqa.lexicon import Policy, load
 from reportqa.types import Passage
@@ -41,8 +42,10 @@ def category_flags(category: str, text: str) -> tuple[str, ...]:
     """The rules of one category that `text` breaks, as "category/rule" ids (for the examples' tests)."""
     from reportqa.safety import normalise
 
-    c = policy().category(category)
-    norm = normalise(text)
+    return _category_flags(policy().category(category), text, normalise(text))
+
+
+def _category_flags(c: Any, text: str, norm: str) -> tuple[str, ...]:
     out = [f"{c.name}/{p.id}" for p in c.patterns if p.regex.search(norm)]
     if c.detector and _detector(c.detector)(text):
         out.append(f"{c.name}/{c.detector}")
@@ -54,10 +57,13 @@ def flags(text: str, raw: str = "") -> tuple[str, ...]:
     """The hostile-text rules a sentence breaks, as "category/rule" ids in policy order; () for a plain
     sentence. `raw` is the sentence's exact source text, when it differs from the cleaned `text` (the parser
     drops a Markdown link's address from the cleaned text; the quote shown keeps it)."""
+    from reportqa.safety import normalise
+
+    norms = {t: normalise(t) for t in (text, raw) if t}  # once per text, not once per category
     out: list[str] = []
     for c in policy().categories:
-        for t in dict.fromkeys(x for x in (text, raw) if x):
-            for f in category_flags(c.name, t):
+        for t, norm in norms.items():
+            for f in _category_flags(c, t, norm):
                 if f not in out:
                     out.append(f)
     return tuple(out)

@@ -205,6 +205,7 @@ def chroma_client(config: Config, root: Path) -> Any:
     import chromadb
     from chromadb.config import Settings
 
+    # a new Settings each time: chromadb.HttpClient writes the server's address into the one it is given
     settings = Settings(anonymized_telemetry=False, allow_reset=False)
     if config.chroma_url:
         u = urlparse(config.chroma_url)
@@ -345,19 +346,19 @@ def ingest(
     sync_corpus_manifest(config)
     on_disk = _corpus_on_disk(config)
     corpus = corpus or load_corpus(config.corpus_dir)
-    corpus.verify()
-    fp = fingerprint(corpus, config)
     current = layout.current()
     old: dict[str, Any] = {}
     if current is not None:
         old = _read_manifest(current)
-        if old.get("fingerprint") == fp:
-            prog.say("index is up to date: nothing to embed")
-            _ensure_query_graph(config, fp["model"], embedder, prog)  # an index built before graphs existed
-            return IngestResult(
-                "unchanged", int(old["passages"]), 0, 0, current, "fingerprint unchanged",
-                time.perf_counter() - t0,
-            )
+    corpus.verify(known=old.get("files"))  # files unchanged since the serving build are not hashed again
+    fp = fingerprint(corpus, config)
+    if current is not None and old.get("fingerprint") == fp:
+        prog.say("index is up to date: nothing to embed")
+        _ensure_query_graph(config, fp["model"], embedder, prog)  # an index built before graphs existed
+        return IngestResult(
+            "unchanged", int(old["passages"]), 0, 0, current, "fingerprint unchanged",
+            time.perf_counter() - t0,
+        )
     settings = _settings(config)
     old_fp = old.get("fingerprint", {})
     same_space = bool(old) and old_fp.get("model") == fp["model"] and old_fp.get("chunker") == fp["chunker"]
@@ -435,20 +436,22 @@ def ingest(
     _checkpoint("chroma")
 
     t = time.perf_counter()
-    build = _write_build(config, layout, corpus, keys, fp, on_disk, timings)
+    known = {s["key"]: s for s in old.get("segments", []) if "passages" in s and "sentences" in s}
+    build, written = _write_build(config, layout, corpus, keys, fp, on_disk, timings, known)
     timings["build"] = time.perf_counter() - t
     _checkpoint("build")
     layout.swap(build)
     _checkpoint("swap")
     # the commit is done: what follows only brings the corpus manifest in step and frees space
     try:
-        sync_corpus_manifest(config)
+        sync_corpus_manifest(config, (build, written))
     except OSError as exc:  # the next command that opens the index tries again
         log.warning("could not update %s: %s", config.corpus_dir / MANIFEST, exc)
     _checkpoint("corpus_manifest")
     t = time.perf_counter()
     try:
-        _cleanup(config, layout, keep={build.name, current.name if current else ""})
+        read = {build.name: written, **({current.name: old} if current else {})}
+        _cleanup(config, layout, keep={build.name, current.name if current else ""}, read=read)
         from reportqa.onnx_embed import prune
 
         prune(config.index_dir, keep={fp["model"], old_fp.get("model", fp["model"])})
@@ -516,8 +519,7 @@ def _add_to_chroma(
                     ids=[entry_id(key, p.id) for p in part],
                     embeddings=vecs[i : i + len(part)],
                     metadatas=[_metadata(p, key) for p in part],
-                    documents=[p.clean for p in part],
-                )
+                )  # no documents: texts live in the segment (Chroma's full-text index cost 10-30 ms an add)
                 advance(len(part))
 
 
@@ -546,11 +548,15 @@ def _write_build(
     fp: dict[str, Any],
     on_disk: list[dict[str, Any]] | None,
     timings: dict[str, float],
-) -> Path:
+    known: dict[str, dict[str, Any]],
+) -> tuple[Path, dict[str, Any]]:
+    """Write a build's manifest beside the serving one. `known`: segment entries of the previous build by
+    key (their counts), so an add to a large collection does not reread every segment.json."""
     segments = []
     total = 0
     for r in corpus.reports:
-        meta = json.loads((layout.segments / keys[r.id] / "segment.json").read_text(encoding="utf-8"))
+        meta = known.get(keys[r.id]) or json.loads(
+            (layout.segments / keys[r.id] / "segment.json").read_text(encoding="utf-8"))
         segments.append({"report_id": r.id, "key": keys[r.id], "passages": meta["passages"],
                          "sentences": meta["sentences"]})
         total += int(meta["passages"])
@@ -576,14 +582,14 @@ def _write_build(
     tmp.mkdir(parents=True)
     try:
         with (tmp / "manifest.json").open("w", encoding="utf-8") as fh:
-            fh.write(json.dumps(manifest, indent=1, ensure_ascii=False))
+            fh.write(json.dumps(manifest, ensure_ascii=False))  # no indent: json's C encoder, 10x faster
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, build)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return build
+    return build, manifest
 
 
 def _read_manifest(build: Path) -> dict[str, Any]:
@@ -591,17 +597,22 @@ def _read_manifest(build: Path) -> dict[str, Any]:
     return data
 
 
-def sync_corpus_manifest(config: Config) -> bool:
+def sync_corpus_manifest(config: Config, serving: tuple[Path, dict[str, Any]] | None = None) -> bool:
     """Finish a publish a kill interrupted: write the serving build's corpus manifest to the corpus directory
     when that still holds the manifest the build started from. True when it wrote. A manifest changed since
-    by hand is left alone (OpenIndex warns that the index is stale)."""
-    current = Layout(config.index_dir).current()
-    if current is None:
-        return False
-    try:
-        m = _read_manifest(current)
-    except (OSError, ValueError):
-        return False
+    by hand is left alone (OpenIndex warns that the index is stale). `serving`: the serving build and its
+    manifest, when the caller has just written them (else both are read)."""
+    if serving is not None:
+        current, m = serving
+    else:
+        found = Layout(config.index_dir).current()
+        if found is None:
+            return False
+        current = found
+        try:
+            m = _read_manifest(current)
+        except (OSError, ValueError):
+            return False
     built, before = m.get("corpus"), m.get("corpus_before")
     if built is None or before is None or built == before:
         return False
@@ -614,13 +625,14 @@ def sync_corpus_manifest(config: Config) -> bool:
     if wrote or on_disk == built:  # done: a later edit by hand is never rolled over again
         m["corpus_before"] = built
         tmp = current / "manifest.json.tmp"
-        tmp.write_text(json.dumps(m, indent=1, ensure_ascii=False), encoding="utf-8")
+        tmp.write_text(json.dumps(m, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, current / "manifest.json")
     return wrote
 
 
-def _cleanup(config: Config, layout: Layout, keep: set[str]) -> None:
-    """Remove builds other than `keep`, then segments no kept build uses (their Chroma entries first)."""
+def _cleanup(config: Config, layout: Layout, keep: set[str], read: dict[str, dict[str, Any]]) -> None:
+    """Remove builds other than `keep`, then segments no kept build uses (their Chroma entries first).
+    `read`: manifests of kept builds already read, by build name."""
     if layout.builds.is_dir():
         for d in layout.builds.iterdir():
             if d.name not in keep:
@@ -628,7 +640,8 @@ def _cleanup(config: Config, layout: Layout, keep: set[str]) -> None:
     used: set[str] = set()
     for name in keep:
         with contextlib.suppress(OSError, ValueError):
-            used |= {s["key"] for s in _read_manifest(layout.builds / name).get("segments", [])}
+            m = read.get(name) or _read_manifest(layout.builds / name)
+            used |= {s["key"] for s in m.get("segments", [])}
     if not layout.segments.is_dir():
         return
     col = None

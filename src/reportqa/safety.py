@@ -41,6 +41,8 @@ _CONFUSABLE = str.maketrans({
     "\u03c4": "t", "\u03c5": "u", "\u03c7": "x", "\u0251": "a", "\u1d00": "a", "\u0299": "b", "\u1d04": "c",
 })
 _SQUASH = re.compile(r"[\W_]+")
+# ASCII control characters: whitespace ones become a space, the rest go (as `normalise` does for any text)
+_ASCII_CONTROLS = str.maketrans({chr(i): (" " if chr(i) in "\t\n\r\v\f" else "") for i in [*range(32), 127]})
 
 
 def normalise(text: str) -> str:
@@ -52,6 +54,9 @@ def normalise(text: str) -> str:
     removed, curly quotes and dashes made ASCII, Cyrillic/Greek look-alikes mapped to Latin, and
     whitespace collapsed to single spaces.
     """
+    if text.isascii():  # NFKC, NFKD and NFC leave ASCII as it is, and it has no marks or format characters
+        t = text.casefold().translate(_ASCII_CONTROLS).translate(_PUNCT)
+        return " ".join(t.split())
     t = unicodedata.normalize("NFKC", text).casefold()
     t = unicodedata.normalize("NFKD", t)
     kept = []
