@@ -343,13 +343,13 @@ def ingest(
     timings: dict[str, float] = {}
     prog = Progress.from_callable(progress if progress is not None else (lambda msg: log.info(msg)))
     layout = Layout(config.index_dir)
-    sync_corpus_manifest(config)
-    on_disk = _corpus_on_disk(config)
-    corpus = corpus or load_corpus(config.corpus_dir)
     current = layout.current()
     old: dict[str, Any] = {}
     if current is not None:
         old = _read_manifest(current)
+        sync_corpus_manifest(config, (current, old))
+    on_disk = _corpus_on_disk(config)
+    corpus = corpus or load_corpus(config.corpus_dir)
     corpus.verify(known=old.get("files"))  # files unchanged since the serving build are not hashed again
     fp = fingerprint(corpus, config)
     if current is not None and old.get("fingerprint") == fp:
@@ -365,8 +365,14 @@ def ingest(
     reason = "new index" if not old else ("corpus changed" if same_space else
                                            "model or chunker changed: rebuilding every vector")
     keys = {r.id: segment_key(r, settings) for r in corpus.reports}
+    # a segment directory is complete once it has its name (written beside it, then renamed): those the
+    # serving build lists are not opened again, so adding one report to 1,000 costs one directory listing
+    present = set(os.listdir(layout.segments)) if layout.segments.is_dir() else set()
+    listed = {s["key"] for s in old.get("segments", [])}
     todo_reports = [
-        r for r in corpus.reports if not (layout.segments / keys[r.id] / "segment.json").is_file()
+        r for r in corpus.reports
+        if keys[r.id] not in present
+        or (keys[r.id] not in listed and not (layout.segments / keys[r.id] / "segment.json").is_file())
     ]
     kept = len(corpus.reports) - len(todo_reports)
 
