@@ -8,7 +8,7 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from html.parser import HTMLParser
@@ -61,12 +61,13 @@ class Corpus:
         whose name, size and modification time (ns) match a record of the same checksum is not hashed again
         (git's stat cache), so checking 1,000 unchanged reports costs stats, not reads. Raises InputError."""
         known = known or {}
+        root = str(self.root)
         for r in self.reports:
-            p = self.path(r)
             try:
-                st = p.stat()
+                st = os.stat(os.path.join(root, r.file))  # not pathlib: 1,000 reports, checked each ingest
             except OSError:
                 st = None
+            p = self.path(r)
             if st is None or not stat.S_ISREG(st.st_mode):
                 raise InputError(
                     f"{p}: listed in the manifest as {r.id!r} but missing",
@@ -107,9 +108,14 @@ def load_corpus(root: Path) -> Corpus:
     return Corpus(root, reports)
 
 
-def save_manifest(corpus: Corpus) -> None:
-    mpath = corpus.root / MANIFEST
-    rows = [json.dumps(r.model_dump(), ensure_ascii=False) for r in corpus.reports]
+def save_manifest(corpus: Corpus | Path, records: Sequence[Mapping[str, Any]] | None = None) -> None:
+    """Write corpus/manifest.json atomically: a Corpus's reports, or (root, records) already dumped."""
+    if isinstance(corpus, Corpus):
+        root, records = corpus.root, [r.model_dump() for r in corpus.reports]
+    else:
+        root, records = corpus, records or []
+    mpath = root / MANIFEST
+    rows = [json.dumps(r, ensure_ascii=False) for r in records]
     # one report a line: readable, diffs by report, and json's C encoder (indent= runs the pure-Python one)
     text = '{"version": 1, "reports": [\n  ' + ",\n  ".join(rows) + "\n]}\n" if rows else (
         '{"version": 1, "reports": []}\n')

@@ -465,7 +465,7 @@ def ingest(
     except OSError as exc:  # leftovers cost only space; the next ingest tries again
         log.warning("could not remove old index files: %s", exc)
     timings["cleanup"] = time.perf_counter() - t
-    total = int(json.loads((build / "manifest.json").read_text(encoding="utf-8"))["passages"])
+    total = int(written["passages"])
     prog.say(f"index ready: {build}")
     return IngestResult(
         "built", total, embedded, total - embedded, build, reason, time.perf_counter() - t0,
@@ -603,6 +603,9 @@ def _read_manifest(build: Path) -> dict[str, Any]:
     return data
 
 
+SYNCED = "corpus-synced"  # in a build: its corpus manifest is in corpus/ (or was changed by hand since)
+
+
 def sync_corpus_manifest(config: Config, serving: tuple[Path, dict[str, Any]] | None = None) -> bool:
     """Finish a publish a kill interrupted: write the serving build's corpus manifest to the corpus directory
     when that still holds the manifest the build started from. True when it wrote. A manifest changed since
@@ -610,9 +613,11 @@ def sync_corpus_manifest(config: Config, serving: tuple[Path, dict[str, Any]] | 
     manifest, when the caller has just written them (else both are read)."""
     if serving is not None:
         current, m = serving
+        if (current / SYNCED).exists():
+            return False
     else:
         found = Layout(config.index_dir).current()
-        if found is None:
+        if found is None or (found / SYNCED).exists():
             return False
         current = found
         try:
@@ -625,14 +630,11 @@ def sync_corpus_manifest(config: Config, serving: tuple[Path, dict[str, Any]] | 
     on_disk = _corpus_on_disk(config)
     wrote = False
     if on_disk == before:
-        save_manifest(Corpus(config.corpus_dir, tuple(Report(**r) for r in built)))
+        save_manifest(config.corpus_dir, built)  # the records as the build holds them, not revalidated
         log.info("corpus manifest brought in step with the index %s", current.name)
         wrote = True
     if wrote or on_disk == built:  # done: a later edit by hand is never rolled over again
-        m["corpus_before"] = built
-        tmp = current / "manifest.json.tmp"
-        tmp.write_text(json.dumps(m, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, current / "manifest.json")
+        (current / SYNCED).write_bytes(b"")  # a marker: no rewrite of a 1.5 MB manifest
     return wrote
 
 
