@@ -155,6 +155,35 @@ def test_changed_chunker_settings_rebuild_every_vector(work_copy: Config) -> Non
     assert "chunker" in result.reason
 
 
+def test_a_rebuild_of_most_passages_goes_into_a_new_collection(work_copy: Config) -> None:
+    """Re-adding most of a collection over itself leaves Chroma's HNSW index full of deleted entries: a
+    rebuild goes into a new collection, and the old one is dropped once no kept build uses it."""
+    import chromadb
+
+    from reportqa.index import Layout
+
+    def names() -> set[str]:
+        client = chromadb.PersistentClient(path=str(work_copy.index_dir / "chroma"))
+        return {str(getattr(c, "name", c)) for c in client.list_collections()}
+
+    before = json.loads((Layout(work_copy.index_dir).current() / "manifest.json").read_text())["collection"]
+    cfg = work_copy.model_copy(update={"chunk": ChunkConfig(max_tokens=150)})
+    ingest(cfg)
+    after = json.loads((Layout(cfg.index_dir).current() / "manifest.json").read_text())["collection"]
+    assert after != before and after.startswith(before.split("-")[0] + "-")
+    assert {before, after} <= names()  # the previous build still serves until the next swap
+    hits = OpenIndex.open(cfg).collection.query(
+        query_embeddings=[[0.1] * 384], n_results=3, include=["distances"])
+    assert len(hits["ids"][0]) == 3
+    (cfg.corpus_dir / "manifest.json").write_text(
+        (cfg.corpus_dir / "manifest.json").read_text().replace("MOPAC Annual Report 2014-15",
+                                                                "MOPAC Annual Report 2014/15"))
+    result = ingest(cfg)  # one report's record changed: it stays in the new collection
+    assert result.status == "built"
+    current = json.loads((Layout(cfg.index_dir).current() / "manifest.json").read_text())["collection"]
+    assert current == after and before not in names()
+
+
 def _minimal_pdf(path: Path) -> None:
     from pypdf import PdfWriter
 

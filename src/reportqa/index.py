@@ -433,17 +433,16 @@ def ingest(
     _checkpoint("segments")
 
     t = time.perf_counter()
-    same_store = old.get("collection") == collection_name(config) and old.get("chroma") == (
-        config.chroma_url or "local")
-    in_store = {s["key"] for s in old.get("segments", [])} if same_store else set()
-    _add_to_chroma(config, layout, [(keys[r.id], new_passages.get(r.id)) for r in corpus.reports
-                                    if keys[r.id] not in in_store], prog)
+    collection, in_store = _target_collection(config, old, layout, keys, new_passages, corpus)
+    _add_to_chroma(config, layout, collection, [(keys[r.id], new_passages.get(r.id)) for r in corpus.reports
+                                                if keys[r.id] not in in_store], prog,
+                   fresh_collection=not in_store and collection != old.get("collection"))
     timings["chroma"] = time.perf_counter() - t
     _checkpoint("chroma")
 
     t = time.perf_counter()
     known = {s["key"]: s for s in old.get("segments", []) if "passages" in s and "sentences" in s}
-    build, written = _write_build(config, layout, corpus, keys, fp, on_disk, timings, known)
+    build, written = _write_build(config, layout, corpus, keys, fp, on_disk, timings, known, collection)
     timings["build"] = time.perf_counter() - t
     _checkpoint("build")
     layout.swap(build)
@@ -492,20 +491,57 @@ def _ensure_query_graph(config: Config, fingerprint: str, embedder: Embedder | N
     onnx_embed.install(config.index_dir, fingerprint, embedder or Embedder(config.embed_batch_size))
 
 
-def _collection(config: Config, layout: Layout) -> Any:
+def _collection(config: Config, layout: Layout, name: str) -> Any:
     client = chroma_client(config, layout.root)
-    return client.get_or_create_collection(
-        collection_name(config), embedding_function=None, metadata=dict(HNSW)
-    )
+    return client.get_or_create_collection(name, embedding_function=None, metadata=dict(HNSW))
+
+
+def _ours(config: Config, name: str) -> bool:
+    """Is `name` one of this index's collections: its base name, or the base name and a build suffix?"""
+    base = collection_name(config)
+    return name == base or (name.startswith(base + "-") and len(name) == len(base) + 9)
+
+
+# At least this share of a build's passages (re)added to Chroma, and they go into a new collection instead:
+# Chroma's HNSW index keeps deleted entries, so re-adding a whole collection over itself (a new version of
+# the parsing code re-chunks every report) left it four times its size and twice as slow to search.
+FRESH_COLLECTION_SHARE = 0.5
+
+
+def _target_collection(
+    config: Config, old: dict[str, Any], layout: Layout, keys: dict[str, str],
+    new_passages: dict[str, list[Passage]], corpus: Corpus,
+) -> tuple[str, set[str]]:
+    """The collection the new build's passages go in, and the segments already in it.
+
+    The previous build's collection while most of it stays; a new one (the base name and a suffix) when at
+    least FRESH_COLLECTION_SHARE of the passages would be (re)added: every segment goes in afresh, and the
+    old collection is dropped once no kept build uses it (`_cleanup`)."""
+    base = collection_name(config)
+    old_name = str(old.get("collection") or "")
+    if not old or old.get("chroma") != (config.chroma_url or "local") or not _ours(config, old_name):
+        return base, set()
+    in_store = {s["key"] for s in old.get("segments", [])}
+    counts = {s["key"]: int(s.get("passages", 0)) for s in old.get("segments", [])}
+    total = adding = 0
+    for r in corpus.reports:
+        n = len(new_passages[r.id]) if r.id in new_passages else counts.get(keys[r.id], 0)
+        total += n
+        adding += n if keys[r.id] not in in_store else 0
+    if total and adding >= FRESH_COLLECTION_SHARE * total and adding > 0 and in_store:
+        return f"{base}-{uuid.uuid4().hex[:8]}", set()
+    return old_name, in_store
 
 
 def _add_to_chroma(
-    config: Config, layout: Layout, segments: list[tuple[str, list[Passage] | None]], prog: Progress
+    config: Config, layout: Layout, name: str, segments: list[tuple[str, list[Passage] | None]],
+    prog: Progress, fresh_collection: bool = False,
 ) -> None:
-    """Put the segments' passages in the collection (after removing any half-added copy of them)."""
+    """Put the segments' passages in the collection `name` (after removing any half-added copy of them,
+    unless the collection is new)."""
     if not segments:
         return
-    col = _collection(config, layout)
+    col = _collection(config, layout, name)
     total = 0
     loaded: list[tuple[str, list[Passage]]] = []
     for key, passages in segments:
@@ -516,7 +552,7 @@ def _add_to_chroma(
 
     with prog.stage(f"adding {total} passages to Chroma", total) as advance:
         for (key, ps), (_, fresh) in zip(loaded, segments, strict=True):
-            if fresh is None:  # written by an earlier, interrupted ingest: it may have added part of it
+            if fresh is None and not fresh_collection:  # an interrupted ingest may have added part of it
                 col.delete(where={"segment": key})
             vecs = np.load(layout.segments / key / "passages.npy")
             for i in range(0, len(ps), 1000):
@@ -555,6 +591,7 @@ def _write_build(
     on_disk: list[dict[str, Any]] | None,
     timings: dict[str, float],
     known: dict[str, dict[str, Any]],
+    collection: str,
 ) -> tuple[Path, dict[str, Any]]:
     """Write a build's manifest beside the serving one. `known`: segment entries of the previous build by
     key (their counts), so an add to a large collection does not reread every segment.json."""
@@ -573,7 +610,7 @@ def _write_build(
         "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "ingest_seconds": {k: round(v, 3) for k, v in timings.items()},  # this build's steps, for benches
         "chroma": config.chroma_url or "local",
-        "collection": collection_name(config),
+        "collection": collection,
         "segments": segments,
         # the corpus manifest this build was made from, and the one on disk when it started: if a kill lands
         # between the swap and writing corpus/manifest.json, sync_corpus_manifest finishes the job
@@ -646,22 +683,40 @@ def _cleanup(config: Config, layout: Layout, keep: set[str], read: dict[str, dic
             if d.name not in keep:
                 shutil.rmtree(d, ignore_errors=True)
     used: set[str] = set()
+    collections: set[str] = set()
     for name in keep:
         with contextlib.suppress(OSError, ValueError):
             m = read.get(name) or _read_manifest(layout.builds / name)
             used |= {s["key"] for s in m.get("segments", [])}
+            if m.get("chroma") == (config.chroma_url or "local") and m.get("collection"):
+                collections.add(str(m["collection"]))
+    if collections:  # this index's collections that no kept build uses are dropped
+        client = chroma_client(config, layout.root)
+        for col_name in _collection_names(client):
+            if _ours(config, col_name) and col_name not in collections:
+                with contextlib.suppress(Exception):
+                    client.delete_collection(col_name)
     if not layout.segments.is_dir():
         return
-    col = None
+    cols: list[Any] | None = None
     for d in layout.segments.iterdir():
         if d.name in used:
             continue
         if ".partial" not in d.name:
-            if col is None:
-                col = _collection(config, layout)
-            with contextlib.suppress(Exception):  # nothing to delete is fine
-                col.delete(where={"segment": d.name})
+            if cols is None:
+                cols = [_collection(config, layout, n) for n in sorted(collections)]
+            for col in cols:
+                with contextlib.suppress(Exception):  # nothing to delete is fine
+                    col.delete(where={"segment": d.name})
         shutil.rmtree(d, ignore_errors=True)
+
+
+def _collection_names(client: Any) -> list[str]:
+    """The names of the client's collections (chromadb 1.x lists Collection objects, 0.6 names)."""
+    try:
+        return [str(getattr(c, "name", c)) for c in client.list_collections()]
+    except Exception:  # a listing that fails only leaves space unfreed
+        return []
 
 
 # -- serving ------------------------------------------------------------------------------------
