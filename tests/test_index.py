@@ -363,3 +363,13 @@ def test_index_on_a_real_chroma_server(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_compact_copies_every_vector_into_a_new_collection_without_embedding(work_copy: Config) -> None:
+    before = OpenIndex.open(work_copy)
+    result = ingest(work_copy, compact=True)
+    assert result.status == "built" and result.embedded == 0 and result.reason == "compacting"
+    after = OpenIndex.open(work_copy)
+    assert after.manifest["collection"] != before.manifest["collection"]
+    assert after.collection.count() == len(after.passages) == len(before.passages)
+    assert ingest(work_copy).status == "unchanged"

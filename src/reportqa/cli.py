@@ -57,7 +57,7 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
     for left in remove_leftovers(corpus):  # what an interrupted ingest left behind
         say(f"removed {left.name}: left by an interrupted ingest, not in the manifest")
     if args.file is None:
-        result = ingest(config, corpus, progress=progress)
+        result = ingest(config, corpus, progress=progress, compact=args.compact)
     else:
         report, text = new_report(args, corpus, say, config.ingest_max_bytes)
         target = check_file_name(config.corpus_dir, report.file)
@@ -406,6 +406,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--plan", help="the Police and Crime Plan it reports against (default: from the period)")
     s.add_argument("--published", help="publication date, YYYY-MM-DD")
     s.add_argument("--url", help="source URL")
+    s.add_argument("--compact", action="store_true",
+                   help="copy every stored vector into a new Chroma collection (nothing is re-embedded), for "
+                        "an index that earlier versions' rebuilds left slower to search; the old collection "
+                        "is dropped by the next ingest that builds, once no running server can be using it")
     s.add_argument("--json", action="store_true")
     s.add_argument("-q", "--quiet", action="store_true")
     s.set_defaults(func=cmd_ingest)

@@ -330,6 +330,7 @@ def ingest(
     progress: Progress | Callable[[str], None] | None = None,
     embedder: Embedder | None = None,
     _fail_after_embedding: bool = False,
+    compact: bool = False,
 ) -> IngestResult:
     """Bring the index up to date with `corpus` (default: the corpus directory's manifest).
 
@@ -338,6 +339,8 @@ def ingest(
     atomic replace of CURRENT; then the corpus manifest is brought in step with the build (a report added
     with `reportqa ingest FILE` is listed only once its index serves). Raises InputError for a corpus
     that does not verify, ReportQAError from the embedder or Chroma; the previous build keeps serving.
+    `compact`: build anew even when nothing changed, every passage copied into a new Chroma collection (the
+    stored vectors, nothing embedded), the old one dropped once no kept build uses it.
     """
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
@@ -352,7 +355,7 @@ def ingest(
     corpus = corpus or load_corpus(config.corpus_dir)
     corpus.verify(known=old.get("files"))  # files unchanged since the serving build are not hashed again
     fp = fingerprint(corpus, config)
-    if current is not None and old.get("fingerprint") == fp:
+    if current is not None and old.get("fingerprint") == fp and not compact:
         prog.say("index is up to date: nothing to embed")
         _ensure_query_graph(config, fp["model"], embedder, prog)  # an index built before graphs existed
         return IngestResult(
@@ -362,7 +365,8 @@ def ingest(
     settings = _settings(config)
     old_fp = old.get("fingerprint", {})
     same_space = bool(old) and old_fp.get("model") == fp["model"] and old_fp.get("chunker") == fp["chunker"]
-    reason = "new index" if not old else ("corpus changed" if same_space else
+    reason = "new index" if not old else ("compacting" if compact and old.get("fingerprint") == fp else
+                                          "corpus changed" if same_space else
                                            "model or chunker changed: rebuilding every vector")
     keys = {r.id: segment_key(r, settings) for r in corpus.reports}
     # a segment directory is complete once it has its name (written beside it, then renamed): those the
@@ -433,7 +437,7 @@ def ingest(
     _checkpoint("segments")
 
     t = time.perf_counter()
-    collection, in_store = _target_collection(config, old, layout, keys, new_passages, corpus)
+    collection, in_store = _target_collection(config, old, layout, keys, new_passages, corpus, compact)
     _add_to_chroma(config, layout, collection, [(keys[r.id], new_passages.get(r.id)) for r in corpus.reports
                                                 if keys[r.id] not in in_store], prog,
                    fresh_collection=not in_store and collection != old.get("collection"))
@@ -510,7 +514,7 @@ FRESH_COLLECTION_SHARE = 0.5
 
 def _target_collection(
     config: Config, old: dict[str, Any], layout: Layout, keys: dict[str, str],
-    new_passages: dict[str, list[Passage]], corpus: Corpus,
+    new_passages: dict[str, list[Passage]], corpus: Corpus, compact: bool = False,
 ) -> tuple[str, set[str]]:
     """The collection the new build's passages go in, and the segments already in it.
 
@@ -522,6 +526,8 @@ def _target_collection(
     if not old or old.get("chroma") != (config.chroma_url or "local") or not _ours(config, old_name):
         return base, set()
     in_store = {s["key"] for s in old.get("segments", [])}
+    if compact:
+        return f"{base}-{uuid.uuid4().hex[:8]}", set()
     counts = {s["key"]: int(s.get("passages", 0)) for s in old.get("segments", [])}
     total = adding = 0
     for r in corpus.reports:
