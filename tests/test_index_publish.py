@@ -165,3 +165,62 @@ def test_the_code_that_reads_reports_is_part_of_the_index_settings(monkeypatch: 
     assert before["code"] == index.passage_code_digest() and len(before["code"]) == 16
     monkeypatch.setattr(index, "PASSAGE_CODE", (*index.PASSAGE_CODE, "retrieve.py"))
     assert index._settings(Config())["code"] != before["code"]
+
+
+def test_a_second_ingest_on_the_same_index_is_refused_while_one_runs(work: Config) -> None:
+    import fcntl
+
+    from reportqa.errors import InputError
+
+    fd = os.open(work.index_dir / ".ingest.lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as another process's ingest holds it
+        new, _ = _add(work)
+        with pytest.raises(InputError, match="another `reportqa ingest` is running"):
+            ingest(work, new)
+    finally:
+        os.close(fd)
+    assert ingest(work, new).status == "built"
+
+
+def test_an_add_interrupted_after_its_swap_keeps_the_new_file(
+    work: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`reportqa ingest FILE` interrupted once the new build serves (here at cleanup) finishes the publish:
+    the file stays, the manifest lists it, and the next ingest has nothing to undo."""
+    from reportqa.cli import main
+
+    src = tmp_path / "new.md"
+    src.write_text(NEW, encoding="utf-8")
+    monkeypatch.setenv("REPORTQA_CORPUS_DIR", str(work.corpus_dir))
+    monkeypatch.setenv("REPORTQA_INDEX_DIR", str(work.index_dir))
+    monkeypatch.setattr(index_mod, "_fail_at", "cleanup")
+    assert main(["ingest", str(src), "--title", "2024-25 MOPAC Annual Report", "--year", "2024-25"]) != 0
+    monkeypatch.setattr(index_mod, "_fail_at", None)
+    assert (work.corpus_dir / "mopac-2024-25.txt").is_file()
+    assert "mopac-2024-25" in {r.id for r in load_corpus(work.corpus_dir).reports}
+    assert main(["ingest", "-q"]) == 0
+    assert (work.corpus_dir / "mopac-2024-25.txt").is_file() and "mopac-2024-25" in _in_step(work)
+
+
+def test_an_open_index_follows_its_collection_to_a_newer_build(work: Config) -> None:
+    """A server keeps the index it opened; two builds later its Chroma collection is gone (a compaction):
+    its searches move to the serving build's collection instead of failing."""
+    ix = OpenIndex.open(work)
+    assistant = Assistant(work, ix)
+    assert assistant.retrieve("Lighthouse", k=3)
+    ingest(work, compact=True)
+    ingest(work, compact=True)  # the first compaction's collection, and the original, are dropped
+    hits = assistant.retrieve("Lighthouse child sexual abuse", k=3)
+    assert hits and "dense" in hits[0].scores
+
+
+def test_a_directory_or_fifo_in_place_of_a_report_is_named_never_read(work: Config) -> None:
+    from reportqa.errors import InputError
+
+    f = work.corpus_dir / "mopac-2014-15.txt"
+    f.unlink()
+    os.mkfifo(f)  # reading a FIFO would block for ever
+    assert "mopac-2014-15.txt is not a regular file" in OpenIndex.open(work).stale()
+    with pytest.raises(InputError, match="not a regular file"):
+        ingest(work)

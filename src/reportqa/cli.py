@@ -7,6 +7,7 @@ Thin commands: load config, open the service, one call, render. Expected failure
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import logging
@@ -39,6 +40,22 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
+    from reportqa.index import ingest, ingest_lock, sync_corpus_manifest
+    from reportqa.progress import Progress
+
+    if args.file is None and (args.title or args.id or args.kind or args.plan or args.published or args.url
+                              or args.year):
+        raise InputError("--title, --year, --id, --kind, --plan, --published and --url describe a new FILE",
+                         "give the file: reportqa ingest FILE --title ... --year ...")
+    if args.file is not None and args.compact:
+        raise InputError("--compact rebuilds the whole index and takes no FILE",
+                         "add the file first, then run: reportqa ingest --compact")
+    with ingest_lock(config):  # the whole command: writing the file, indexing it and listing it
+        return _ingest_locked(args, config, Progress.for_cli(args.quiet), ingest, sync_corpus_manifest)
+
+
+def _ingest_locked(args: argparse.Namespace, config: Config, progress: Any, ingest: Any,
+                   sync_corpus_manifest: Any) -> int:
     from reportqa.corpus import (
         Corpus,
         check_file_name,
@@ -48,11 +65,9 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
         remove_leftovers,
         save_manifest,
     )
-    from reportqa.index import ingest
-    from reportqa.progress import Progress
 
-    progress = Progress.for_cli(args.quiet)  # bars on a terminal, a line per stage otherwise, none with -q
-    say = progress.say
+    say = progress.say  # bars on a terminal, a line per stage otherwise, none with -q
+    sync_corpus_manifest(config)  # a publish killed after its swap is finished before anything else
     corpus = load_corpus(config.corpus_dir)
     for left in remove_leftovers(corpus):  # what an interrupted ingest left behind
         say(f"removed {left.name}: left by an interrupted ingest, not in the manifest")
@@ -71,7 +86,12 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
             new = Corpus(corpus.root, corpus.reports + (report,))
             result = ingest(config, new, progress=progress)
         except BaseException:
-            target.unlink(missing_ok=True)
+            if _serves(config, report.id):  # the new build already serves it: finish the publish
+                with contextlib.suppress(Exception):
+                    sync_corpus_manifest(config)
+                    clear_pending(config.corpus_dir)
+            else:
+                target.unlink(missing_ok=True)
             raise
         save_manifest(new)
         clear_pending(config.corpus_dir)
@@ -90,6 +110,20 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
             f"{result.reused} reused ({result.seconds:.1f}s) -> {result.build}"
         )
     return 0
+
+
+def _serves(config: Config, report_id: str) -> bool:
+    """Does the serving build list `report_id`? (an interrupted `ingest FILE` keeps a file it published)"""
+    from reportqa.index import Layout
+
+    current = Layout(config.index_dir).current()
+    if current is None:
+        return False
+    try:
+        built = json.loads((current / "manifest.json").read_text(encoding="utf-8"))["corpus"]
+    except (OSError, ValueError, KeyError):
+        return False
+    return any(r.get("id") == report_id for r in built)
 
 
 def new_report(
@@ -497,6 +531,10 @@ def main(argv: list[str] | None = None) -> int:
         if exc.hint:
             print(f"hint: {exc.hint}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # `reportqa corpus list | head -2`: the reader left; say nothing more
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

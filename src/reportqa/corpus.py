@@ -33,7 +33,15 @@ def sha256_text(text: str) -> str:
 
 
 def sha256_file(path: Path) -> str:
+    """The hex sha256 of a regular file. InputError for anything else (a directory, a FIFO: never read)."""
+    _regular(path)
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _regular(path: Path) -> None:
+    if not path.is_file():
+        raise InputError(f"{path}: {'missing' if not path.exists() else 'not a regular file'}",
+                         "restore the report's text file (see corpus/manifest.json)")
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,7 @@ class Corpus:
         raise InputError(f"no report with id {report_id!r}", f"known reports: {known}")
 
     def read(self, report: Report) -> str:
+        _regular(self.path(report))
         return self.path(report).read_text(encoding="utf-8")
 
     def verify(self, known: Mapping[str, Mapping[str, Any]] | None = None) -> None:
@@ -70,7 +79,8 @@ class Corpus:
             p = self.path(r)
             if st is None or not stat.S_ISREG(st.st_mode):
                 raise InputError(
-                    f"{p}: listed in the manifest as {r.id!r} but missing",
+                    f"{p}: listed in the manifest as {r.id!r} but "
+                    f"{'missing' if st is None else 'not a regular file'}",
                     "restore the file, or remove its entry from corpus/manifest.json",
                 )
             rec = known.get(r.id) or {}

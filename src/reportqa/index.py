@@ -30,7 +30,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -41,7 +41,7 @@ from reportqa.chunk import CHUNKER_VERSION, chunk_report
 from reportqa.config import Config
 from reportqa.corpus import MANIFEST, Corpus, load_corpus, save_manifest, sha256_file
 from reportqa.embed import Embedder, Tokens, model_fingerprint
-from reportqa.errors import IndexMissing, ReportQAError
+from reportqa.errors import IndexMissing, InputError, ReportQAError
 from reportqa.lexicon import read_text as read_lexicon
 from reportqa.parse import parse_report
 from reportqa.priorities import DEFAULT_TAXONOMY, assign, load_taxonomy
@@ -324,6 +324,40 @@ class IngestResult:
     timings: dict[str, float] = field(default_factory=dict)  # seconds per step, for the benches
 
 
+_LOCKS: dict[str, list[int]] = {}  # index directory -> [descriptor, depth] of the lock this process holds
+
+
+@contextlib.contextmanager
+def ingest_lock(config: Config) -> Iterator[None]:
+    """One ingest at a time on an index: an exclusive flock on index/.ingest.lock, re-entrant within this
+    process (`reportqa ingest FILE` holds it across writing the file, indexing and listing it). Raises
+    InputError at once when another process holds it; the lock goes with the process, even when killed."""
+    import fcntl
+
+    key = str(config.index_dir.resolve())
+    if key in _LOCKS:
+        _LOCKS[key][1] += 1
+        try:
+            yield
+        finally:
+            _LOCKS[key][1] -= 1
+        return
+    config.index_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(config.index_dir / ".ingest.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise InputError(f"another `reportqa ingest` is running on the index at {config.index_dir}",
+                         "wait for it to finish, then run this again") from None
+    _LOCKS[key] = [fd, 1]
+    try:
+        yield
+    finally:
+        del _LOCKS[key]
+        os.close(fd)
+
+
 def ingest(
     config: Config,
     corpus: Corpus | None = None,
@@ -340,8 +374,20 @@ def ingest(
     with `reportqa ingest FILE` is listed only once its index serves). Raises InputError for a corpus
     that does not verify, ReportQAError from the embedder or Chroma; the previous build keeps serving.
     `compact`: build anew even when nothing changed, every passage copied into a new Chroma collection (the
-    stored vectors, nothing embedded), the old one dropped once no kept build uses it.
+    stored vectors, nothing embedded), the old one dropped once no kept build uses it. Holds `ingest_lock`.
     """
+    with ingest_lock(config):
+        return _ingest(config, corpus, progress, embedder, _fail_after_embedding, compact)
+
+
+def _ingest(
+    config: Config,
+    corpus: Corpus | None,
+    progress: Progress | Callable[[str], None] | None,
+    embedder: Embedder | None,
+    _fail_after_embedding: bool,
+    compact: bool,
+) -> IngestResult:
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     prog = Progress.from_callable(progress if progress is not None else (lambda msg: log.info(msg)))
@@ -355,7 +401,8 @@ def ingest(
     corpus = corpus or load_corpus(config.corpus_dir)
     corpus.verify(known=old.get("files"))  # files unchanged since the serving build are not hashed again
     fp = fingerprint(corpus, config)
-    if current is not None and old.get("fingerprint") == fp and not compact:
+    if (current is not None and old.get("fingerprint") == fp and not compact
+            and _segments_present(layout, old)):
         prog.say("index is up to date: nothing to embed")
         _ensure_query_graph(config, fp["model"], embedder, prog)  # an index built before graphs existed
         return IngestResult(
@@ -476,6 +523,15 @@ def ingest(
     )
 
 
+def _segments_present(layout: Layout, manifest: dict[str, Any]) -> bool:
+    """Does the segments directory still hold every segment the build lists? (one directory listing)"""
+    try:
+        present = set(os.listdir(layout.segments))
+    except OSError:
+        return False
+    return all(s["key"] in present for s in manifest.get("segments", []))
+
+
 def _reuse_sources(
     layout: Layout, current: Path | None, old: dict[str, Any], report_ids: set[str]
 ) -> list[Path]:
@@ -527,6 +583,8 @@ def _target_collection(
         return base, set()
     in_store = {s["key"] for s in old.get("segments", [])}
     if compact:
+        return f"{base}-{uuid.uuid4().hex[:8]}", set()
+    if old_name not in _collection_names(chroma_client(config, layout.root)):  # removed by hand: all anew
         return f"{base}-{uuid.uuid4().hex[:8]}", set()
     counts = {s["key"]: int(s.get("passages", 0)) for s in old.get("segments", [])}
     total = adding = 0
@@ -646,6 +704,8 @@ def _read_manifest(build: Path) -> dict[str, Any]:
     return data
 
 
+# the hint when part of an index is missing: --compact builds anew even when the corpus has not changed
+REBUILD_HINT = "run `reportqa ingest --compact` (it rebuilds what is missing from what is stored)"
 SYNCED = "corpus-synced"  # in a build: its corpus manifest is in corpus/ (or was changed by hand since)
 
 
@@ -753,7 +813,7 @@ class OpenIndex:
                 self.by_entry.update((entry_id(seg.key, p.id), p.id) for p in ps)
         except OSError as exc:
             raise IndexMissing(f"the index at {build} is missing a segment ({exc})",
-                               "run `reportqa ingest` again") from exc
+                               REBUILD_HINT) from exc
         self.by_id = {p.id: p for p in self.passages}
         self.reports = [Report(**r) for r in self.manifest["fingerprint"]["reports"].values()]
 
@@ -790,6 +850,8 @@ class OpenIndex:
             state = _file_state(path)
             if state is None:
                 changed.append(f"{rec['file']} is missing")
+            elif not path.is_file():  # a directory or a FIFO in its place: never read (a FIFO would block)
+                changed.append(f"{rec['file']} is not a regular file")
             elif (state["size"], state["mtime_ns"]) != (rec.get("size"), rec.get("mtime_ns")) and (
                 sha256_file(path) != rec["sha256"]
             ):
@@ -812,7 +874,7 @@ class OpenIndex:
             return BM25([Postings.load(s.path / "bm25.npz") for s in self.segments])
         except (OSError, ValueError) as exc:
             raise IndexMissing(f"the index at {self.build} has no BM25 counts ({exc})",
-                               "run `reportqa ingest` again") from exc
+                               REBUILD_HINT) from exc
 
     @cached_property
     def id_order(self) -> np.ndarray:
@@ -851,6 +913,32 @@ class OpenIndex:
         """The fingerprint of the model the stored vectors came from (embed.model_fingerprint at ingest)."""
         return str(self.manifest["fingerprint"]["model"])
 
+    def follow_collection(self, exc: Exception) -> bool:
+        """After a query failed with `exc`: when this build's collection is gone (a later build replaced it
+        while this index stayed open, as in `reportqa serve`), switch to the serving build's collection and
+        say so once; its entries of segments this build does not hold count as foreign. False when the
+        collection is still there (the failure is something else) or there is nothing to switch to."""
+        name = str(self.manifest["collection"])
+        current = self.layout.current()
+        if current is None or current == self.build:
+            return False
+        try:
+            client = chroma_client(self.config, self.layout.root)
+            names = set(_collection_names(client))
+            if name in names:
+                return False
+            newer = str(_read_manifest(current)["collection"])
+            col = client.get_collection(newer, embedding_function=None)
+        except Exception:  # nothing better to switch to: the query's own error stands
+            log.debug("no collection to follow after %s", exc)
+            return False
+        log.warning("the Chroma collection %s was replaced by a newer build; searching %s until restart",
+                    name, newer)
+        self.manifest["collection"] = newer
+        self.__dict__["collection"] = col
+        self.__dict__.pop("foreign", None)
+        return True
+
     @cached_property
     def collection(self) -> Any:
         """The Chroma collection, queried directly (retrieve.Retriever.dense); it may also hold the entries
@@ -861,7 +949,7 @@ class OpenIndex:
         except Exception as exc:
             raise IndexMissing(
                 f"the Chroma collection {self.manifest['collection']} is missing",
-                "run `reportqa ingest` again",
+                REBUILD_HINT,
             ) from exc
 
     @cached_property
@@ -902,7 +990,7 @@ class SentenceVectors:
                 count = int(json.loads((seg.path / "segment.json").read_text(encoding="utf-8"))["passages"])
             except (OSError, ValueError) as exc:
                 raise IndexMissing(
-                    f"the index segment {seg.path} has no sentence vectors", "run `reportqa ingest` again"
+                    f"the index segment {seg.path} has no sentence vectors", REBUILD_HINT
                 ) from exc
             row = 0
             for _ in range(count):
@@ -912,7 +1000,7 @@ class SentenceVectors:
             if row != len(matrix):
                 raise IndexMissing(
                     f"the index segment {seg.path} has {len(matrix)} sentence vectors for {row} sentences",
-                    "run `reportqa ingest` again",
+                    REBUILD_HINT,
                 )
             matrices.append(matrix)
         return cls(matrices, first)
