@@ -373,3 +373,12 @@ def test_compact_copies_every_vector_into_a_new_collection_without_embedding(wor
     assert after.manifest["collection"] != before.manifest["collection"]
     assert after.collection.count() == len(after.passages) == len(before.passages)
     assert ingest(work_copy).status == "unchanged"
+
+
+def test_an_emptied_manifest_never_replaces_a_working_index(work_copy: Config) -> None:
+    before = Layout(work_copy.index_dir).current()
+    (work_copy.corpus_dir / "manifest.json").write_text('{"version": 1, "reports": []}', encoding="utf-8")
+    with pytest.raises(InputError, match="lists no reports") as err:
+        ingest(work_copy)
+    assert "git checkout" in err.value.hint
+    assert Layout(work_copy.index_dir).current() == before

@@ -399,6 +399,11 @@ def _ingest(
         sync_corpus_manifest(config, (current, old))
     on_disk = _corpus_on_disk(config)
     corpus = corpus or load_corpus(config.corpus_dir)
+    if not corpus.reports and old.get("corpus"):  # an emptied manifest never replaces a working index
+        raise InputError(f"{config.corpus_dir / MANIFEST} lists no reports; the index of "
+                         f"{len(old['corpus'])} reports keeps serving",
+                         "restore the manifest (e.g. git checkout corpus/manifest.json); to start an empty "
+                         "collection, use a new --index directory")
     corpus.verify(known=old.get("files"))  # files unchanged since the serving build are not hashed again
     fp = fingerprint(corpus, config)
     if (current is not None and old.get("fingerprint") == fp and not compact
