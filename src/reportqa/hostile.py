@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import Any
 
-from reportqa.lexicon import Policy, load
+from reportqa.lexicon import Category, Policy, load
 from reportqa.types import Passage
 
 # detectors in code a category of hostile.toml may name; each gives the spans it finds in a text
@@ -45,7 +44,7 @@ def category_flags(category: str, text: str) -> tuple[str, ...]:
     return _category_flags(policy().category(category), text, normalise(text))
 
 
-def _category_flags(c: Any, text: str, norm: str) -> tuple[str, ...]:
+def _category_flags(c: Category, text: str, norm: str) -> tuple[str, ...]:
     out = [f"{c.name}/{p.id}" for p in c.patterns if p.regex.search(norm)]
     if c.detector and _detector(c.detector)(text):
         out.append(f"{c.name}/{c.detector}")

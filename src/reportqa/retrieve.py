@@ -164,14 +164,18 @@ class Retriever:
         vec = self.embedder.embed_query(query)
         # A few beyond n, so a tie at the cut is settled below rather than by the store's order.
         # the collection may hold a neighbouring build's entries too: asked for on top, then skipped
-        kw = {"query_embeddings": [vec], "n_results": n + DENSE_SLACK + min(self.index.foreign, 500),
-              "where": chroma_where(f), "include": ["distances"]}
+        def nearest() -> Any:
+            return self.index.collection.query(
+                query_embeddings=[vec], n_results=n + DENSE_SLACK + min(self.index.foreign, 500),
+                where=chroma_where(f), include=["distances"],
+            )
+
         try:
-            res = self.index.collection.query(**kw)
+            res = nearest()
         except Exception as exc:  # a later build dropped this build's collection (a running server)
             if not self.index.follow_collection(exc):
                 raise
-            res = self.index.collection.query(**kw)
+            res = nearest()
         ids = (res.get("ids") or [[]])[0]
         distances = (res.get("distances") or [[]])[0]
         out = []
