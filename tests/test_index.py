@@ -272,9 +272,20 @@ def test_files_unchanged_since_the_build_are_not_hashed_again(work_copy: Config,
     ingest(work_copy)
     hashed: list[Path] = []
     real = corpus_mod.sha256_file
-    monkeypatch.setattr(corpus_mod, "sha256_file", lambda p: hashed.append(p) or real(p))
+    import reportqa.index as index_mod
+
+    def recorded(p: Path) -> str:
+        hashed.append(p)
+        return real(p)
+
+    monkeypatch.setattr(corpus_mod, "sha256_file", recorded)
+    monkeypatch.setattr(index_mod, "sha256_file", recorded)  # the stale check's
     assert ingest(work_copy).status == "unchanged"
     assert hashed == []
+    os.utime(work_copy.corpus_dir / "mopac-2014-15.txt")  # touched, not changed (a checkout, a copy)
+    assert ingest(work_copy).status == "unchanged" and len(hashed) == 1  # hashed once, and recorded
+    assert ingest(work_copy).status == "unchanged" and len(hashed) == 1
+    assert OpenIndex.open(work_copy).stale() == "" and len(hashed) == 1
 
 
 def test_duplicate_ids_in_the_manifest_are_refused(work_copy: Config) -> None:

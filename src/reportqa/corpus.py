@@ -63,13 +63,16 @@ class Corpus:
         _regular(self.path(report))
         return self.path(report).read_text(encoding="utf-8")
 
-    def verify(self, known: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+    def verify(self, known: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
         """Every file exists and still has the checksum it was registered with.
 
         `known`: by report id, {"file", "sha256", "size", "mtime_ns"} as an index build recorded them. A file
         whose name, size and modification time (ns) match a record of the same checksum is not hashed again
-        (git's stat cache), so checking 1,000 unchanged reports costs stats, not reads. Raises InputError."""
+        (git's stat cache), so checking 1,000 unchanged reports costs stats, not reads. Returns the records
+        of the known files that were hashed and still match (touched, not changed), as they are now, for
+        the caller to record. Raises InputError."""
         known = known or {}
+        touched: dict[str, dict[str, Any]] = {}
         root = str(self.root)
         for r in self.reports:
             try:
@@ -96,6 +99,10 @@ class Corpus:
                     f"texts are never hand-edited; restore it, or accept the change with "
                     f"`reportqa corpus rehash {r.id}`",
                 )
+            if r.id in known:
+                touched[r.id] = {"file": r.file, "sha256": r.sha256, "size": st.st_size,
+                                 "mtime_ns": st.st_mtime_ns}
+        return touched
 
 
 def load_corpus(root: Path) -> Corpus:

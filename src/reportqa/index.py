@@ -404,10 +404,12 @@ def _ingest(
                          f"{len(old['corpus'])} reports keeps serving",
                          "restore the manifest (e.g. git checkout corpus/manifest.json); to start an empty "
                          "collection, use a new --index directory")
-    corpus.verify(known=old.get("files"))  # files unchanged since the serving build are not hashed again
+    touched = corpus.verify(known=old.get("files"))  # files unchanged since the build are not hashed again
     fp = fingerprint(corpus, config)
     if (current is not None and old.get("fingerprint") == fp and not compact
             and _segments_present(layout, old)):
+        if touched:  # touched, not changed (a checkout, a copy): recorded, so no command hashes them again
+            _record_files(current, old, touched)
         prog.say("index is up to date: nothing to embed")
         _ensure_query_graph(config, fp["model"], embedder, prog)  # an index built before graphs existed
         return IngestResult(
@@ -526,6 +528,22 @@ def _ingest(
         "built", total, embedded, total - embedded, build, reason, time.perf_counter() - t0,
         [r.id for r in corpus.reports], timings,
     )
+
+
+def _record_files(build: Path, manifest: dict[str, Any], files: dict[str, dict[str, Any]]) -> None:
+    """The serving build's record of its corpus files' sizes and mtimes brought up to date (same
+    checksums), written beside it and put in place atomically. A failure only costs re-hashing later."""
+    manifest["files"] = {**manifest.get("files", {}), **files}
+    tmp = build / "manifest.json.tmp"
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(json.dumps(manifest, ensure_ascii=False))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, build / "manifest.json")
+    except OSError as exc:
+        log.info("could not record the corpus files' state in %s: %s", build, exc)
+        tmp.unlink(missing_ok=True)
 
 
 def _segments_present(layout: Layout, manifest: dict[str, Any]) -> bool:
