@@ -40,8 +40,7 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
-    from reportqa.index import ingest, ingest_lock, sync_corpus_manifest
-    from reportqa.progress import Progress
+    from reportqa.index import ingest_lock
 
     if args.file is None and (args.title or args.id or args.kind or args.plan or args.published or args.url
                               or args.year):
@@ -51,11 +50,10 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
         raise InputError("--compact rebuilds the whole index and takes no FILE",
                          "add the file first, then run: reportqa ingest --compact")
     with ingest_lock(config):  # the whole command: writing the file, indexing it and listing it
-        return _ingest_locked(args, config, Progress.for_cli(args.quiet), ingest, sync_corpus_manifest)
+        return _ingest_locked(args, config)
 
 
-def _ingest_locked(args: argparse.Namespace, config: Config, progress: Any, ingest: Any,
-                   sync_corpus_manifest: Any) -> int:
+def _ingest_locked(args: argparse.Namespace, config: Config) -> int:
     from reportqa.corpus import (
         Corpus,
         check_file_name,
@@ -65,8 +63,11 @@ def _ingest_locked(args: argparse.Namespace, config: Config, progress: Any, inge
         remove_leftovers,
         save_manifest,
     )
+    from reportqa.index import ingest, sync_corpus_manifest
+    from reportqa.progress import Progress
 
-    say = progress.say  # bars on a terminal, a line per stage otherwise, none with -q
+    progress = Progress.for_cli(args.quiet)  # bars on a terminal, a line per stage otherwise, none with -q
+    say = progress.say
     sync_corpus_manifest(config)  # a publish killed after its swap is finished before anything else
     corpus = load_corpus(config.corpus_dir)
     for left in remove_leftovers(corpus):  # what an interrupted ingest left behind
