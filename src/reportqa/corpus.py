@@ -79,8 +79,8 @@ class Corpus:
                 st = os.stat(os.path.join(root, r.file))  # not pathlib: 1,000 reports, checked each ingest
             except OSError:
                 st = None
-            p = self.path(r)
             if st is None or not stat.S_ISREG(st.st_mode):
+                p = self.path(r)
                 raise InputError(
                     f"{p}: listed in the manifest as {r.id!r} but "
                     f"{'missing' if st is None else 'not a regular file'}",
@@ -91,6 +91,7 @@ class Corpus:
                 r.file, r.sha256, st.st_size, st.st_mtime_ns
             ):
                 continue
+            p = self.path(r)
             digest = sha256_file(p)
             if digest != r.sha256:
                 raise InputError(

@@ -28,11 +28,12 @@ import json
 import logging
 import os
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -142,17 +143,37 @@ def _settings(config: Config) -> dict[str, Any]:
 
 
 def fingerprint(corpus: Corpus, config: Config) -> dict[str, Any]:
-    return {
-        "corpus": {r.id: r.sha256 for r in corpus.reports},
-        "reports": {r.id: r.model_dump() for r in corpus.reports},
-        **_settings(config),
-    }
+    """What a build is made of: the settings (model, chunker, parsing code...) and a digest of the reports'
+    ids and segment keys in order (each key a digest of the report's record and the settings), so equal
+    fingerprints mean an equal index. 32 hex characters, not the records: a build's manifest is read and
+    written on every add, and at 1,000 reports the records doubled its size."""
+    settings = _settings(config)
+    settings_json = json.dumps(settings, sort_keys=True)
+    h = hashlib.sha256()
+    for r in corpus.reports:
+        h.update(f"{r.id}\0{_segment_key(r, settings_json)}\n".encode())
+    return {"reports": h.hexdigest()[:32], **settings}
 
 
 def segment_key(report: Report, settings: dict[str, Any]) -> str:
     """The name of a report's segment: a digest of its record (checksum, title, year...) and the settings."""
-    blob = json.dumps({"report": report.model_dump(mode="json"), **settings}, sort_keys=True)
+    return _segment_key(report, json.dumps(settings, sort_keys=True))
+
+
+@lru_cache(maxsize=1 << 16)  # an ingesting process keys the same 1,000 reports on every add
+def _segment_key(report: Report, settings_json: str) -> str:
+    blob = json.dumps({"report": report_record(report), **json.loads(settings_json)}, sort_keys=True)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:20]
+
+
+def report_record(report: Report) -> dict[str, Any]:
+    """A report's manifest record (JSON types), a fresh dict each call. Shape: Report's fields."""
+    return dict(_report_record(report))
+
+
+@lru_cache(maxsize=1 << 16)  # a frozen model: its record is dumped once, not three times an ingest
+def _report_record(report: Report) -> dict[str, Any]:
+    return report.model_dump(mode="json")
 
 
 def sentence_key(text: str) -> str:
@@ -201,11 +222,29 @@ class Layout:
 
 
 def chroma_client(config: Config, root: Path) -> Any:
-    """The Chroma client of an index: the server at config.chroma_url, else the directory root/chroma."""
+    """The Chroma client of an index: the server at config.chroma_url, else the directory root/chroma.
+
+    One client per server or directory in a process: building chromadb's Settings reads the environment
+    through pydantic-settings (5-10 ms), and an HttpClient checks its tenant and database with a round trip
+    more, so an ingest or a server that asked for a new client at each step paid that several times an add.
+    """
+    where = config.chroma_url or str((root / "chroma").absolute())
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get(where)
+        if client is None:
+            client = _CLIENTS[where] = _new_chroma_client(config, root)
+        return client
+
+
+_CLIENTS: dict[str, Any] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+def _new_chroma_client(config: Config, root: Path) -> Any:
     import chromadb
     from chromadb.config import Settings
 
-    # a new Settings each time: chromadb.HttpClient writes the server's address into the one it is given
+    # a new Settings each client: chromadb.HttpClient writes the server's address into the one it is given
     settings = Settings(anonymized_telemetry=False, allow_reset=False)
     if config.chroma_url:
         u = urlparse(config.chroma_url)
@@ -397,7 +436,7 @@ def _ingest(
     if current is not None:
         old = _read_manifest(current)
         sync_corpus_manifest(config, (current, old))
-    on_disk = _corpus_on_disk(config)
+    on_disk = _corpus_manifest_read(config)  # the records, and a digest of the file as the build started
     corpus = corpus or load_corpus(config.corpus_dir)
     if not corpus.reports and old.get("corpus"):  # an emptied manifest never replaces a working index
         raise InputError(f"{config.corpus_dir / MANIFEST} lists no reports; the index of "
@@ -422,7 +461,8 @@ def _ingest(
     reason = "new index" if not old else ("compacting" if compact and old.get("fingerprint") == fp else
                                           "corpus changed" if same_space else
                                            "model or chunker changed: rebuilding every vector")
-    keys = {r.id: segment_key(r, settings) for r in corpus.reports}
+    settings_json = json.dumps(settings, sort_keys=True)
+    keys = {r.id: _segment_key(r, settings_json) for r in corpus.reports}
     # a segment directory is complete once it has its name (written beside it, then renamed): those the
     # serving build lists are not opened again, so adding one report to 1,000 costs one directory listing
     present = set(os.listdir(layout.segments)) if layout.segments.is_dir() else set()
@@ -500,7 +540,8 @@ def _ingest(
 
     t = time.perf_counter()
     known = {s["key"]: s for s in old.get("segments", []) if "passages" in s and "sentences" in s}
-    build, written = _write_build(config, layout, corpus, keys, fp, on_disk, timings, known, collection)
+    files = _files_record(corpus, old.get("files") or {}, touched)
+    build, written = _write_build(config, layout, corpus, keys, fp, on_disk, timings, known, collection, files)
     timings["build"] = time.perf_counter() - t
     _checkpoint("build")
     layout.swap(build)
@@ -654,10 +695,23 @@ def _add_to_chroma(
 
 def _corpus_on_disk(config: Config) -> list[dict[str, Any]] | None:
     """The reports corpus/manifest.json lists now (None without one)."""
-    path = config.corpus_dir / MANIFEST
+    return _corpus_manifest_read(config)[0]
+
+
+def _corpus_manifest_read(config: Config) -> tuple[list[dict[str, Any]] | None, str | None]:
+    """(the reports corpus/manifest.json lists, sha256 of its bytes); (None, None) without a readable one."""
     try:
-        return list(json.loads(path.read_text(encoding="utf-8"))["reports"])
+        data = (config.corpus_dir / MANIFEST).read_bytes()
+        return list(json.loads(data)["reports"]), hashlib.sha256(data).hexdigest()
     except (OSError, ValueError, KeyError, TypeError):
+        return None, None
+
+
+def _manifest_digest(config: Config) -> str | None:
+    """sha256 of corpus/manifest.json's bytes (None without one)."""
+    try:
+        return hashlib.sha256((config.corpus_dir / MANIFEST).read_bytes()).hexdigest()
+    except OSError:
         return None
 
 
@@ -669,16 +723,32 @@ def _file_state(path: Path) -> dict[str, Any] | None:
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
+def _files_record(
+    corpus: Corpus, old: dict[str, dict[str, Any]], touched: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Each corpus file's {"file", "sha256", "size", "mtime_ns"} for a build's manifest, as `Corpus.verify`
+    checked them: a record of the previous build it did not hash again still holds (it matched the file's
+    stat), one it hashed is in `touched`; only the other files (new reports) are stat'ed here."""
+    files: dict[str, dict[str, Any]] = {}
+    for r in corpus.reports:
+        rec = touched.get(r.id) or old.get(r.id)
+        if rec is None or (rec.get("file"), rec.get("sha256")) != (r.file, r.sha256) or "size" not in rec:
+            rec = {"file": r.file, "sha256": r.sha256, **(_file_state(corpus.path(r)) or {})}
+        files[r.id] = rec
+    return files
+
+
 def _write_build(
     config: Config,
     layout: Layout,
     corpus: Corpus,
     keys: dict[str, str],
     fp: dict[str, Any],
-    on_disk: list[dict[str, Any]] | None,
+    on_disk: tuple[list[dict[str, Any]] | None, str | None],
     timings: dict[str, float],
     known: dict[str, dict[str, Any]],
     collection: str,
+    files: dict[str, dict[str, Any]] | None = None,
 ) -> tuple[Path, dict[str, Any]]:
     """Write a build's manifest beside the serving one. `known`: segment entries of the previous build by
     key (their counts), so an add to a large collection does not reread every segment.json."""
@@ -690,7 +760,7 @@ def _write_build(
         segments.append({"report_id": r.id, "key": keys[r.id], "passages": meta["passages"],
                          "sentences": meta["sentences"]})
         total += int(meta["passages"])
-    reports = [r.model_dump(mode="json") for r in corpus.reports]
+    reports = [report_record(r) for r in corpus.reports]
     manifest = {
         "fingerprint": fp,
         "passages": total,
@@ -699,12 +769,12 @@ def _write_build(
         "chroma": config.chroma_url or "local",
         "collection": collection,
         "segments": segments,
-        # the corpus manifest this build was made from, and the one on disk when it started: if a kill lands
-        # between the swap and writing corpus/manifest.json, sync_corpus_manifest finishes the job
+        # the corpus manifest this build was made from and, when the one on disk as it started lists other
+        # records, a digest of that file: if a kill lands between the swap and writing
+        # corpus/manifest.json, sync_corpus_manifest finishes the job
         "corpus": reports,
-        "corpus_before": on_disk,
-        "files": {r.id: {"file": r.file, "sha256": r.sha256, **(_file_state(corpus.path(r)) or {})}
-                  for r in corpus.reports},
+        "corpus_before_sha256": on_disk[1] if on_disk[0] is not None and on_disk[0] != reports else None,
+        "files": files if files is not None else _files_record(corpus, {}, {}),
     }
     layout.builds.mkdir(parents=True, exist_ok=True)
     build = layout.builds / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
@@ -750,12 +820,23 @@ def sync_corpus_manifest(config: Config, serving: tuple[Path, dict[str, Any]] | 
             m = _read_manifest(current)
         except (OSError, ValueError):
             return False
-    built, before = m.get("corpus"), m.get("corpus_before")
-    if built is None or before is None or built == before:
+    built = m.get("corpus")
+    if built is None:
         return False
-    on_disk = _corpus_on_disk(config)
+    if "corpus_before" in m:  # a build of an earlier version kept the whole manifest it started from
+        before = m["corpus_before"]
+        if before is None or built == before:
+            return False
+        on_disk = _corpus_on_disk(config)
+        unchanged_since = on_disk == before
+    else:
+        digest = m.get("corpus_before_sha256")
+        if digest is None:  # the build lists what the corpus manifest listed: nothing to bring in step
+            return False
+        unchanged_since = _manifest_digest(config) == digest
+        on_disk = None if unchanged_since else _corpus_on_disk(config)
     wrote = False
-    if on_disk == before:
+    if unchanged_since:
         save_manifest(config.corpus_dir, built)  # the records as the build holds them, not revalidated
         log.info("corpus manifest brought in step with the index %s", current.name)
         wrote = True
@@ -838,7 +919,10 @@ class OpenIndex:
             raise IndexMissing(f"the index at {build} is missing a segment ({exc})",
                                REBUILD_HINT) from exc
         self.by_id = {p.id: p for p in self.passages}
-        self.reports = [Report(**r) for r in self.manifest["fingerprint"]["reports"].values()]
+        records = self.manifest.get("corpus")
+        if records is None:  # a build of an earlier version kept the records in its fingerprint
+            records = list(self.manifest["fingerprint"]["reports"].values())
+        self.reports = [Report(**r) for r in records]
 
     @classmethod
     def open(cls, config: Config) -> OpenIndex:
