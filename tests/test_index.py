@@ -393,3 +393,50 @@ def test_an_emptied_manifest_never_replaces_a_working_index(work_copy: Config) -
         ingest(work_copy)
     assert "git checkout" in err.value.hint
     assert Layout(work_copy.index_dir).current() == before
+
+
+def test_a_build_manifest_holds_each_report_record_once(work_copy: Config) -> None:
+    """The fingerprint holds a digest of the reports (ids and segment keys), not their records: the records
+    are in "corpus" only, and OpenIndex reads them from there. A build of an earlier version, with the records
+    in its fingerprint and the whole corpus manifest it started from, still opens, and the next ingest
+    republishes it without embedding."""
+    from reportqa.index import chroma_client, fingerprint
+
+    ingest(work_copy)
+    build = Layout(work_copy.index_dir).current()
+    assert build is not None
+    m = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    corpus = load_corpus(work_copy.corpus_dir)
+    assert m["fingerprint"] == fingerprint(corpus, work_copy)
+    assert isinstance(m["fingerprint"]["reports"], str) and len(m["fingerprint"]["reports"]) == 32
+    assert [r["id"] for r in m["corpus"]] == [r.id for r in corpus.reports]
+    assert "corpus_before" not in m and m["corpus_before_sha256"] is None  # built what the manifest lists
+    assert [r.id for r in OpenIndex.open(work_copy).reports] == [r.id for r in corpus.reports]
+    # as an earlier version wrote it
+    m["fingerprint"]["reports"] = {r["id"]: r for r in m.pop("corpus")}
+    m["corpus_before"] = list(m["fingerprint"]["reports"].values())
+    del m["corpus_before_sha256"]
+    (build / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    assert [r.id for r in OpenIndex(work_copy, build).reports] == [r.id for r in corpus.reports]
+    result = ingest(work_copy)
+    assert result.status == "built" and result.embedded == 0
+    assert chroma_client(work_copy, work_copy.index_dir) is chroma_client(work_copy, work_copy.index_dir)
+
+
+def test_a_corpus_manifest_edited_after_an_ingest_is_read_again(work_copy: Config) -> None:
+    """An ingesting process keeps the last manifests it read or wrote; an edit by hand since is seen."""
+    from reportqa.corpus import Corpus
+
+    ingest(work_copy)
+    corpus = load_corpus(work_copy.corpus_dir)
+    smaller = Corpus(corpus.root, corpus.reports[1:])
+    ingest(work_copy, smaller)  # lists the smaller corpus in corpus/manifest.json once it serves
+    assert [r.id for r in load_corpus(work_copy.corpus_dir).reports] == [r.id for r in smaller.reports]
+    mpath = work_copy.corpus_dir / "manifest.json"
+    m = json.loads(mpath.read_text(encoding="utf-8"))
+    m["reports"].insert(0, corpus.reports[0].model_dump())  # put back by hand
+    mpath.write_text(json.dumps(m, indent=2), encoding="utf-8")
+    result = ingest(work_copy)
+    assert result.status == "built" and result.embedded == 0
+    assert OpenIndex.open(work_copy).stale() == ""
+    assert [r.id for r in OpenIndex.open(work_copy).reports] == [r.id for r in corpus.reports]

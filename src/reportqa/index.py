@@ -38,6 +38,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+import orjson
+
 from reportqa.chunk import CHUNKER_VERSION, chunk_report
 from reportqa.config import Config
 from reportqa.corpus import MANIFEST, Corpus, load_corpus, save_manifest, sha256_file
@@ -434,7 +436,7 @@ def _ingest(
     current = layout.current()
     old: dict[str, Any] = {}
     if current is not None:
-        old = _read_manifest(current)
+        old = _ingest_manifest(current)
         sync_corpus_manifest(config, (current, old))
     on_disk = _corpus_manifest_read(config)  # the records, and a digest of the file as the build started
     corpus = corpus or load_corpus(config.corpus_dir)
@@ -474,6 +476,7 @@ def _ingest(
     ]
     kept = len(corpus.reports) - len(todo_reports)
 
+    timings["prepare"] = time.perf_counter() - t0  # manifests read, corpus verified, segments listed
     # parse and chunk only the reports without a segment
     t = time.perf_counter()
     tokens = Tokens()
@@ -541,9 +544,11 @@ def _ingest(
     t = time.perf_counter()
     known = {s["key"]: s for s in old.get("segments", []) if "passages" in s and "sentences" in s}
     files = _files_record(corpus, old.get("files") or {}, touched)
-    build, written = _write_build(config, layout, corpus, keys, fp, on_disk, timings, known, collection, files)
+    build, written = _write_build(config, layout, corpus, keys, fp, on_disk, timings, known, collection,
+                                  files)
     timings["build"] = time.perf_counter() - t
     _checkpoint("build")
+    t = time.perf_counter()
     layout.swap(build)
     _checkpoint("swap")
     # the commit is done: what follows only brings the corpus manifest in step and frees space
@@ -552,6 +557,7 @@ def _ingest(
     except OSError as exc:  # the next command that opens the index tries again
         log.warning("could not update %s: %s", config.corpus_dir / MANIFEST, exc)
     _checkpoint("corpus_manifest")
+    timings["publish"] = time.perf_counter() - t  # CURRENT replaced, the corpus manifest brought in step
     t = time.perf_counter()
     try:
         read = {build.name: written, **({current.name: old} if current else {})}
@@ -577,8 +583,8 @@ def _record_files(build: Path, manifest: dict[str, Any], files: dict[str, dict[s
     manifest["files"] = {**manifest.get("files", {}), **files}
     tmp = build / "manifest.json.tmp"
     try:
-        with tmp.open("w", encoding="utf-8") as fh:
-            fh.write(json.dumps(manifest, ensure_ascii=False))
+        with tmp.open("wb") as fh:
+            fh.write(orjson.dumps(manifest))
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, build / "manifest.json")
@@ -698,13 +704,29 @@ def _corpus_on_disk(config: Config) -> list[dict[str, Any]] | None:
     return _corpus_manifest_read(config)[0]
 
 
-def _corpus_manifest_read(config: Config) -> tuple[list[dict[str, Any]] | None, str | None]:
-    """(the reports corpus/manifest.json lists, sha256 of its bytes); (None, None) without a readable one."""
+def _corpus_manifest_read(
+    config: Config, written: list[dict[str, Any]] | None = None
+) -> tuple[list[dict[str, Any]] | None, str | None]:
+    """(the reports corpus/manifest.json lists, sha256 of its bytes); (None, None) without a readable one.
+    Parsed once per change of the file in a process (`written`: the records just written there). The list
+    is read-only for callers."""
+    path = config.corpus_dir / MANIFEST
     try:
-        data = (config.corpus_dir / MANIFEST).read_bytes()
-        return list(json.loads(data)["reports"]), hashlib.sha256(data).hexdigest()
+        st = path.stat()
+        key = str(path.absolute())
+        hit = _LAST_CORPUS.get(key)
+        if written is None and hit is not None and hit[:2] == (st.st_size, st.st_mtime_ns):
+            return hit[2], hit[3]
+        data = path.read_bytes()
+        records = list(written) if written is not None else list(json.loads(data)["reports"])
+        _LAST_CORPUS.clear()
+        _LAST_CORPUS[key] = (st.st_size, st.st_mtime_ns, records, hashlib.sha256(data).hexdigest())
+        return records, _LAST_CORPUS[key][3]
     except (OSError, ValueError, KeyError, TypeError):
         return None, None
+
+
+_LAST_CORPUS: dict[str, tuple[int, int, list[dict[str, Any]], str]] = {}
 
 
 def _manifest_digest(config: Config) -> str | None:
@@ -781,19 +803,43 @@ def _write_build(
     tmp = build.with_name(build.name + ".partial")
     tmp.mkdir(parents=True)
     try:
-        with (tmp / "manifest.json").open("w", encoding="utf-8") as fh:
-            fh.write(json.dumps(manifest, ensure_ascii=False))  # no indent: json's C encoder, 10x faster
+        with (tmp / "manifest.json").open("wb") as fh:
+            fh.write(orjson.dumps(manifest))  # UTF-8 JSON; 1 ms at 1,000 reports, json's C encoder 7 ms
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, build)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return build, manifest
+    return build, _ingest_manifest(build, manifest)
 
 
 def _read_manifest(build: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    data: dict[str, Any] = orjson.loads((build / "manifest.json").read_bytes())
+    return data
+
+
+# The last build manifest this process wrote or read for an ingest, with the size and mtime it had: the next
+# ingest starts from it instead of parsing it again (600 KB at 1,000 reports). Not for OpenIndex, which
+# keeps and changes its own copy. Read-only for callers.
+_LAST_MANIFEST: dict[str, tuple[int, int, dict[str, Any]]] = {}
+
+
+def _ingest_manifest(build: Path, written: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The build's manifest, parsed once per change of its file; `written`: the one just written there."""
+    path = build / "manifest.json"
+    st = path.stat()
+    key = str(path.absolute())
+    if written is not None:
+        _LAST_MANIFEST.clear()
+        _LAST_MANIFEST[key] = (st.st_size, st.st_mtime_ns, written)
+        return written
+    hit = _LAST_MANIFEST.get(key)
+    if hit is not None and hit[:2] == (st.st_size, st.st_mtime_ns):
+        return hit[2]
+    data = _read_manifest(build)
+    _LAST_MANIFEST.clear()
+    _LAST_MANIFEST[key] = (st.st_size, st.st_mtime_ns, data)
     return data
 
 
@@ -838,6 +884,7 @@ def sync_corpus_manifest(config: Config, serving: tuple[Path, dict[str, Any]] | 
     wrote = False
     if unchanged_since:
         save_manifest(config.corpus_dir, built)  # the records as the build holds them, not revalidated
+        _corpus_manifest_read(config, written=built)  # the next ingest starts from them, not from parsing
         log.info("corpus manifest brought in step with the index %s", current.name)
         wrote = True
     if wrote or on_disk == built:  # done: a later edit by hand is never rolled over again
