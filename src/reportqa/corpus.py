@@ -15,6 +15,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from reportqa.errors import InputError
 from reportqa.types import Report
 
@@ -133,8 +135,9 @@ def save_manifest(corpus: Corpus | Path, records: Sequence[Mapping[str, Any]] | 
     else:
         root, records = corpus, records or []
     mpath = root / MANIFEST
-    rows = [json.dumps(r, ensure_ascii=False) for r in records]
-    # one report a line: readable, diffs by report, and json's C encoder (indent= runs the pure-Python one)
+    rows = [orjson.dumps(r).decode("utf-8") for r in records]
+    # one report a line: readable, diffs by report; orjson (indent= runs json's pure-Python encoder, and
+    # json.dumps line by line takes 3 ms at 1,000 reports, on every add)
     text = '{"version": 1, "reports": [\n  ' + ",\n  ".join(rows) + "\n]}\n" if rows else (
         '{"version": 1, "reports": []}\n')
     tmp = mpath.with_suffix(".json.tmp")

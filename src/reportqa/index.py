@@ -144,17 +144,19 @@ def _settings(config: Config) -> dict[str, Any]:
     }
 
 
-def fingerprint(corpus: Corpus, config: Config) -> dict[str, Any]:
+def fingerprint(corpus: Corpus, config: Config, keys: dict[str, str] | None = None,
+                settings: dict[str, Any] | None = None) -> dict[str, Any]:
     """What a build is made of: the settings (model, chunker, parsing code...) and a digest of the reports'
     ids and segment keys in order (each key a digest of the report's record and the settings), so equal
     fingerprints mean an equal index. 32 hex characters, not the records: a build's manifest is read and
-    written on every add, and at 1,000 reports the records doubled its size."""
-    settings = _settings(config)
-    settings_json = json.dumps(settings, sort_keys=True)
-    h = hashlib.sha256()
-    for r in corpus.reports:
-        h.update(f"{r.id}\0{_segment_key(r, settings_json)}\n".encode())
-    return {"reports": h.hexdigest()[:32], **settings}
+    written on every add, and at 1,000 reports the records doubled its size. `keys` and `settings`: the
+    segment keys by report id and `_settings(config)`, when the caller has them."""
+    settings = settings if settings is not None else _settings(config)
+    if keys is None:
+        settings_json = json.dumps(settings, sort_keys=True)
+        keys = {r.id: _segment_key(r, settings_json) for r in corpus.reports}
+    blob = "".join(f"{r.id}\0{keys[r.id]}\n" for r in corpus.reports)
+    return {"reports": hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32], **settings}
 
 
 def segment_key(report: Report, settings: dict[str, Any]) -> str:
@@ -446,7 +448,10 @@ def _ingest(
                          "restore the manifest (e.g. git checkout corpus/manifest.json); to start an empty "
                          "collection, use a new --index directory")
     touched = corpus.verify(known=old.get("files"))  # files unchanged since the build are not hashed again
-    fp = fingerprint(corpus, config)
+    settings = _settings(config)
+    settings_json = json.dumps(settings, sort_keys=True)
+    keys = {r.id: _segment_key(r, settings_json) for r in corpus.reports}
+    fp = fingerprint(corpus, config, keys, settings)
     if (current is not None and old.get("fingerprint") == fp and not compact
             and _segments_present(layout, old)):
         if touched:  # touched, not changed (a checkout, a copy): recorded, so no command hashes them again
@@ -457,14 +462,11 @@ def _ingest(
             "unchanged", int(old["passages"]), 0, 0, current, "fingerprint unchanged",
             time.perf_counter() - t0,
         )
-    settings = _settings(config)
     old_fp = old.get("fingerprint", {})
     same_space = bool(old) and old_fp.get("model") == fp["model"] and old_fp.get("chunker") == fp["chunker"]
     reason = "new index" if not old else ("compacting" if compact and old.get("fingerprint") == fp else
                                           "corpus changed" if same_space else
                                            "model or chunker changed: rebuilding every vector")
-    settings_json = json.dumps(settings, sort_keys=True)
-    keys = {r.id: _segment_key(r, settings_json) for r in corpus.reports}
     # a segment directory is complete once it has its name (written beside it, then renamed): those the
     # serving build lists are not opened again, so adding one report to 1,000 costs one directory listing
     present = set(os.listdir(layout.segments)) if layout.segments.is_dir() else set()
