@@ -115,6 +115,10 @@ def offline_environment() -> None:
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    # onnxruntime 1.31's native OneDS telemetry: a ProcessInfo event queued at every import in
+    # ~/.cache/Microsoft/DeveloperTools/.onnxruntime/onnxruntime.db and sent to
+    # mobile.events.data.microsoft.com by a native uploader that Python's socket guards never see
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
