@@ -19,7 +19,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # onnxruntime's native OneDS uploader (config.offline_environment)
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # onnxruntime's OneDS uploader (see offline_environment)
 
 
 class OutboundBlocked(RuntimeError):

@@ -440,3 +440,20 @@ def test_a_corpus_manifest_edited_after_an_ingest_is_read_again(work_copy: Confi
     assert result.status == "built" and result.embedded == 0
     assert OpenIndex.open(work_copy).stale() == ""
     assert [r.id for r in OpenIndex.open(work_copy).reports] == [r.id for r in corpus.reports]
+
+
+@pytest.mark.parametrize(("edit", "expect"), [
+    (lambda rs: rs[1].pop("sha256"), "report 2 ('mopac-2015-16'): sha256: Field required"),
+    (lambda rs: rs[0].update(year=2015), "report 1 ('mopac-2014-15'): year:"),
+    (lambda rs: rs.__setitem__(2, ["not", "a", "record"]), "report 3 is not a JSON object"),
+    (lambda rs: rs[1].update(id="another-id", file=rs[0]["file"]), "is listed under 2 ids"),
+])
+def test_a_bad_manifest_entry_is_named(work_copy: Config, edit, expect: str) -> None:  # type: ignore[no-untyped-def]
+    """A manifest entry that is not a report is named by its number and id, with the field at fault."""
+    mpath = work_copy.corpus_dir / "manifest.json"
+    m = json.loads(mpath.read_text(encoding="utf-8"))
+    edit(m["reports"])
+    mpath.write_text(json.dumps(m), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_corpus(work_copy.corpus_dir)
+    assert expect in err.value.message and "\n" not in err.value.message

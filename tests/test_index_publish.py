@@ -128,6 +128,7 @@ def test_ask_prints_the_stale_warning(work: Config) -> None:
     proc = run_cli("ask", "How many visits did ICVs make in 2023-24?", cfg=work, check=True)
     warnings = [line for line in proc.stderr.splitlines() if "mopac-2023-24.txt changed" in line]
     assert len(warnings) == 1 and "reportqa ingest" in warnings[0]
+    assert warnings[0].lower().count("warning") == 1, warnings[0]  # not "WARNING ...: warning: ..."
     assert proc.stdout.strip()
 
 

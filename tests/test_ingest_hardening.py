@@ -435,3 +435,26 @@ def test_deeply_nested_html_lists_convert_in_linear_size() -> None:
     assert "deepest item" in text
     assert len(text) < 40 * 20000
     assert max(len(line) - len(line.lstrip(" ")) for line in text.splitlines()) <= 2 * MAX_LIST_INDENT
+
+
+@pytest.mark.parametrize(("content", "expect"), [(b"", "empty"), (b"   \n\n", "empty"),
+                                                 (b"\xff\xfe\x00broken", "not UTF-8")])
+def test_rehash_refuses_a_file_that_is_no_longer_a_report(
+    built: tuple[Config, str], tmp_path: Path, content: bytes, expect: str
+) -> None:
+    """`corpus rehash` accepts an edit, never an emptied or undecodable file: one line, manifest kept."""
+    cfg0, _ = built
+    cfg = Config(corpus_dir=tmp_path / "corpus", index_dir=cfg0.index_dir)
+    shutil.copytree(cfg0.corpus_dir, cfg.corpus_dir)
+    f = cfg.corpus_dir / f"{SMALL}.txt"
+    text = f.read_bytes()
+    manifest = (cfg.corpus_dir / "manifest.json").read_bytes()
+    f.write_bytes(content)
+    proc = run_cli("corpus", "rehash", SMALL, cfg=cfg)
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and len(lines) == 2 and expect in lines[0], proc.stderr
+    assert (cfg.corpus_dir / "manifest.json").read_bytes() == manifest
+    f.write_bytes(text + b"\nOne more sentence about the Lighthouse, added by hand.\n")  # a real edit
+    proc = run_cli("corpus", "rehash", SMALL, cfg=cfg)
+    assert proc.returncode == 0 and "checksum updated" in proc.stdout, proc.stderr
+    assert load_corpus(cfg.corpus_dir).get(SMALL).sha256 != json.loads(manifest)["reports"][0]["sha256"]

@@ -252,10 +252,23 @@ def cmd_corpus(args: argparse.Namespace, config: Config) -> int:
         if not args.id:
             raise InputError("which report?", "reportqa corpus rehash REPORT_ID")
         report = corpus.get(args.id)
-        new = [
-            r.model_copy(update={"sha256": sha256_file(corpus.path(r))}) if r.id == report.id else r
-            for r in corpus.reports
-        ]
+        try:  # the edited text must still be a report: readable UTF-8 that the parser makes passages of
+            text = corpus.read(report)
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{corpus.path(report)}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
+                             "the manifest keeps its old checksum", "save the file as UTF-8") from exc
+        except OSError as exc:
+            raise InputError(f"{corpus.path(report)}: cannot be read ({exc.strerror or exc})",
+                             "check the file and its permissions") from exc
+        if not passages_for(report, text, config, Tokens()):
+            what = "empty" if not text.strip() else "no report text in it"
+            raise InputError(f"{corpus.path(report)}: {what}; the manifest keeps its old checksum",
+                             "restore the report's text (e.g. git checkout), then rehash it")
+        digest = sha256_file(corpus.path(report))
+        if digest == report.sha256:
+            print(f"{report.id}: unchanged; nothing to do")
+            return 0
+        new = [r.model_copy(update={"sha256": digest}) if r.id == report.id else r for r in corpus.reports]
         save_manifest(type(corpus)(corpus.root, tuple(new)))
         print(f"{report.id}: checksum updated; run `reportqa ingest` to re-index it")
         return 0

@@ -8,6 +8,7 @@ import os
 import re
 import stat
 import unicodedata
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -116,16 +117,45 @@ def load_corpus(root: Path) -> Corpus:
         )
     try:
         data = json.loads(mpath.read_text(encoding="utf-8"))
-        reports = tuple(Report(**r) for r in data["reports"])
+        records = data["reports"]
+        if not isinstance(records, list):
+            raise TypeError("'reports' is not a list")
     except (ValueError, KeyError, TypeError) as exc:
         raise InputError(
             f"{mpath}: malformed manifest ({exc})".splitlines()[0], "fix the JSON by hand"
         ) from exc
-    ids = [r.id for r in reports]
-    dupes = {i for i in ids if ids.count(i) > 1}
+    reports = tuple(_report_record(mpath, i, r) for i, r in enumerate(records))
+    counts = Counter(r.id for r in reports)
+    dupes = {i for i, n in counts.items() if n > 1}
     if dupes:
         raise InputError(f"{mpath}: duplicate report ids {sorted(dupes)}", "give each report a unique id")
+    files = Counter(os.path.normpath(r.file) for r in reports)
+    shared = sorted(f for f, n in files.items() if n > 1)
+    if shared:  # one text indexed twice would answer every question about it twice, under two titles
+        ids = [r.id for r in reports if os.path.normpath(r.file) == shared[0]]
+        raise InputError(f"{mpath}: {shared[0]} is listed under {len(ids)} ids ({', '.join(ids)})",
+                         "keep one entry per file")
     return Corpus(root, reports)
+
+
+def _report_record(mpath: Path, i: int, record: Any) -> Report:
+    """One manifest entry as a Report, or an InputError naming the entry (number and id) and the field."""
+    from pydantic import ValidationError
+
+    rid = record.get("id") if isinstance(record, dict) else None
+    where = f"report {i + 1}" + (f" ({rid!r})" if isinstance(rid, str) else "")
+    if not isinstance(record, dict):
+        raise InputError(f"{mpath}: {where} is not a JSON object", "fix the JSON by hand")
+    try:
+        return Report(**record)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(x) for x in first.get("loc", ())) or "entry"
+        raise InputError(f"{mpath}: {where}: {field}: {first.get('msg', 'invalid')}".splitlines()[0],
+                         "fix that entry by hand, or restore the manifest (git checkout corpus/manifest.json)"
+                         ) from exc
+    except TypeError as exc:
+        raise InputError(f"{mpath}: {where}: {exc}".splitlines()[0], "fix the JSON by hand") from exc
 
 
 def save_manifest(corpus: Corpus | Path, records: Sequence[Mapping[str, Any]] | None = None) -> None:

@@ -1015,7 +1015,7 @@ class OpenIndex:
         if not changed:
             return ""
         more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
-        return ("warning: the corpus changed since the index was built (" + "; ".join(changed[:3]) + more +
+        return ("the corpus changed since the index was built (" + "; ".join(changed[:3]) + more +
                 "); answers come from the index as built: run `reportqa ingest`")
 
     @cached_property
