@@ -154,18 +154,15 @@ def fingerprint(corpus: Corpus, config: Config, keys: dict[str, str] | None = No
     settings = settings if settings is not None else _settings(config)
     if keys is None:
         settings_json = json.dumps(settings, sort_keys=True)
-        keys = {r.id: _segment_key(r, settings_json) for r in corpus.reports}
+        keys = {r.id: segment_key(r, settings_json) for r in corpus.reports}
     blob = "".join(f"{r.id}\0{keys[r.id]}\n" for r in corpus.reports)
     return {"reports": hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32], **settings}
 
 
-def segment_key(report: Report, settings: dict[str, Any]) -> str:
-    """The name of a report's segment: a digest of its record (checksum, title, year...) and the settings."""
-    return _segment_key(report, json.dumps(settings, sort_keys=True))
-
-
 @lru_cache(maxsize=1 << 16)  # an ingesting process keys the same 1,000 reports on every add
-def _segment_key(report: Report, settings_json: str) -> str:
+def segment_key(report: Report, settings_json: str) -> str:
+    """The name of a report's segment, 20 hex characters: a digest of its record (checksum, title, year...)
+    and the settings (`_settings`, as JSON with sorted keys)."""
     blob = json.dumps({"report": report_record(report), **json.loads(settings_json)}, sort_keys=True)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:20]
 
@@ -450,7 +447,7 @@ def _ingest(
     touched = corpus.verify(known=old.get("files"))  # files unchanged since the build are not hashed again
     settings = _settings(config)
     settings_json = json.dumps(settings, sort_keys=True)
-    keys = {r.id: _segment_key(r, settings_json) for r in corpus.reports}
+    keys = {r.id: segment_key(r, settings_json) for r in corpus.reports}
     fp = fingerprint(corpus, config, keys, settings)
     if (current is not None and old.get("fingerprint") == fp and not compact
             and _segments_present(layout, old)):
@@ -731,14 +728,6 @@ def _corpus_manifest_read(
 _LAST_CORPUS: dict[str, tuple[int, int, list[dict[str, Any]], str]] = {}
 
 
-def _manifest_digest(config: Config) -> str | None:
-    """sha256 of corpus/manifest.json's bytes (None without one)."""
-    try:
-        return hashlib.sha256((config.corpus_dir / MANIFEST).read_bytes()).hexdigest()
-    except OSError:
-        return None
-
-
 def _file_state(path: Path) -> dict[str, Any] | None:
     try:
         st = path.stat()
@@ -772,7 +761,7 @@ def _write_build(
     timings: dict[str, float],
     known: dict[str, dict[str, Any]],
     collection: str,
-    files: dict[str, dict[str, Any]] | None = None,
+    files: dict[str, dict[str, Any]],
 ) -> tuple[Path, dict[str, Any]]:
     """Write a build's manifest beside the serving one. `known`: segment entries of the previous build by
     key (their counts), so an add to a large collection does not reread every segment.json."""
@@ -798,7 +787,7 @@ def _write_build(
         # corpus/manifest.json, sync_corpus_manifest finishes the job
         "corpus": reports,
         "corpus_before_sha256": on_disk[1] if on_disk[0] is not None and on_disk[0] != reports else None,
-        "files": files if files is not None else _files_record(corpus, {}, {}),
+        "files": files,
     }
     layout.builds.mkdir(parents=True, exist_ok=True)
     build = layout.builds / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
@@ -881,8 +870,8 @@ def sync_corpus_manifest(config: Config, serving: tuple[Path, dict[str, Any]] | 
         digest = m.get("corpus_before_sha256")
         if digest is None:  # the build lists what the corpus manifest listed: nothing to bring in step
             return False
-        unchanged_since = _manifest_digest(config) == digest
-        on_disk = None if unchanged_since else _corpus_on_disk(config)
+        on_disk, now = _corpus_manifest_read(config)
+        unchanged_since = now == digest
     wrote = False
     if unchanged_since:
         save_manifest(config.corpus_dir, built)  # the records as the build holds them, not revalidated
