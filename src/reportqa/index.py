@@ -533,10 +533,11 @@ def _ingest(
     _checkpoint("segments")
 
     t = time.perf_counter()
-    collection, in_store = _target_collection(config, old, layout, keys, new_passages, corpus, compact)
+    collections = _listing(config, layout)
+    collection, in_store = _target_collection(config, old, keys, new_passages, corpus, collections, compact)
     _add_to_chroma(config, layout, collection, [(keys[r.id], new_passages.get(r.id)) for r in corpus.reports
                                                 if keys[r.id] not in in_store], prog,
-                   fresh_collection=not in_store and collection != old.get("collection"))
+                   fresh_collection=not in_store and collection != old.get("collection"), listed=collections)
     timings["chroma"] = time.perf_counter() - t
     _checkpoint("chroma")
 
@@ -560,7 +561,8 @@ def _ingest(
     t = time.perf_counter()
     try:
         read = {build.name: written, **({current.name: old} if current else {})}
-        _cleanup(config, layout, keep={build.name, current.name if current else ""}, read=read)
+        _cleanup(config, layout, keep={build.name, current.name if current else ""}, read=read,
+                 listed=collections)
         from reportqa.onnx_embed import prune
 
         prune(config.index_dir, keep={fp["model"], old_fp.get("model", fp["model"])})
@@ -620,9 +622,32 @@ def _ensure_query_graph(config: Config, fingerprint: str, embedder: Embedder | N
     onnx_embed.install(config.index_dir, fingerprint, embedder or Embedder(config.embed_batch_size))
 
 
-def _collection(config: Config, layout: Layout, name: str) -> Any:
-    client = chroma_client(config, layout.root)
-    return client.get_or_create_collection(name, embedding_function=None, metadata=dict(HNSW))
+def _collection(config: Config, layout: Layout, name: str, listed: dict[str, str] | None = None) -> Any:
+    """The collection `name`, created if missing. Kept per process: when `listed` (`_listing`) shows it
+    under the id it had, it is not asked for again (a round trip to a Chroma server on every add)."""
+    where = config.chroma_url or str((layout.root / "chroma").absolute())
+    cached = _COLLECTIONS.get((where, name))
+    if cached is not None and listed is not None and listed.get(name) == str(cached.id):
+        return cached
+    col = chroma_client(config, layout.root).get_or_create_collection(
+        name, embedding_function=None, metadata=dict(HNSW))
+    _COLLECTIONS[(where, name)] = col
+    if listed is not None:
+        listed[name] = str(col.id)
+    return col
+
+
+_COLLECTIONS: dict[tuple[str, str], Any] = {}
+
+
+def _listing(config: Config, layout: Layout) -> dict[str, str] | None:
+    """The collections of this index's Chroma now, name -> id, in one round trip; None when it fails.
+    An ingest lists once: the other indexes a server holds never touch this one's collections."""
+    try:
+        found = chroma_client(config, layout.root).list_collections()
+    except Exception:  # as if none were there: the build goes into a new collection
+        return None
+    return {str(getattr(c, "name", c)): str(getattr(c, "id", "")) for c in found}
 
 
 def _ours(config: Config, name: str) -> bool:
@@ -638,14 +663,14 @@ FRESH_COLLECTION_SHARE = 0.5
 
 
 def _target_collection(
-    config: Config, old: dict[str, Any], layout: Layout, keys: dict[str, str],
-    new_passages: dict[str, list[Passage]], corpus: Corpus, compact: bool = False,
+    config: Config, old: dict[str, Any], keys: dict[str, str], new_passages: dict[str, list[Passage]],
+    corpus: Corpus, listed: dict[str, str] | None, compact: bool = False,
 ) -> tuple[str, set[str]]:
     """The collection the new build's passages go in, and the segments already in it.
 
     The previous build's collection while most of it stays; a new one (the base name and a suffix) when at
     least FRESH_COLLECTION_SHARE of the passages would be (re)added: every segment goes in afresh, and the
-    old collection is dropped once no kept build uses it (`_cleanup`)."""
+    old collection is dropped once no kept build uses it (`_cleanup`). `listed`: `_listing`."""
     base = collection_name(config)
     old_name = str(old.get("collection") or "")
     if not old or old.get("chroma") != (config.chroma_url or "local") or not _ours(config, old_name):
@@ -653,7 +678,7 @@ def _target_collection(
     in_store = {s["key"] for s in old.get("segments", [])}
     if compact:
         return f"{base}-{uuid.uuid4().hex[:8]}", set()
-    if old_name not in _collection_names(chroma_client(config, layout.root)):  # removed by hand: all anew
+    if old_name not in (listed or {}):  # removed by hand: all anew
         return f"{base}-{uuid.uuid4().hex[:8]}", set()
     counts = {s["key"]: int(s.get("passages", 0)) for s in old.get("segments", [])}
     total = adding = 0
@@ -668,13 +693,13 @@ def _target_collection(
 
 def _add_to_chroma(
     config: Config, layout: Layout, name: str, segments: list[tuple[str, list[Passage] | None]],
-    prog: Progress, fresh_collection: bool = False,
+    prog: Progress, fresh_collection: bool = False, listed: dict[str, str] | None = None,
 ) -> None:
     """Put the segments' passages in the collection `name` (after removing any half-added copy of them,
-    unless the collection is new)."""
+    unless the collection is new). `listed`: `_listing`, brought up to date if `name` is created."""
     if not segments:
         return
-    col = _collection(config, layout, name)
+    col = _collection(config, layout, name, listed)
     total = 0
     loaded: list[tuple[str, list[Passage]]] = []
     for key, passages in segments:
@@ -883,9 +908,11 @@ def sync_corpus_manifest(config: Config, serving: tuple[Path, dict[str, Any]] | 
     return wrote
 
 
-def _cleanup(config: Config, layout: Layout, keep: set[str], read: dict[str, dict[str, Any]]) -> None:
+def _cleanup(config: Config, layout: Layout, keep: set[str], read: dict[str, dict[str, Any]],
+             listed: dict[str, str] | None = None) -> None:
     """Remove builds other than `keep`, then segments no kept build uses (their Chroma entries first).
-    `read`: manifests of kept builds already read, by build name."""
+    `read`: manifests of kept builds already read, by build name; `listed`: `_listing` as this ingest
+    left it (else Chroma is asked)."""
     if layout.builds.is_dir():
         for d in layout.builds.iterdir():
             if d.name not in keep:
@@ -900,10 +927,12 @@ def _cleanup(config: Config, layout: Layout, keep: set[str], read: dict[str, dic
                 collections.add(str(m["collection"]))
     if collections:  # this index's collections that no kept build uses are dropped
         client = chroma_client(config, layout.root)
-        for col_name in _collection_names(client):
+        where = config.chroma_url or str((layout.root / "chroma").absolute())
+        for col_name in list(listed) if listed is not None else _collection_names(client):
             if _ours(config, col_name) and col_name not in collections:
                 with contextlib.suppress(Exception):
                     client.delete_collection(col_name)
+                _COLLECTIONS.pop((where, col_name), None)
     if not layout.segments.is_dir():
         return
     cols: list[Any] | None = None
@@ -912,7 +941,7 @@ def _cleanup(config: Config, layout: Layout, keep: set[str], read: dict[str, dic
             continue
         if ".partial" not in d.name:
             if cols is None:
-                cols = [_collection(config, layout, n) for n in sorted(collections)]
+                cols = [_collection(config, layout, n, listed) for n in sorted(collections)]
             for col in cols:
                 with contextlib.suppress(Exception):  # nothing to delete is fine
                     col.delete(where={"segment": d.name})
