@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
 import orjson
@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from reportqa.bm25 import BM25
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 PARSER_VERSION = "parse-v2"  # v2: layout (viewer lines, cover facts, columns, tables), page titles
 # The build layout: 2 added sentence vectors (sentences.npy) and exact, single-threaded HNSW settings;
 # 3 added the passage vectors (passages.npy), the copy an incremental ingest reuses; 4 split the build into
@@ -229,7 +230,7 @@ def chroma_client(config: Config, root: Path) -> Any:
     through pydantic-settings (5-10 ms), and an HttpClient checks its tenant and database with a round trip
     more, so an ingest or a server that asked for a new client at each step paid that several times an add.
     """
-    where = config.chroma_url or str((root / "chroma").absolute())
+    where = _chroma_where(config, root)
     with _CLIENTS_LOCK:
         client = _CLIENTS.get(where)
         if client is None:
@@ -239,6 +240,11 @@ def chroma_client(config: Config, root: Path) -> Any:
 
 _CLIENTS: dict[str, Any] = {}
 _CLIENTS_LOCK = threading.Lock()
+
+
+def _chroma_where(config: Config, root: Path) -> str:
+    """Which Chroma an index uses: the server's URL, or the absolute path of its directory."""
+    return config.chroma_url or str((root / "chroma").absolute())
 
 
 def _new_chroma_client(config: Config, root: Path) -> Any:
@@ -625,7 +631,7 @@ def _ensure_query_graph(config: Config, fingerprint: str, embedder: Embedder | N
 def _collection(config: Config, layout: Layout, name: str, listed: dict[str, str] | None = None) -> Any:
     """The collection `name`, created if missing. Kept per process: when `listed` (`_listing`) shows it
     under the id it had, it is not asked for again (a round trip to a Chroma server on every add)."""
-    where = config.chroma_url or str((layout.root / "chroma").absolute())
+    where = _chroma_where(config, layout.root)
     cached = _COLLECTIONS.get((where, name))
     if cached is not None and listed is not None and listed.get(name) == str(cached.id):
         return cached
@@ -732,25 +738,15 @@ def _corpus_manifest_read(
     config: Config, written: list[dict[str, Any]] | None = None
 ) -> tuple[list[dict[str, Any]] | None, str | None]:
     """(the reports corpus/manifest.json lists, sha256 of its bytes); (None, None) without a readable one.
-    Parsed once per change of the file in a process (`written`: the records just written there). The list
-    is read-only for callers."""
-    path = config.corpus_dir / MANIFEST
-    try:
-        st = path.stat()
-        key = str(path.absolute())
-        hit = _LAST_CORPUS.get(key)
-        if written is None and hit is not None and hit[:2] == (st.st_size, st.st_mtime_ns):
-            return hit[2], hit[3]
-        data = path.read_bytes()
+    Parsed once per change of the file (`_parsed`; `written`: the records just written there)."""
+    def parse(data: bytes) -> tuple[list[dict[str, Any]], str]:
         records = list(written) if written is not None else list(json.loads(data)["reports"])
-        _LAST_CORPUS.clear()
-        _LAST_CORPUS[key] = (st.st_size, st.st_mtime_ns, records, hashlib.sha256(data).hexdigest())
-        return records, _LAST_CORPUS[key][3]
+        return records, hashlib.sha256(data).hexdigest()
+
+    try:
+        return _parsed(config.corpus_dir / MANIFEST, parse, fresh=written is not None)
     except (OSError, ValueError, KeyError, TypeError):
         return None, None
-
-
-_LAST_CORPUS: dict[str, tuple[int, int, list[dict[str, Any]], str]] = {}
 
 
 def _file_state(path: Path) -> dict[str, Any] | None:
@@ -835,28 +831,36 @@ def _read_manifest(build: Path) -> dict[str, Any]:
     return data
 
 
-# The last build manifest this process wrote or read for an ingest, with the size and mtime it had: the next
-# ingest starts from it instead of parsing it again (600 KB at 1,000 reports). Not for OpenIndex, which
-# keeps and changes its own copy. Read-only for callers.
-_LAST_MANIFEST: dict[str, tuple[int, int, dict[str, Any]]] = {}
-
-
 def _ingest_manifest(build: Path, written: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The build's manifest, parsed once per change of its file; `written`: the one just written there."""
-    path = build / "manifest.json"
+    """The build's manifest for an ingest, parsed once per change of its file (`_parsed`; `written`: the one
+    just written there). Not for OpenIndex, which keeps and changes its own copy."""
+    data: dict[str, Any] = _parsed(build / "manifest.json",
+                                   lambda raw: written if written is not None else orjson.loads(raw),
+                                   fresh=written is not None)
+    return data
+
+
+# What `_parsed` read last, by file: (size, mtime_ns, value). The manifests an ingesting process read or wrote
+# are not parsed again on its next add (600 KB at 1,000 reports). Values are read-only for callers.
+_PARSED: dict[str, tuple[int, int, Any]] = {}
+_PARSED_MAX = 4  # the build manifests of the last adds and the corpus manifest
+
+
+def _parsed(path: Path, parse: Callable[[bytes], T], fresh: bool = False) -> T:
+    """`parse(path's bytes)`, kept with the file's size and mtime and given again until they change;
+    `fresh`: parse even so (the caller has just written the file). Raises OSError from reading."""
     st = path.stat()
     key = str(path.absolute())
-    if written is not None:
-        _LAST_MANIFEST.clear()
-        _LAST_MANIFEST[key] = (st.st_size, st.st_mtime_ns, written)
-        return written
-    hit = _LAST_MANIFEST.get(key)
-    if hit is not None and hit[:2] == (st.st_size, st.st_mtime_ns):
-        return hit[2]
-    data = _read_manifest(build)
-    _LAST_MANIFEST.clear()
-    _LAST_MANIFEST[key] = (st.st_size, st.st_mtime_ns, data)
-    return data
+    hit = _PARSED.get(key)
+    if not fresh and hit is not None and hit[:2] == (st.st_size, st.st_mtime_ns):
+        value: T = hit[2]
+        return value
+    value = parse(path.read_bytes())
+    _PARSED.pop(key, None)
+    while len(_PARSED) >= _PARSED_MAX:
+        _PARSED.pop(next(iter(_PARSED)))
+    _PARSED[key] = (st.st_size, st.st_mtime_ns, value)
+    return value
 
 
 # the hint when part of an index is missing: --compact builds anew even when the corpus has not changed
@@ -927,7 +931,7 @@ def _cleanup(config: Config, layout: Layout, keep: set[str], read: dict[str, dic
                 collections.add(str(m["collection"]))
     if collections:  # this index's collections that no kept build uses are dropped
         client = chroma_client(config, layout.root)
-        where = config.chroma_url or str((layout.root / "chroma").absolute())
+        where = _chroma_where(config, layout.root)
         for col_name in list(listed) if listed is not None else _collection_names(client):
             if _ours(config, col_name) and col_name not in collections:
                 with contextlib.suppress(Exception):
