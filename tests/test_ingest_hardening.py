@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from reportqa.chunk import MAX_CHARS_PER_TOKEN, chunk_report
+from reportqa.chunk import MAX_CHARS_PER_TOKEN, _bounded, _rendered_size, chunk_report, render
 from reportqa.config import MODEL_MAX_TOKENS, Config
 from reportqa.corpus import PENDING, clean_text, load_corpus, normalised_digest, read_new_file
 from reportqa.embed import Tokens
@@ -24,7 +26,7 @@ from reportqa.errors import InputError
 from reportqa.index import Layout, OpenIndex
 from reportqa.parse import parse_report
 from reportqa.priorities import assign, load_taxonomy
-from reportqa.types import Report
+from reportqa.types import Report, Sentence
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -394,6 +396,23 @@ def test_many_short_lines_make_one_long_paragraph_cut_between_words() -> None:
     passages = _passages("\n".join(lines) + "\n")
     assert " ".join(w for p in passages for w in p.clean.split()) == " ".join(" ".join(lines).split())
     assert all(p.tokens <= MODEL_MAX_TOKENS for p in passages)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
+                          .filter(lambda t: t != "")), min_size=1, max_size=8),
+       st.lists(st.sampled_from(["paragraph", "bullet", "subbullet", "item", "quote", "heading"]),
+                min_size=4, max_size=4))
+def test_a_passages_size_is_the_sum_of_its_sentences_and_marks(
+    parts: list[tuple[int, str]], kinds: list[str]
+) -> None:
+    # the chunker grows passages by adding up counted sentences (linear, not quadratic): that must equal
+    # counting the rendered passage, for any text (accents, CJK, punctuation, control characters, no spaces)
+    blocks = sorted(parts, key=lambda p: p[0])
+    sentences = [Sentence(text=t, start=0, end=1, block=b) for b, t in blocks]
+    kinds_of = dict(enumerate(kinds))
+    count = Tokens().count
+    assert _rendered_size(count, kinds_of)(sentences) == _bounded(count)(render(sentences, kinds_of))
 
 
 # -- leftovers of an interrupted ingest ---------------------------------------------------------------

@@ -133,6 +133,10 @@ def _piece(text: str, a: int, b: int, block: Block, base: int, bidx: int) -> Sen
     )
 
 
+# how `render` marks the first line of a block of each kind
+_PREFIX = {"bullet": "• ", "subbullet": "  ◦ ", "item": "• ", "quote": ""}
+
+
 def render(sentences: Iterable[Sentence], kinds: Mapping[int, str]) -> str:
     """Cleaned passage text: sentences of a block joined by spaces, blocks by new lines, bullets marked."""
     parts: list[str] = []
@@ -140,7 +144,7 @@ def render(sentences: Iterable[Sentence], kinds: Mapping[int, str]) -> str:
     for s in sentences:
         if s.block != last:
             kind = kinds.get(s.block, "paragraph")
-            prefix = {"bullet": "• ", "subbullet": "  ◦ ", "item": "• ", "quote": ""}.get(kind, "")
+            prefix = _PREFIX.get(kind, "")
             parts.append(("\n" if parts else "") + prefix + s.text)
             last = s.block
         else:
@@ -162,7 +166,8 @@ def chunk_report(
     taxonomy: Taxonomy,
 ) -> list[Passage]:
     passages: list[Passage] = []
-    real_count, count = count, _bounded(count)
+    real_count = _remembered(count)  # a sentence is counted once: to cut it, to fill a passage, to size it
+    count = _bounded(real_count)
     for section in sections:
         sec_name = " > ".join(section.path)
         head = header(report, sec_name)
@@ -177,16 +182,17 @@ def chunk_report(
             units.append(sents)
         groups: list[list[Sentence]] = []
         current: list[Sentence] = []
+        size = _rendered_size(real_count, kinds)
         for sents in units:
-            if current and count(render(current + sents, kinds)) <= budget:
+            if current and size(current + sents) <= budget:
                 current.extend(sents)
                 continue
-            if current and count(render(sents, kinds)) <= budget:
+            if current and size(sents) <= budget:
                 groups.append(current)  # keep the bullet or paragraph whole in the next passage
                 current = list(sents)
                 continue
             for s in sents:  # a block longer than a passage: split between its sentences
-                if current and count(render([*current, s], kinds)) > budget:
+                if current and size([*current, s]) > budget:
                     groups.append(current)
                     current = []
                 current.append(s)
@@ -225,6 +231,50 @@ def chunk_report(
 # pasted blob) counts as a single word-piece: sizes are measured as at least one word-piece per this many
 # characters (prose averages 4 to 5), so such a run is still cut into passages of readable length.
 MAX_CHARS_PER_TOKEN = 10
+
+
+def _rendered_size(
+    count: Callable[[str], int], kinds: Mapping[int, str]
+) -> Callable[[Sequence[Sentence]], int]:
+    """`_bounded(count)(render(sentences, kinds))`, summed over the sentences and bullet marks.
+
+    The model's tokenizer (BERT normaliser, whitespace-and-punctuation pre-tokeniser, word-pieces within a
+    word) never joins text across whitespace, and `render` joins sentences with spaces and blocks with new
+    lines, so a rendering's word-pieces are the sum of its parts'. Growing a passage sentence by sentence
+    then costs one count per sentence instead of one per prefix (`count`: `_remembered`): linear in the
+    section, not quadratic."""
+
+    def size(sentences: Sequence[Sentence]) -> int:
+        total = chars = 0
+        last = None
+        for s in sentences:
+            if s.block != last:
+                prefix = _PREFIX.get(kinds.get(s.block, "paragraph"), "")
+                total += count(prefix)
+                chars += len(prefix) + (1 if last is not None else 0)
+                last = s.block
+            else:
+                chars += 1
+            total += count(s.text)
+            chars += len(s.text)
+        return max(total, -(-chars // MAX_CHARS_PER_TOKEN))
+
+    return size
+
+
+def _remembered(count: Callable[[str], int], longest: int = 4000) -> Callable[[str], int]:
+    """`count`, remembering the counts of texts up to `longest` characters (sentences, bullet marks)."""
+    memo: dict[str, int] = {}
+
+    def remembered(text: str) -> int:
+        n = memo.get(text)
+        if n is None:
+            n = count(text)
+            if len(text) <= longest:
+                memo[text] = n
+        return n
+
+    return remembered
 
 
 def _bounded(count: Callable[[str], int]) -> Callable[[str], int]:

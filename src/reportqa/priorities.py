@@ -119,7 +119,15 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
 
 
 def _count(text: str, term: str) -> int:
-    return len(re.findall(r"(?<![a-z])" + re.escape(term), text))
+    """Occurrences of `term` in `text` (lower case) that do not continue a word."""
+    if term not in text:  # most terms are absent from a passage: a substring test, not a regex
+        return 0
+    return len(_term_pattern(term).findall(text))
+
+
+@lru_cache(maxsize=4096)
+def _term_pattern(term: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![a-z])" + re.escape(term))
 
 
 def classify_text(text: str, plan: str, taxonomy: Taxonomy, year: str = "") -> str:
