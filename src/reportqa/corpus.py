@@ -102,10 +102,9 @@ class Corpus:
                     f"{'missing' if st is None else 'not a regular file'}",
                     "restore the file, or remove its entry from corpus/manifest.json",
                 )
-            rec = known.get(r.id) or {}
-            if (rec.get("file"), rec.get("sha256"), rec.get("size"), rec.get("mtime_ns")) == (
-                r.file, r.sha256, st.st_size, st.st_mtime_ns
-            ):
+            rec = known.get(r.id)
+            if (rec is not None and rec.get("mtime_ns") == st.st_mtime_ns and rec.get("size") == st.st_size
+                    and rec.get("sha256") == r.sha256 and rec.get("file") == r.file):
                 continue
             p = self.path(r)
             digest = sha256_file(p)
