@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -90,6 +91,47 @@ def test_a_fault_at_any_step_leaves_a_whole_index_in_step_with_the_manifest(
     assert ix.collection.count() == len(ix.passages) + ix.foreign
     hits = Assistant(work, ix).retrieve("Pathfinder scheme young people", Filters(years=("2024-25",)), k=3)
     assert hits[0].passage.report_id == report.id and {"bm25", "dense"} <= set(hits[0].scores)
+
+
+def test_what_a_new_build_names_is_on_disk_before_current_names_it(
+    work: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a power cut right after the swap must not leave CURRENT naming files still in the page cache: every
+    # file of the new segment and build, and the directories they were renamed into, are fsynced first
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    swapped: list[list[str]] = []
+    real_swap = index_mod.Layout.swap
+
+    def swap(self: index_mod.Layout, build: Path) -> None:
+        swapped.append(list(synced))
+        real_swap(self, build)
+
+    monkeypatch.setattr(index_mod.os, "fsync", fsync)
+    monkeypatch.setattr(index_mod.Layout, "swap", swap)
+    new, _ = _add(work)
+    result = ingest(work, new)
+    assert result.status == "built" and len(swapped) == 1
+    before_swap = set(swapped[0])
+    manifest = json.loads((result.build / "manifest.json").read_text(encoding="utf-8"))
+    layout = index_mod.Layout(work.index_dir)
+    fresh = [layout.segments / s["key"] for s in manifest["segments"]
+             if s["report_id"] == "mopac-2024-25"]
+    assert len(fresh) == 1
+    needed = {str(f.resolve()) for f in fresh[0].iterdir()}
+    needed |= {str(result.build.resolve() / "manifest.json"), str(layout.segments.resolve()),
+               str(layout.builds.resolve())}
+    # the segment and the build were fsynced under their temporary names, then their parents after the rename
+    renamed = {n for n in before_swap if ".partial" in n}
+    seen = {re.sub(r"\.partial[^/]*", "", n) for n in before_swap}
+    assert renamed, "the new segment's files were not fsynced before the rename"
+    assert needed <= seen, sorted(needed - seen)
+    assert str(work.index_dir.resolve()) in synced  # and the swap itself, after it
 
 
 def test_a_manifest_edited_by_hand_is_never_rolled_over(work: Config) -> None:

@@ -221,6 +221,7 @@ class Layout:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.current_file)
+        _fsync_dir(self.root)  # the swap itself survives a power cut; what it names is on disk already
 
 
 def chroma_client(config: Config, root: Path) -> Any:
@@ -346,12 +347,41 @@ def _write_segment(
         (tmp / "segment.json").write_text(
             json.dumps({"key": key, "passages": len(passages), "sentences": len(skeys)}), encoding="utf-8"
         )
+        _fsync_tree(tmp)  # a segment is complete once it has its name: on disk before it gets it
         if final.exists():  # the same content, left by an interrupted ingest
             shutil.rmtree(final)
         os.replace(tmp, final)
+        _fsync_dir(layout.segments)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _fsync_tree(directory: Path) -> None:
+    """Every file directly in `directory`, then the directory itself, flushed to disk (os.fsync)."""
+    for entry in os.scandir(directory):
+        if entry.is_file(follow_symlinks=False):
+            fd = os.open(entry.path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    _fsync_dir(directory)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """The directory's entries (a file renamed into it) flushed to disk; a no-op where directories cannot be
+    opened (Windows)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # some filesystems refuse fsync on a directory; the rename is as durable as they make it
+        pass
+    finally:
+        os.close(fd)
 
 
 # -- ingest -------------------------------------------------------------------------------------
@@ -819,7 +849,9 @@ def _write_build(
             fh.write(orjson.dumps(manifest))  # UTF-8 JSON; 1 ms at 1,000 reports, json's C encoder 7 ms
             fh.flush()
             os.fsync(fh.fileno())
+        _fsync_dir(tmp)
         os.replace(tmp, build)
+        _fsync_dir(layout.builds)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
