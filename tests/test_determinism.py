@@ -100,7 +100,8 @@ def test_dense_ties_are_ranked_by_passage_id() -> None:
             return {"ids": [order], "distances": [[-math.log(0.5 + i * 1e-9) for i in range(len(order))]]}
 
     index = SimpleNamespace(
-        collection=Collection(), by_id=dict.fromkeys(ids), by_entry={i: i for i in ids}, foreign=0
+        collection=Collection(), by_id=dict.fromkeys(ids), by_entry={i: i for i in ids}, foreign=0,
+        pending=set(),
     )
     query_embedder = SimpleNamespace(embed_query=lambda text: [0.0] * Embedder.dims)
     retriever = Retriever(index, query_embedder, Config().retrieval)  # type: ignore[arg-type]

@@ -178,15 +178,37 @@ class Retriever:
             res = nearest()
         ids = (res.get("ids") or [[]])[0]
         distances = (res.get("distances") or [[]])[0]
-        out = []
+        best: dict[str, float] = {}
         for eid, distance in zip(ids, distances, strict=False):
             pid = self.index.by_entry.get(eid)
             if pid is not None:
                 # the similarity llama-index's ChromaVectorStore gave for a cosine distance, as before
-                out.append((pid, round(math.exp(-float(distance)), DENSE_DIGITS)))
+                best[pid] = max(best.get(pid, 0.0), round(math.exp(-float(distance)), DENSE_DIGITS))
+        for pid, sim in self._pending_nearest(vec, f, n):  # (a segment flushed to Chroma meanwhile: once)
+            best[pid] = max(best.get(pid, 0.0), sim)
         # Chroma orders equal and float-noise-close distances by its graph walk; rank them by id instead.
-        out.sort(key=lambda x: (-x[1], x[0]))
+        out = sorted(best.items(), key=lambda x: (-x[1], x[0]))
         return out[:n]
+
+    def _pending_nearest(self, vec: Sequence[float], f: Filters, n: int) -> list[tuple[str, float]]:
+        """The n nearest passages of the segments not yet in Chroma (index.pending_vectors), searched
+        exactly, with Chroma's similarity: exp(-cosine distance)."""
+        if not self.index.pending:
+            return []
+        import numpy as np
+
+        positions, matrix = self.index.pending_vectors
+        if not len(positions):
+            return []
+        mask = self.index.mask(f)
+        if mask is not None:
+            keep = mask[positions]
+            positions, matrix = positions[keep], matrix[keep]
+        distances = 1.0 - matrix @ np.asarray(vec, dtype=np.float32)
+        order = np.argsort(distances, kind="stable")[:n]
+        ps = self.index.passages
+        return [(ps[int(positions[i])].id, round(math.exp(-float(distances[i])), DENSE_DIGITS))
+                for i in order]
 
     def _fused(self, query: str, f: Filters, n: int) -> dict[str, tuple[float, dict[str, float]]]:
         sparse = self.bm25(query, f, n)
