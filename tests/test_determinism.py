@@ -6,6 +6,7 @@ import json
 import math
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -90,7 +91,6 @@ def test_an_incremental_build_matches_a_fresh_one(embedder: Embedder, tmp_path: 
 
 def test_dense_ties_are_ranked_by_passage_id() -> None:
     """Near-equal similarities (float noise) rank by id, not by the order the store returns them in."""
-    from types import SimpleNamespace
 
     ids = [f"r-{i:02d}" for i in range(12)]
 
@@ -106,3 +106,19 @@ def test_dense_ties_are_ranked_by_passage_id() -> None:
     query_embedder = SimpleNamespace(embed_query=lambda text: [0.0] * Embedder.dims)
     retriever = Retriever(index, query_embedder, Config().retrieval)  # type: ignore[arg-type]
     assert [pid for pid, _ in retriever.dense("anything", Filters(), 10)] == ids[:10]
+
+
+def test_the_waiting_passages_nearest_are_those_of_a_full_sort() -> None:
+    # passages not yet in Chroma are searched exactly; the n best are picked without sorting every row
+    rng = np.random.default_rng(5)
+    matrix = rng.standard_normal((300, Embedder.dims)).astype(np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    passages = [SimpleNamespace(id=f"p{i:03d}") for i in range(300)]
+    index = SimpleNamespace(pending={"seg"}, pending_vectors=(np.arange(300), matrix), passages=passages,
+                            mask=lambda f: None)
+    retriever = Retriever(index, SimpleNamespace(), Config().retrieval)  # type: ignore[arg-type]
+    vec = matrix[7] * 0.6 + matrix[8] * 0.4
+    full = sorted(((f"p{i:03d}", 1.0 - float(matrix[i] @ vec)) for i in range(300)), key=lambda x: x[1])
+    got = retriever._pending_nearest(list(vec), Filters(), 10)  # and DENSE_SLACK more, for ties at the cut
+    assert len(got) >= 10 and [pid for pid, _ in got] == [pid for pid, _ in full[: len(got)]]
+    assert got[0][0] == "p007"

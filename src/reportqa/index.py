@@ -700,10 +700,11 @@ def _ours(config: Config, name: str) -> bool:
 
 
 # Passages of new segments kept out of Chroma, searched exactly from their stored vectors (a matrix product
-# over at most this many rows: ~0.1 ms a query), until an ingest would leave more waiting: then all go into
-# Chroma in one add. Chroma's own cost of an add (its log, HNSW insert and metadata) is 10-20 ms however
-# few the passages, a fifth of the time it takes to embed a four-passage report.
-PENDING_MAX_PASSAGES = 1000
+# over at most this many rows: ~0.2 ms a query), until an ingest would leave more waiting: that ingest puts
+# them all into Chroma in one add (about a second per 1,000 passages locally, four with a Chroma server), as
+# does `ingest --compact`. Chroma's own cost of an add (its log, HNSW insert and metadata) is 10-20 ms
+# however few the passages, a fifth of the time it takes to embed a four-passage report.
+PENDING_MAX_PASSAGES = 5000
 
 # At least this share of a build's passages (re)added to Chroma, and they go into a new collection instead:
 # Chroma's HNSW index keeps deleted entries, so re-adding a whole collection over itself (a new version of

@@ -191,8 +191,8 @@ class Retriever:
         return out[:n]
 
     def _pending_nearest(self, vec: Sequence[float], f: Filters, n: int) -> list[tuple[str, float]]:
-        """The n nearest passages of the segments not yet in Chroma (index.pending_vectors), searched
-        exactly, with Chroma's similarity: exp(-cosine distance)."""
+        """The n nearest passages (and DENSE_SLACK more) of the segments not yet in Chroma
+        (index.pending_vectors), searched exactly, with Chroma's similarity: exp(-cosine distance)."""
         if not self.index.pending:
             return []
         import numpy as np
@@ -205,7 +205,11 @@ class Retriever:
             keep = mask[positions]
             positions, matrix = positions[keep], matrix[keep]
         distances = 1.0 - matrix @ np.asarray(vec, dtype=np.float32)
-        order = np.argsort(distances, kind="stable")[:n]
+        if len(distances) > n + DENSE_SLACK:  # the best few, without sorting them all (ties: dense())
+            nearest = np.argpartition(distances, n + DENSE_SLACK)[: n + DENSE_SLACK]
+        else:
+            nearest = np.arange(len(distances))
+        order = nearest[np.argsort(distances[nearest], kind="stable")]
         ps = self.index.passages
         return [(ps[int(positions[i])].id, round(math.exp(-float(distances[i])), DENSE_DIGITS))
                 for i in order]
