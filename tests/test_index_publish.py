@@ -20,7 +20,7 @@ import pytest
 import reportqa.index as index_mod
 from reportqa.config import Config
 from reportqa.corpus import Corpus, load_corpus, sha256_text
-from reportqa.errors import ReportQAError
+from reportqa.errors import IndexMissing, ReportQAError
 from reportqa.index import PUBLISH_STEPS, OpenIndex, ingest
 from reportqa.service import Assistant
 from reportqa.types import Filters, Report
@@ -199,6 +199,54 @@ def test_waiting_passages_go_into_chroma_in_one_add_once_too_many_wait(
     for key in [*waiting, next(s["key"] for s in ix.manifest["segments"] if s["report_id"] == second.id)]:
         assert ix.collection.get(where={"segment": key})["ids"]
     assert ix.collection.count() == len(ix.passages) + ix.foreign
+
+
+def _damage(path: Path, how: str) -> None:
+    n = np.load(path).shape[0]
+    if how == "deleted":
+        path.unlink()
+    elif how == "empty":
+        path.write_bytes(b"")
+    elif how == "truncated":
+        path.write_bytes(path.read_bytes()[:200])
+    elif how == "narrow":
+        np.save(path, np.ones((n, 10), dtype=np.float32))
+    elif how == "text":
+        np.save(path, np.array([["x"] * 384] * n))
+    elif how == "nan":
+        np.save(path, np.full((n, 384), np.nan, dtype=np.float32))
+
+
+@pytest.mark.parametrize("how", ["deleted", "empty", "truncated", "narrow", "text", "nan"])
+def test_a_damaged_waiting_segment_is_named_and_compact_rebuilds_it(work: Config, how: str) -> None:
+    new, report = _add(work)
+    ingest(work, new)
+    key = OpenIndex.open(work).manifest["pending"][0]
+    _damage(work.index_dir / "segments" / key / "passages.npy", how)
+    with pytest.raises(IndexMissing, match=f"segment {key}") as err:
+        Assistant.open(work).ask("How many young people did the Pathfinder scheme reach?")
+    assert "--compact" in (err.value.hint or "")
+    result = ingest(work, new, compact=True)  # the hint works: the segment is rebuilt from its report
+    assert result.status == "built" and result.embedded >= 1
+    found = _dense(work, "In 2024-25 the Violence Reduction Unit reached 12,345 young people through its "
+                         "Pathfinder scheme")
+    assert found[0][0].startswith(report.id)
+
+
+def test_a_manifest_whose_pending_list_is_damaged_is_named_and_the_next_ingest_heals_it(work: Config) -> None:
+    new, report = _add(work)
+    ingest(work, new)
+    build = index_mod.Layout(work.index_dir).current()
+    assert build is not None
+    manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    manifest["pending"] = None
+    (build / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    index_mod._PARSED.clear()
+    with pytest.raises(IndexMissing, match="pending"):
+        OpenIndex.open(work)
+    assert ingest(work, new, compact=True).status == "built"
+    ix = OpenIndex.open(work)
+    assert ix.manifest["pending"] == [] and ix.collection.count() == len(ix.passages) + ix.foreign
 
 
 def test_a_manifest_edited_by_hand_is_never_rolled_over(work: Config) -> None:

@@ -312,17 +312,52 @@ class Segment:
         return (_keyed(self.path, "passages.npy", "passage_keys.json"),
                 _keyed(self.path, "sentences.npy", "sentence_keys.json"))
 
+    def intact(self) -> bool:
+        """Do the segment's files read back whole: its passages, vectors of the right shape (finite), its
+        BM25 counts? Reads everything: for `ingest --compact`, which rebuilds a segment that does not."""
+        from reportqa.bm25 import Postings
+
+        try:
+            meta = json.loads((self.path / "segment.json").read_text(encoding="utf-8"))
+            n, m = int(meta["passages"]), int(meta["sentences"])
+            vectors(self.path / "passages.npy", n)
+            vectors(self.path / "sentences.npy", m)
+            Postings.load(self.path / "bm25.npz")
+            return len(self.passages()) == n
+        except Exception as exc:  # whatever is wrong with it, it is rebuilt
+            log.warning("segment %s is damaged (%s): rebuilding it", self.key, str(exc).splitlines()[0][:200])
+            return False
+
+
+def vectors(path: Path, rows: int | None = None) -> np.ndarray:
+    """A stored matrix of unit vectors (a segment's passages.npy or sentences.npy) as float32, shape (rows,
+    Embedder.dims). Raises ValueError when the file is not such a matrix (empty, truncated, another shape or
+    type, non-finite values), OSError when it cannot be read."""
+    import numpy as np
+
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except (EOFError, ValueError) as exc:  # an empty or truncated file
+        raise ValueError(f"{path.name} is not a stored matrix ({exc})") from exc
+    if not isinstance(arr, np.ndarray) or arr.ndim != 2 or arr.shape[1] != Embedder.dims or (
+            rows is not None and arr.shape[0] != rows) or arr.dtype.kind != "f":
+        shape = getattr(arr, "shape", "?")
+        raise ValueError(f"{path.name} holds {shape} values, not {rows if rows is not None else 'n'} vectors "
+                         f"of {Embedder.dims}")
+    out = np.asarray(arr, dtype=np.float32)
+    if not np.isfinite(out).all():
+        raise ValueError(f"{path.name} holds values that are not finite")
+    return out
+
 
 def _keyed(path: Path, npy: str, keys_json: str) -> dict[str, Any]:
     try:
-        import numpy as np
-
         keys = json.loads((path / keys_json).read_text(encoding="utf-8"))
-        arr = np.load(path / npy)
-    except (OSError, ValueError) as exc:  # an old layout or a broken build only costs a re-embed
+        arr = vectors(path / npy, len(keys))
+    except (OSError, ValueError, TypeError) as exc:  # an old layout or a broken build only costs a re-embed
         log.info("no vectors to reuse from %s/%s: %s", path, npy, exc)
         return {}
-    return {k: arr[i] for i, k in enumerate(keys) if i < len(arr)}
+    return dict(zip(keys, arr, strict=True))
 
 
 def _write_segment(
@@ -507,6 +542,9 @@ def _ingest(
     # a segment directory is complete once it has its name (written beside it, then renamed): those the
     # serving build lists are not opened again, so adding one report to 1,000 costs one directory listing
     present = set(os.listdir(layout.segments)) if layout.segments.is_dir() else set()
+    if compact:  # maintenance reads every segment back: one that does not read whole is rebuilt
+        present -= {keys[r.id] for r in corpus.reports if keys[r.id] in present
+                    and not Segment(keys[r.id], layout.segments / keys[r.id]).intact()}
     listed = {s["key"] for s in old.get("segments", [])}
     todo_reports = [
         r for r in corpus.reports
@@ -725,7 +763,10 @@ def _target_collection(
     old_name = str(old.get("collection") or "")
     if not old or old.get("chroma") != (config.chroma_url or "local") or not _ours(config, old_name):
         return base, set()
-    in_store = {s["key"] for s in old.get("segments", [])} - set(old.get("pending", []))
+    waiting = pending_of(old)
+    if waiting is None:  # a manifest that no longer says which segments are in Chroma: all anew
+        return f"{base}-{uuid.uuid4().hex[:8]}", set()
+    in_store = {s["key"] for s in old.get("segments", [])} - waiting
     if compact:
         return f"{base}-{uuid.uuid4().hex[:8]}", set()
     if old_name not in (listed or {}):  # removed by hand: all anew
@@ -739,6 +780,15 @@ def _target_collection(
     if total and adding >= FRESH_COLLECTION_SHARE * total and adding > 0 and in_store:
         return f"{base}-{uuid.uuid4().hex[:8]}", set()
     return old_name, in_store
+
+
+def pending_of(manifest: dict[str, Any]) -> set[str] | None:
+    """The keys of a build's segments not in its Chroma collection (the manifest's `pending`; none in a build
+    made before it existed), or None when the field is not a list of keys."""
+    pending = manifest.get("pending", [])
+    if not isinstance(pending, list) or not all(isinstance(k, str) for k in pending):
+        return None
+    return set(pending)
 
 
 def _pending(
@@ -770,13 +820,15 @@ def _add_to_chroma(
         ps = passages if passages is not None else Segment(key, layout.segments / key).passages()
         loaded.append((key, ps))
         total += len(ps)
-    import numpy as np
 
     with prog.stage(f"adding {total} passages to Chroma", total) as advance:
         for (key, ps), (_, fresh) in zip(loaded, segments, strict=True):
             if fresh is None and not fresh_collection:  # an interrupted ingest may have added part of it
                 col.delete(where={"segment": key})
-            vecs = np.load(layout.segments / key / "passages.npy")
+            try:
+                vecs = vectors(layout.segments / key / "passages.npy", len(ps))
+            except (OSError, ValueError) as exc:
+                raise IndexMissing(f"segment {key} cannot be read ({exc})", REBUILD_HINT) from exc
             for i in range(0, len(ps), 1000):
                 part = ps[i : i + 1000]
                 col.add(
@@ -1044,7 +1096,11 @@ class OpenIndex:
         ]
         self.passages: list[Passage] = []
         self.by_entry: dict[str, str] = {}
-        self.pending = set(self.manifest.get("pending", []))  # segments searched here, not in Chroma
+        pending = pending_of(self.manifest)  # segments searched here, not in Chroma
+        if pending is None:
+            raise IndexMissing(f"the index at {build} has a damaged manifest (its pending segments)",
+                               REBUILD_HINT)
+        self.pending = pending
         self._pending_rows: list[tuple[Segment, int, int]] = []  # (segment, first passage, passages)
         try:
             for seg in self.segments:
@@ -1215,21 +1271,17 @@ class OpenIndex:
         import numpy as np
 
         positions: list[np.ndarray] = []
-        vectors: list[np.ndarray] = []
+        matrix: list[np.ndarray] = []
         for seg, first, n in self._pending_rows:
             try:
-                vecs = np.load(seg.path / "passages.npy", allow_pickle=False)
+                matrix.append(vectors(seg.path / "passages.npy", n))
             except (OSError, ValueError) as exc:
                 raise IndexMissing(f"the index at {self.build} cannot read segment {seg.key} ({exc})",
                                    REBUILD_HINT) from exc
-            if vecs.shape[0] != n:
-                raise IndexMissing(f"the index at {self.build} has {vecs.shape[0]} vectors for the {n} "
-                                   f"passages of segment {seg.key}", REBUILD_HINT)
             positions.append(np.arange(first, first + n, dtype=np.int64))
-            vectors.append(np.asarray(vecs, dtype=np.float32))
         if not positions:
             return np.zeros(0, dtype=np.int64), np.zeros((0, Embedder.dims), dtype=np.float32)
-        return np.concatenate(positions), np.concatenate(vectors)
+        return np.concatenate(positions), np.concatenate(matrix)
 
     @cached_property
     def store(self) -> Any:
