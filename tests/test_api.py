@@ -712,3 +712,45 @@ def test_six_processes_write_feedback_at_once_without_a_failure(tmp_path: Path) 
     finally:
         conn.close()
     assert (feedback, public) == (6 * per * 4 // 5, 6 * per // 5)
+
+
+def test_a_report_added_while_the_server_runs_is_answered_without_a_restart(
+    index_config: Config, tmp_path: Path
+) -> None:
+    import shutil
+
+    from reportqa.corpus import Corpus, load_corpus, sha256_text
+    from reportqa.index import ingest
+    from reportqa.types import Report
+
+    shutil.copytree(index_config.corpus_dir, tmp_path / "corpus")
+    shutil.copytree(index_config.index_dir, tmp_path / "index")
+    cfg = Config(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+    text = ("# 2024-25 MOPAC Annual Report\n\n## 1. Reducing and preventing violence\n\n"
+            "In 2024-25 the Violence Reduction Unit reached 12,345 young people through its Pathfinder "
+            "scheme.\n")
+    question = "How many young people did the Pathfinder scheme reach in 2024-25?"
+    (tmp_path / "srv").mkdir()
+    s = Server(cfg, tmp_path / "srv", "uvicorn")
+    try:
+        with s.client() as c:
+            assert "12,345" not in c.post("/api/v1/ask", json={"question": question}).json()["text"]
+        (cfg.corpus_dir / "mopac-2024-25.txt").write_text(text, encoding="utf-8")
+        report = Report(id="mopac-2024-25", file="mopac-2024-25.txt", title="2024-25 MOPAC Annual Report",
+                        kind="annual report", shape="markdown", year="2024-25", plan="2022-25",
+                        sha256=sha256_text(text))
+        corpus = load_corpus(cfg.corpus_dir)
+        assert ingest(cfg, Corpus(corpus.root, (*corpus.reports, report))).status == "built"
+        deadline = time.monotonic() + 120
+        body: dict[str, object] = {}
+        while time.monotonic() < deadline:  # the server opens the new build in the background
+            with s.client() as c:
+                body = c.post("/api/v1/ask", json={"question": question}).json()
+            if "12,345" in str(body.get("text")):
+                break
+            time.sleep(1.0)
+        assert body["status"] == "answered" and "12,345" in str(body["text"]), body
+        assert any(c["year"] == "2024-25" for c in body["citations"])  # type: ignore[attr-defined]
+        assert "could not open" not in s.log.read_text(encoding="utf-8")
+    finally:
+        s.stop()

@@ -52,6 +52,7 @@ NOTICE = ("Answers come from published MOPAC reports and may be out of date. "
           "Check the linked source before relying on a figure.")
 DISABLED = ("The public assistant is switched off at the moment. "
             "Please try again later, or read MOPAC's published reports directly.")
+BUILD_CHECK_SECONDS = 2.0  # how often a request looks whether `reportqa ingest` published a newer build
 MAX_HISTORY_TURNS = 6  # the last three exchanges: enough for a follow-up to find its subject and year
 MAX_ASSISTANT_TURN_CHARS = 2000  # the widget sends the first 600 characters of each answer
 MAX_TURN_CHARS = 4000  # any turn, before the finer caps (a user turn: api.max_question_chars)
@@ -270,6 +271,11 @@ def create_app(config: Config | None = None, assistant: Assistant | None = None,
     indexes in the background from the start, and /healthz answers 503 {"status": "starting"} until it has:
     a server reported ready answers its first question as fast as its tenth. A warm-up that fails (no index
     yet) is tried again on the next /healthz.
+
+    A build that `reportqa ingest` publishes while the server runs is noticed by the next request (checked
+    at most every BUILD_CHECK_SECONDS), opened and warmed in a background thread, then served; meanwhile,
+    and if it cannot be opened (logged once), the build already open answers. Both are in memory while the
+    new one loads.
     """
     offline_environment()
     config = config or Config()
@@ -282,6 +288,36 @@ def create_app(config: Config | None = None, assistant: Assistant | None = None,
     store = FeedbackStore(config.api.feedback_db)
     state: dict[str, Assistant | None] = {"assistant": assistant}
     lock = threading.Lock()
+    # a build published after start-up (`reportqa ingest` of a new report) is opened and warmed in the
+    # background, then served; until then, and if it cannot be opened, the build already open keeps serving
+    follow: dict[str, Any] = {"checked": 0.0, "loading": False, "failed": None}
+
+    def newer_build(current: Assistant) -> Path | None:
+        from reportqa.index import Layout
+
+        root = Path(config.index_dir)
+        if current.index.layout.root.resolve() != root.resolve():  # an assistant given for another index
+            return None
+        build = Layout(root).current()
+        if build is None or build == current.index.build or build == follow["failed"]:
+            return None
+        return build
+
+    def open_newer(build: Path) -> None:
+        from reportqa.service import Assistant
+
+        try:
+            fresh = Assistant.open(config)
+            fresh.warm()
+            with lock:
+                state["assistant"] = fresh
+            log.info("serving the new build %s", fresh.index.build.name)
+        except Exception as exc:  # the open build keeps serving; this build is not tried again
+            follow["failed"] = build
+            log.warning("could not open the new build %s (%s); still serving the previous one", build.name,
+                        exc)
+        finally:
+            follow["loading"] = False
 
     def get_assistant() -> Assistant:
         with lock:
@@ -290,6 +326,14 @@ def create_app(config: Config | None = None, assistant: Assistant | None = None,
                 from reportqa.service import Assistant
 
                 current = state["assistant"] = Assistant.open(config)
+            now = time.monotonic()
+            if not follow["loading"] and now - follow["checked"] >= BUILD_CHECK_SECONDS:
+                follow["checked"] = now
+                build = newer_build(current)
+                if build is not None:
+                    follow["loading"] = True
+                    threading.Thread(target=open_newer, args=(build,), name="reportqa-follow",
+                                     daemon=True).start()
             return current
 
     ready = threading.Event()
