@@ -800,6 +800,7 @@ def _pending(
     if not in_store or collection != old.get("collection"):
         return None
     counts = {s["key"]: int(s.get("passages", 0)) for s in old.get("segments", [])}
+    # a segment found on disk but not in the previous build (an older build's): of unknown size, so it goes in
     waiting = sum(len(ps) if ps is not None else counts.get(key, PENDING_MAX_PASSAGES + 1)
                   for key, ps in outside)
     return [key for key, _ in outside] if waiting <= PENDING_MAX_PASSAGES else None
