@@ -68,6 +68,12 @@ def test_done_when_question_splits_into_three_standalone_parts() -> None:
          "How many officers the Met had in 2022/23?"),
         ("Can the Mayor tell me if Project ADDER expanded in 2023-24?", "Whether Project ADDER expanded in "
                                                                         "2023-24?"),
+        # a form of address and an adverb before the verb; an indirect "what X is" asked directly
+        ("Mr Morley, could you briefly tell us what that 20-20-20 vision is?",
+         "What is that 20-20-20 vision?"),
+        ("Madam Deputy Mayor, could you possibly tell me what the annual budget of the Lighthouse was?",
+         "What was the annual budget of the Lighthouse?"),
+        ("Could you supply the figures for 2022/23?", "What were the figures for 2022/23?"),
     ],
 )
 def test_courtesies_are_removed(text: str, expected: str) -> None:
@@ -193,6 +199,46 @@ def test_if_so_follow_up_is_its_own_part_with_the_subject_carried() -> None:
                 "how many projects did it fund?")
     assert len(a.parts) == 2
     assert a.parts[1].standalone == "How many projects did the Shared Endeavour Fund fund in 2022-23?"
+
+
+def test_if_so_what_is_one_ask_not_a_bare_question_word() -> None:
+    (part,) = analyse("Is the Met considering a new approach to stop and search, and if so, what?").parts
+    assert part.standalone.startswith("Is the Met considering a new approach to stop and search")
+
+
+def test_if_not_follow_up_loses_the_condition_not_its_meaning() -> None:
+    a = analyse("Have you launched your Hate Crime Reduction Strategy yet? If not, on what date or in which "
+                "month do you intend to do so?")
+    assert [p.standalone for p in a.parts] == [
+        "Have you launched your Hate Crime Reduction Strategy yet?",
+        "On what date or in which month do you intend to do so?",
+    ]
+
+
+def test_a_statement_opening_with_i_would_like_is_preamble_not_an_ask() -> None:
+    a = analyse("I'd like to begin with MOPAC Challenge, which the Deputy Mayor describes as the main way he "
+                "holds the Met to account. Could you tell us what the budget of MOPAC Challenge is?")
+    assert [p.standalone for p in a.parts] == ["What is the budget of MOPAC Challenge?"]
+    assert a.preamble.startswith("I'd like to begin with MOPAC Challenge")
+    # a request in statement form is still an ask
+    (req,) = analyse("I'd like to know the budget of the Lighthouse.").parts
+    assert req.standalone == "What is the budget of the Lighthouse?"
+
+
+@pytest.mark.parametrize(
+    ("text", "standalone"),
+    [
+        ("At the committee on 27 March you said you did not expect the Ethics Panel to look at undercover "
+         "policing until Operation Herne had finished, which is thought to be 18 months away. Could you "
+         "confirm whether this is the case?",
+         "Whether you did not expect the Ethics Panel to look at undercover policing until Operation Herne "
+         "had finished?"),
+        ("The Commissioner told the committee that 500 officers would be recruited. Can you confirm whether "
+         "this is correct?", "Whether 500 officers would be recruited?"),
+    ],
+)
+def test_confirm_this_is_the_case_asks_about_the_preambles_claim(text: str, standalone: str) -> None:
+    assert [p.standalone for p in analyse(text).parts] == [standalone]
 
 
 def test_fragments_complete_their_stem_and_share_a_trailing_year() -> None:
@@ -796,6 +842,20 @@ def test_a_part_that_names_nothing_is_asked_about_the_preambles_subject(assistan
     (held,) = assistant.draft_mq(text).parts
     shown = held.citations if held.status == "answered" else held.related
     assert any("London Landscape" in c.quote for c in shown)
+
+
+def test_the_title_not_a_preamble_source_is_what_a_bare_part_is_about(assistant: Assistant) -> None:
+    from reportqa.mq import draft_subject, question_context
+
+    text = ("BAME women in the Metropolitan Police Service\n\nWhen the Assembly's Police and Crime "
+            "Committee looked at this in 2014, it found that only 4% of new Met recruits were BAME "
+            "women. What has been done since then to improve this?")
+    analysis = analyse(text)
+    assert draft_subject(assistant, analysis, question_context(analysis)) == (
+        "BAME women in the Metropolitan Police Service")
+    untitled = analyse("The Mayor's office says it has set up the London Landscape to open up crime data. "
+                       "Can you tell me what progress has been made here?")
+    assert draft_subject(assistant, untitled, question_context(untitled)) == "London Landscape"
 
 
 def test_the_context_query_is_fused_but_the_part_still_leads(assistant: Assistant) -> None:

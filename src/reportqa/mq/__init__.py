@@ -19,6 +19,7 @@ from reportqa.mq.draft import (
     context_subject,
     draft_from_answers,
     draft_mq,
+    draft_subject,
     draft_threshold,
     question_context,
     with_subject,
@@ -30,6 +31,6 @@ from reportqa.mq.render import docx_from_markdown, evidence, select, to_docx, to
 __all__ = [
     "DRAFT_NOTICE", "DRAFT_THRESHOLD_FILE", "Asker", "DraftPart", "MQAnalysis", "MQDraft", "MQPart",
     "analyse", "breakdown", "context_subject", "docx_from_markdown", "draft_from_answers", "draft_mq",
-    "draft_threshold", "evidence", "gap_sentence", "programmes", "question_context", "register", "select",
-    "to_docx", "to_markdown", "with_subject",
+    "draft_subject", "draft_threshold", "evidence", "gap_sentence", "programmes", "question_context",
+    "register", "select", "to_docx", "to_markdown", "with_subject",
 ]

@@ -85,7 +85,9 @@ def _and_split(sentence: str) -> list[str]:
                 continue  # "whether, and when, X will happen": coordinated question words share one clause
             if left.count("(") > left.count(")"):
                 continue  # inside brackets: "(for example, which groups ... and how ...)" is one aside
-            if len(left.split()) >= 3 and len(right.split()) >= 3:
+            # "..., and if so, what?" is one ask: a bare question word has nothing to search for on its own
+            rest_words = re.sub(r"(?i)^if\s+so\b[,\s]*", "", right).split()
+            if len(left.split()) >= 3 and len(right.split()) >= 3 and len(rest_words) >= 2:
                 cut = m
                 break
         if cut is None:
@@ -207,7 +209,7 @@ def analyse(text: str, max_chars: int | None = None) -> MQAnalysis:
     quote_topics = programmes(title_text) + quote_topics  # the title names the topic, at the lowest priority
     state = _State(ctx_topics[-1] if ctx_topics else None, ctx_years, ctx_plan, quote_topics,
                    title=title_text,
-                   context_years=tuple(ctx_years))
+                   context_years=tuple(ctx_years), claim=preamble_list[-1] if preamble_list else "")
     parts = [p for p in (_resolve(a, state) for a in asks) if p is not None]
     if not parts:
         raise InputError("no question found in the text",

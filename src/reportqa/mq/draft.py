@@ -84,6 +84,15 @@ def context_subject(assistant: Asker, context: str) -> str:
     return subject(context, "", assistant.specificity, assistant.generic_name_idf)
 
 
+def draft_subject(assistant: Asker, analysis: MQAnalysis, context: str) -> str:
+    """What a part that names nothing specific is asked about: the question's title ("BAME women in the
+    Met"), else the preamble's most specific name, else "".
+
+    The tabled title is the Assembly member's own summary of what every part is about, while the names a
+    preamble gives are often its sources: a newspaper, a committee, a report, a speaker."""
+    return _untitled(analysis.title) or (context_subject(assistant, context) if context else "")
+
+
 def with_subject(standalone: str, topic: str | None, subject: str, assistant: Asker) -> str:
     """A part that names nothing specific ("What progress has been made here?") asked about the preamble's
     subject: "What progress has been made here (London Landscape)?". A part that names its own subject, or
@@ -154,9 +163,7 @@ def draft_mq(assistant: Asker, text: str, max_parts: int = 8, max_chars: int = 1
     items: list[_Item] = []
     threshold = draft_threshold() if min_answerability is None else min_answerability
     context = question_context(analysis)
-    # the preamble's most specific name, else the question's title ("BAME women in the Met"): the tabled
-    # title is the Assembly member's own summary of what every part is about
-    subject = (context_subject(assistant, context) if context else "") or _untitled(analysis.title)
+    subject = draft_subject(assistant, analysis, context)
     for i, part in enumerate(analysis.parts):
         if i >= max_parts:
             items.append(_Item(part, None, f"the draft answers the first {max_parts} parts"))

@@ -16,16 +16,20 @@ _WH = re.compile(
     r"will|would|can|could|should|shall|may|might|to what extent)\b"
 )
 _CLAUSE = r"(?:^|(?<=[,;:.(?!])|(?<=\band)|(?<=\bso))\s*"
-_MR = r"(?:(?:mr\.?|madam|dear)\s+(?:deputy\s+)?mayor,?\s*)?"
+# a form of address before the ask: "Mr Mayor", "Madam Deputy Mayor,", "Mr Morley,", "Commissioner,"
+_MR = (r"(?:(?:(?:mr\.?|madam|dear)\s+(?:deputy\s+)?mayor,?|(?:mr|mrs|ms|miss|dr|sir|dame|lord|lady|baroness)"
+       r"\.?\s+[\w’'-]+(?:\s+[\w’'-]+)?,|(?:deputy\s+mayor|commissioner),)\s*)?")
+# an adverb between the modal and the verb: "could you briefly tell us", "could you possibly set out"
+_ADVERB = r"(?:(?:please|kindly|also|now|just|perhaps)\s+|(?!(?:supply|apply|reply|rely)\b)[a-z]{3,}ly\s+)?"
 _WHO = r"(?:the\s+)?(?:mayor|you|deputy\s+mayor(?:\s+for\s+policing\s+and\s+crime)?|mopac|dmpc)"
 _COURTESY = re.compile(
     r"(?i)" + _CLAUSE + _MR + r"(?:"
-    r"(?:please\s+)?(?:will|can|could|would|may|might|shall)\s+" + _WHO + r"\s+(?:please\s+|kindly\s+)?(?=\w)"
+    r"(?:please\s+)?(?:will|can|could|would|may|might|shall)\s+" + _WHO + r"\s+" + _ADVERB + r"(?=\w)"
     r"|please\s+(?=(?:tell|inform|advise|update|confirm|explain|set\s+out|outline|clarify|indicate|state|"
     r"specify|detail|describe|provide|give|list|publish|share|supply|send|let)\b)"
     r"|i\s+would\s+(?:be\s+grateful|appreciate\s+it)\s+if\s+" + _WHO + r"\s+(?:could|would|can|will)"
-    r"\s+(?:please\s+)?"
-    r"|i\s+would\s+like\s+" + _WHO + r"\s+to\s+"
+    r"\s+" + _ADVERB
+    + r"|i\s+would\s+like\s+" + _WHO + r"\s+to\s+"
     r"|i(?:\s+would|'d|’d)\s+like\s+to\s+(?:know|ask|understand|see|have|receive)\s+"
     r"|(?:can|could|may)\s+i\s+ask(?:\s+" + _WHO + r")?\s+"
     r")"
@@ -84,7 +88,12 @@ _INTENT = re.compile(
     r"(?!there\s+be\b)(?!it\s+be\s+possible\b)\w"
 )
 _TRAIL = re.compile(r"(?i)[\s,;:–—-]*(?:\b(?:and|or|and/or|&)\b)?[\s,;:–—-]*$")
-_REQUEST_START = re.compile(r"(?i)^(?:please\s+\w|i\s+would|i'd|i’d|can\s+i|could\s+i|may\s+i)")
+# a request in statement form; "I'd like to begin with ..." is a statement, not a request
+_REQUEST_START = re.compile(
+    r"(?i)^(?:please\s+\w|i\s+would\s+(?:be\s+grateful|appreciate)|(?:i\s+would|i'd|i’d)\s+(?:like|welcome)\s+"
+    r"(?:to\s+(?:know|ask|understand|see|have|receive|be\s+told)|an?\s+|the\s+|a\s+|details?|information|"
+    r"confirmation|clarification|" + _WHO + r"\s+to)\b|(?:can|could|may)\s+i\s+(?:ask|request|have)\b)"
+)
 
 
 def _sentences(text: str) -> list[str]:

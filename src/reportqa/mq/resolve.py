@@ -60,6 +60,7 @@ class _State:
     title: str = ""
     previous: MQPart | None = None
     context_years: tuple[str, ...] = ()  # from the preamble and lead-in: apply to every part
+    claim: str = ""  # the preamble's last statement: what "can you confirm this is the case?" asks about
 
 
 def _resolve(ask: _Ask, state: _State) -> MQPart | None:
@@ -93,8 +94,13 @@ def _resolve(ask: _Ask, state: _State) -> MQPart | None:
     q = _tidy(q.rstrip("?.!").strip())
     if not q or q == QUOTED:
         return None
+    # "If not, on what date ...?" follows a yes/no part: the condition is not part of what is asked
+    q = re.sub(r"(?i)^if\s+not\s*,?\s*(?=\w)", "", q)
     q = re.sub(r"(?i)^if\s+(?!so\b)", "whether ", q)
+    q = _confirmed_claim(q, state.claim)
     indirect = bool(re.match(r"(?i)whether\b", q)) or bool(verb and _WH.match(q) and not _INVERTED.match(q))
+    if verb:
+        q = _direct(q)
     compared = _comparison(ask, q, state)
     if compared is not None:
         return compared
@@ -110,7 +116,7 @@ def _resolve(ask: _Ask, state: _State) -> MQPart | None:
     fallback = state.fallback_topics[-1] if state.fallback_topics else None
     topic = own_topics[-1] if own_topics else state.topic or fallback
     resolved = q
-    referred = bool(re.match(r"(?i)(?:if\s+so|and)\b", core) or _BACKREF.search(core))
+    referred = bool(re.match(r"(?i)(?:if\s+(?:so|not)|and)\b", core) or _BACKREF.search(core))
     if not own_topics and topic:
         pm = _PRONOUN.search(resolved)
         plural = topic.endswith("s") and not topic.endswith("ss") and not topic.isupper()
@@ -210,3 +216,39 @@ def _comparison(ask: _Ask, q: str, state: _State) -> MQPart | None:
         label=ask.label, text=_tidy(ask.text), question=_cap(q) + "?", standalone=_cap(standalone),
         years=tuple(years), plan=prev.plan, topic=prev.topic, subject=prev.subject, marker=ask.marker,
     )
+
+
+_INDIRECT_BE = re.compile(
+    r"(?i)^(?P<wh>what|which|who)\s+(?P<np>(?!(?:is|are|was|were)\b).+?)\s+"
+    r"(?P<be>is|are|was|were|has\s+been|have\s+been|will\s+be)$"
+)
+
+
+def _direct(q: str) -> str:
+    """An indirect question as a direct one: "what that 20-20-20 vision is" -> "what is that 20-20-20 vision".
+
+    Only the form that ends in a form of "be" is turned round; "how many people it supported" reads the
+    same either way to the retriever and keeps its indirect wording for the gap sentence."""
+    m = _INDIRECT_BE.match(q)
+    if not m or len(m.group("np").split()) > 20:
+        return q
+    return f"{m.group('wh')} {m.group('be')} {m.group('np')}"
+
+
+_THIS_IS_SO = re.compile(
+    r"(?i)^whether\s+(?:this|that|it|the\s+above)\s+is\s+(?:still\s+)?(?:the\s+case|correct|true|accurate|"
+    r"right|so)$"
+)
+_REPORTED = re.compile(
+    r"(?i)^(?:.*?\s)?(?:you|the\s+mayor|the\s+deputy\s+mayor|mopac|the\s+met|[\w’'-]+)"
+    r"\s+(?:said|stated|told\s+\w+(?:\s+\w+)?|claimed|suggested|indicated|confirmed|announced)\s+(?:that\s+)?"
+)
+
+
+def _confirmed_claim(q: str, claim: str) -> str:
+    """"whether this is the case" -> "whether <the preamble's last statement>", without its "you said"."""
+    if not claim or not _THIS_IS_SO.match(q):
+        return q
+    said = _REPORTED.sub("", claim.rstrip(" .")).strip()
+    said = re.split(r",\s+which\s+", said)[0]
+    return f"whether {said}" if len(said.split()) >= 3 else q
