@@ -259,3 +259,27 @@ def test_search_done_when(index_config: Config) -> None:
     assert proc.returncode == 0, proc.stderr
     hits = json.loads(proc.stdout)["hits"]
     assert "first London Drugs Forum" in hits[0]["clean"] and hits[0]["year"] == "2022-23"
+
+
+def test_a_named_thing_no_report_mentions_is_not_answered_with_something_else(assistant: Assistant) -> None:
+    ans = assistant.ask("How many custody records did the Falcon Meridian review audit?")
+    assert ans.status == "not_found" and not ans.citations
+    assert "None of the reports mentions “Falcon Meridian”" in ans.text
+    # the custody records review the reports do describe is still answered
+    real = assistant.ask("How many complete custody records did ICVs review in the pilot?")
+    assert real.status == "answered" and "130" in real.text
+
+
+@pytest.mark.parametrize(
+    ("question", "unmentioned"),
+    [
+        ("How many officers joined Project Zephyr in 2023-24?", ["Project Zephyr"]),
+        ("How many survivors did the Lighthose support in 2022/23?", []),  # misspelt, still The Lighthouse
+        ("Did the Have A Word campaign win any awards?", []),  # written "#HaveAWord" in the report
+        ("What did the MetTrace kits cost?", []),  # "Met Trace" in the report
+        ("What steps were taken to protect London since the attacks in Tunisia?", []),  # only dates it
+        ("How many knife crime offences were recorded in Tower Hamlets?", ["Tower Hamlets"]),
+    ],
+)
+def test_names_no_report_mentions(assistant: Assistant, question: str, unmentioned: list[str]) -> None:
+    assert assistant.extractive.stats.unmentioned(question) == unmentioned

@@ -298,8 +298,16 @@ class Assistant:
                 hits, answer, used = more, retry, wider
                 notes.append("the year named in the question is the year of the figures; found in " +
                              _and(sorted({document_label(c) for c in retry.citations})))
+        unnamed = self.extractive.stats.unmentioned(standalone) if answer.status in ("answered", "partial") \
+            else []
+        if unnamed:
+            # the question is about something no report mentions: any figure found would be about
+            # something else ("the Falcon Meridian review" is not the custody records review)
+            answer = self.extractive.not_found(
+                standalone, hits, self.coverage_text(),
+                reason=f"None of the reports mentions {_and([f'“{n}”' for n in unnamed])}.")
         chosen = (backend or self.config.backend).lower()
-        if chosen == "llm" and hits:
+        if chosen == "llm" and hits and not unnamed:
             from reportqa.answer.llm import answer_with_llm
 
             extractive = answer

@@ -16,8 +16,8 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from reportqa.answer.features import AnswerType, alias_tokens, has_answer_type, name_coverage
-from reportqa.text import numbers_in
+from reportqa.answer.features import AnswerType, alias_tokens, has_answer_type, name_coverage, named_things
+from reportqa.text import numbers_in, tokenize
 from reportqa.types import Hit, Passage, Sentence
 from reportqa.years import written_forms
 
@@ -29,16 +29,56 @@ SENTENCE_FEATURES = ("dense", "dense_near", "dense_passage", "lexical", "context
                      "type_match", "year_named", "short")
 
 
+# "since the attacks in Tunisia", "following the Paris attacks": a clause that dates a question
+_TIME_CLAUSE = re.compile(r"(?i)\b(?:since|after|following|before|until|during)\s+(?:the\s+)?[^,;:?.!()]+")
+
+
 class Stats:
     """Document frequencies over the collection, for weighting question words (idf)."""
 
     def __init__(self, passages: Sequence[Passage]) -> None:
         self.n = len(passages)
         df: dict[str, int] = {}
+        words: set[str] = set()
         for p in passages:
-            for w in alias_tokens(p.section + " " + p.clean):
+            text = p.section + " " + p.clean
+            for w in alias_tokens(text):
                 df[w] = df.get(w, 0) + 1
+            words.update(tokenize(text))
         self.df = df
+        self.words = frozenset(words | set(df))  # every word the collection holds, as written or aliased
+        self._spelled: list[str] | None = None
+
+    def mentions(self, word: str) -> bool:
+        """Whether any passage holds `word` (a `tokenize` token), or a word spelled within one or two
+        letters of it (rapidfuzz ratio >= 88): "Lighthose" is The Lighthouse misspelt."""
+        if word in self.words:
+            return True
+        if len(word) < 5:
+            return False
+        from rapidfuzz import fuzz, process
+
+        if self._spelled is None:
+            self._spelled = sorted(w for w in self.words if len(w) >= 4 and not w[0].isdigit())
+        return process.extractOne(word, self._spelled, scorer=fuzz.ratio, score_cutoff=88) is not None
+
+    def unmentioned(self, question: str) -> list[str]:
+        """The names in `question` ("the Falcon Meridian review") with a word no passage holds in any
+        close spelling: the reports cannot give anything about them.
+
+        Numbers and words under three letters never count. A name is found written as one word ("Have A
+        Word" as "#HaveAWord") or split at its capitals ("MetTrace" as "Met Trace"). Names in a time
+        clause ("since the attacks in Tunisia") do not count: they date the question, not its subject."""
+        out: list[str] = []
+        for name in named_things(_TIME_CLAUSE.sub(" ", question)):
+            joined = "".join(re.findall(r"[a-z0-9]+", name.casefold()))
+            if self.mentions(joined):
+                continue
+            split = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)
+            if any(not w[0].isdigit() and len(w) >= 3 and not self.mentions(w) for w in tokenize(split)):
+                out.append(name)
+        return out
+
 
     def idf_at_share(self, share: float) -> float:
         """The idf of a word found in `share` of the passages."""
