@@ -363,6 +363,17 @@ def test_programmes_and_years_helpers() -> None:
     assert not any("England" in f or "Further" in f or "Mayor" in f for f in found)
     in_plan = "in 2022/23 and 2023-24 under the Police and Crime Plan 2022-25"
     assert years_in(in_plan) == ["2022-23", "2023-24"]
+    # a name never starts inside a hyphenated word
+    assert programmes("an update on the pan-London service for women") == ["the pan-London service"]
+
+
+def test_the_scheme_is_replaced_by_the_named_scheme_with_its_article() -> None:
+    a = analyse("Independent Custody Visitors are volunteers. Will the Mayor tell me (a) how many volunteers "
+                "the scheme has, and (b) which partners are funding the pan-London service and when it "
+                "launched?")
+    standalones = [p.standalone for p in a.parts]
+    assert standalones[0] == "How many volunteers the Independent Custody Visitors scheme has?"
+    assert "When the pan-London service launched?" in standalones
 
 
 # -- analysis: bad input ------------------------------------------------------------------------------

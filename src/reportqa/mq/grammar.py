@@ -128,7 +128,8 @@ _PROG = (
 _PROG_WORD = re.compile(rf"(?i)^(?:{_PROG})$")
 _CAP = r"(?:[A-Z][\w’'&\-]*)"
 _NAME_RE = re.compile(
-    rf"(?P<art>\b[Tt]he\s+)?(?P<name>{_CAP}(?:\s+(?:(?:of|and|for|the|&)\s+)?{_CAP})*"
+    # a name never starts inside a word: "pan-London service" is one name, never "London service"
+    rf"(?P<art>\b[Tt]he\s+)?(?<![\w’'-])(?P<name>(?:[a-z]+-)?{_CAP}(?:\s+(?:(?:of|and|for|the|&)\s+)?{_CAP})*"
     rf"(?:\s+(?:[a-z][\w\-]*\s+){{0,2}}?(?:{_PROG})\b)?)"
 )
 _NOT_NAME_WORDS = set(

@@ -129,6 +129,8 @@ def _resolve(ask: _Ask, state: _State) -> MQPart | None:
             noun = pm.group("np").split()[-1] if pm.group("np") else ""
             if noun and noun.lower() not in topic.lower():
                 name = f"{topic} {noun.lower()}"  # "the partnership" -> "the ... To Combat Hate partnership"
+                if not re.match(r"(?i)the\s", name):
+                    name = f"the {name}"  # "the scheme" -> "the Independent Custody Visitors scheme"
             rep = _possessive(name) if pm.group("its") or pm.group("poss") else name
             resolved = resolved[: pm.start()] + rep + resolved[pm.end() :]
             if subject is not None:
