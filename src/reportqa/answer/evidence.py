@@ -47,7 +47,7 @@ class Stats:
             words.update(tokenize(text))
         self.df = df
         self.words = frozenset(words | set(df))  # every word the collection holds, as written or aliased
-        self._spelled: list[str] | None = None
+        self._by_length: dict[int, list[str]] | None = None
 
     def mentions(self, word: str) -> bool:
         """Whether any passage holds `word` (a `tokenize` token), or a word spelled within one or two
@@ -58,9 +58,17 @@ class Stats:
             return False
         from rapidfuzz import fuzz, process
 
-        if self._spelled is None:
-            self._spelled = sorted(w for w in self.words if len(w) >= 4 and not w[0].isdigit())
-        return process.extractOne(word, self._spelled, scorer=fuzz.ratio, score_cutoff=88) is not None
+        if self._by_length is None:
+            by_length: dict[int, list[str]] = {}
+            for w in sorted(self.words):
+                if len(w) >= 4 and not w[0].isdigit():
+                    by_length.setdefault(len(w), []).append(w)
+            self._by_length = by_length
+        # a ratio of 88 needs lengths within 12% of their sum: only those words can match
+        n = len(word)
+        slack = int(0.12 * (2 * n) / 0.88) + 1
+        pool = [w for m in range(n - slack, n + slack + 1) for w in self._by_length.get(m, ())]
+        return process.extractOne(word, pool, scorer=fuzz.ratio, score_cutoff=88) is not None
 
     def unmentioned(self, question: str) -> list[str]:
         """The names in `question` ("the Falcon Meridian review") with a word no passage holds in any
