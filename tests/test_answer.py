@@ -215,10 +215,16 @@ def test_control_characters_are_removed(assistant: Assistant) -> None:
     assert ans.status == "answered"
 
 
-def test_missing_index_has_a_hint(tmp_path: Path) -> None:
+def test_missing_index_has_a_hint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(IndexMissing) as err:
         Assistant.open(Config(index_dir=tmp_path / "none"))
     assert "reportqa ingest" in err.value.hint
+    # run from another directory, the relative default is named in full and the hint says where to run
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(IndexMissing) as rel:
+        Assistant.open(Config(index_dir=Path("index"), corpus_dir=ROOT / "corpus"))
+    assert str(tmp_path / "index") in rel.value.message
+    assert "project directory" in rel.value.hint and "REPORTQA_INDEX_DIR" in rel.value.hint
 
 
 def _cli(*args: str, index: Path) -> subprocess.CompletedProcess[str]:

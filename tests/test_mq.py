@@ -959,3 +959,77 @@ def test_a_pasted_question_with_control_characters_and_lone_surrogates_still_exp
     out = to_docx(draft, tmp_path / "d.docx")
     body = "\n".join(p.text for p in Document(str(out)).paragraphs)
     assert "GPS tagged offenders" in body and "\ufffd" in body
+
+
+# -- shapes found by a fresh-eyes run on real Assembly questions ----------------------------------------
+
+
+def test_a_question_clause_after_a_statement_is_the_ask() -> None:
+    a = analyse("Knife crime\n\nLocally, Brent Council is proactively working to address this issue but what "
+                "help can we expect at local level from the Mayor's knife crime strategy?")
+    assert [p.standalone for p in a.parts] == [
+        "What help can we expect at local level from the Mayor's knife crime strategy?"]
+
+
+def test_a_statement_never_becomes_what_is_a_statement() -> None:
+    a = analyse("Londoners deserve to know how the cameras are used. How many cameras has the Met issued?")
+    assert [p.standalone for p in a.parts] == ["How many cameras has the Met issued?"]
+    with pytest.raises(InputError) as err:
+        analyse("Body worn video\n\n" + "Londoners deserve to know how the cameras are used. " * 400
+                + "(a) How many cameras are there?", max_chars=12_000)
+    assert "12,000" in err.value.message and "preamble" in err.value.hint
+
+
+def test_a_leading_condition_is_context_not_the_ask() -> None:
+    (part,) = analyse("If the Met were to get the funding they want out of the Spending Review, how many "
+                      "officers would the Service have?").parts
+    assert part.standalone == "How many officers would the Service have?"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Is he concerned that leaving former police premises empty opens the way to squatters?",
+        "Can you confirm whether you will review their core funding?",
+        "Will the Mayor tell me whether he agrees with the report?",
+    ],
+)
+def test_the_mayors_view_asked_in_the_third_person_or_indirectly_is_for_the_mayor(text: str) -> None:
+    assert [p.policy for p in analyse(text).parts] == [True]
+
+
+def test_indirect_factual_asks_stay_factual() -> None:
+    for text in ("Can the Mayor tell me whether the Met will publish the data?",
+                 "Can you tell me whether you will be able to publish it?"):
+        assert [p.policy for p in analyse(text).parts] == [False]
+
+
+def test_parts_that_complete_a_relative_clause() -> None:
+    a = analyse("Could you provide copies of all consultation responses to your draft Police and Crime Plan "
+                "which: a) asked for more action on police conduct, b) requested more community involvement?")
+    assert [p.standalone for p in a.parts] == [
+        "What are the copies of all consultation responses to your draft Police and Crime Plan which "
+        "asked for more action on police conduct?",
+        "What are the copies of all consultation responses to your draft Police and Crime Plan which "
+        "requested more community involvement?",
+    ]
+
+
+def test_terminal_escape_sequences_are_removed_whole() -> None:
+    from reportqa.service import clean_question
+
+    (part,) = analyse("Stop and search\x00\n\nHow many \x1b[31mstop and searches\x07 were carried out?").parts
+    assert part.standalone == "How many stop and searches were carried out?"
+    assert clean_question("How many \x1b[1;31mstops\x1b[0m \x1b]0;title\x07were made?") == (
+        "How many stops were made?")
+
+
+def test_a_drafts_question_line_bullets_and_labels_read_cleanly(assistant: Assistant) -> None:
+    from reportqa.mq import to_markdown
+    from reportqa.mq.model import shown_label
+
+    text = ("Police and Crime Plan\n\nHas the 20% reduction in MOPAC 7 neighbourhood crimes been achieved?")
+    md = to_markdown(assistant.draft_mq(text, min_answerability=0.0))
+    assert "**Question:** Police and Crime Plan. Has the 20% reduction" in md
+    assert "- - " not in md
+    assert shown_label("•2") == "(bullet 2)" and shown_label("a.ii") == "(a.ii)" and shown_label("") == ""

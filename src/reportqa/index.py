@@ -1127,7 +1127,14 @@ class OpenIndex:
             log.info("could not bring the corpus manifest in step: %s", exc)
         build = Layout(config.index_dir).current()
         if build is None:
-            raise IndexMissing(f"no index at {config.index_dir}", "run `reportqa ingest` first")
+            where = config.index_dir.resolve()
+            hint = "run `reportqa ingest` first"
+            if not config.index_dir.is_absolute():
+                # run from another directory, the relative default points at the wrong place
+                hint = (f"run reportqa from the project directory (the one holding corpus/ and index/), set "
+                        f"REPORTQA_INDEX_DIR and REPORTQA_CORPUS_DIR, or run `reportqa ingest` here to build "
+                        f"an index in {where}")
+            raise IndexMissing(f"no index at {where}", hint)
         index = cls(config, build)
         stale = index.stale()
         if stale:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-import unicodedata
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -25,6 +24,7 @@ from reportqa.priorities import load_taxonomy
 from reportqa.retrieve import Retriever
 from reportqa.safety import check
 from reportqa.temporal import infer, report_years
+from reportqa.text import clean_control
 from reportqa.types import Answer, Citation, Filters, Hit, Passage, Report, Trend, Turn
 
 if TYPE_CHECKING:
@@ -40,18 +40,10 @@ MAX_HISTORY_TURNS = 12  # the turns of a conversation read for a follow-up: the 
 MAX_TURN_CHARS = 4000  # of each turn, the first characters
 
 
-def _clean_text(text: str) -> str:
-    """Text with control and lone surrogate characters (which no encoder takes) as spaces, and format
-    characters (zero-width space, joiners, direction marks) removed, so a zero-width space inside
-    "address" cannot hide the word."""
-    return "".join("" if unicodedata.category(c) == "Cf" else
-                   " " if unicodedata.category(c) in ("Cc", "Cs") and c not in "\n\t" else c for c in text)
-
-
 def clean_question(question: str, limit: int = MAX_QUESTION_CHARS) -> str:
     if not isinstance(question, str):
         raise InputError("the question must be text", "pass a string")
-    q = re.sub(r"\s+", " ", _clean_text(question)).strip()
+    q = re.sub(r"\s+", " ", clean_control(question)).strip()
     if not q:
         raise InputError("the question is empty", "type a question about MOPAC's reports")
     if len(q) > limit:
@@ -89,7 +81,7 @@ def _turns(history: Sequence[dict[str, str] | Turn] | None) -> list[Turn]:
             raise InputError(_HISTORY_SHAPE, f"turn {i} has role {shown}")
         if not isinstance(content, str):
             raise InputError(_HISTORY_SHAPE, f"turn {i} has {type(content).__name__} content, not text")
-        text = _clean_text(content[:MAX_TURN_CHARS])
+        text = clean_control(content[:MAX_TURN_CHARS])
         out.append(Turn(role="user" if role == "user" else "assistant", content=text))
     return out[-MAX_HISTORY_TURNS:]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from typing import Protocol
 
@@ -148,3 +149,17 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 
 def content_words(text: str) -> set[str]:
     return {w for w in tokenize(text) if not w[0].isdigit()}
+
+
+# terminal escape sequences pasted with text: colour codes ("\x1b[31m") and titles ("\x1b]0;...\x07")
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+
+
+def clean_control(text: str) -> str:
+    """Pasted text made safe to read: terminal escape sequences removed whole (not just their ESC, which
+    left "[31m" behind), control and lone surrogate characters (which no encoder takes) as spaces, and
+    format characters (zero-width space, joiners, direction marks) removed, so a zero-width space inside
+    "address" cannot hide the word. Newlines and tabs are kept."""
+    text = _ANSI.sub("", text)
+    return "".join("" if unicodedata.category(c) == "Cf" else
+                   " " if unicodedata.category(c) in ("Cc", "Cs") and c not in "\n\t" else c for c in text)

@@ -379,7 +379,7 @@ class ExtractiveAnswerer:
             if unit.heading:
                 body = f"- {unit.heading}: {body}"
             elif unit.passage is not None:
-                body = f"- {body}"  # list items continued from the passage before
+                body = f"- {_BULLET.sub('', body)}"  # list items continued from the passage before
             if i == 0:
                 intro = f"According to {label(p)} ({p.title}):"
             elif unit.heading:
@@ -430,6 +430,9 @@ class ExtractiveAnswerer:
         )
 
 
+_BULLET = re.compile(r"^[-•*·–▪◦●]\s+")
+
+
 def _render(sentences: Sequence[Sentence], marker: int) -> str:
     """Sentences of one unit, each closed by the unit's marker; list items on their own lines."""
     out: list[str] = []
@@ -437,6 +440,8 @@ def _render(sentences: Sequence[Sentence], marker: int) -> str:
     for s in sentences:
         text = s.text.rstrip()
         sep = " " if s.block == last_block or not out else "\n- "
+        if sep != " ":
+            text = _BULLET.sub("", text)  # the item's own bullet ("- Robbery"): one mark, not "- - Robbery"
         out.append((sep if out else "") + f"{text} [{marker}]")
         last_block = s.block
     return "".join(out)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from reportqa.errors import InputError
 from reportqa.mq.grammar import (
@@ -13,6 +12,8 @@ from reportqa.mq.grammar import (
     _TITLE,
     _WH,
     _WH_WORDS,
+    _be,
+    _determined,
     _is_ask,
     _sentences,
     _tidy,
@@ -29,6 +30,7 @@ from reportqa.mq.markers import (
 )
 from reportqa.mq.model import MQAnalysis
 from reportqa.mq.resolve import _Ask, _resolve, _State
+from reportqa.text import clean_control
 from reportqa.years import (
     YEAR_OR_SPAN_PATTERN,
     plan_in,
@@ -131,6 +133,10 @@ def _stem_of(lead: str) -> tuple[str | None, list[str]]:
             context.append(before.strip(" ,;:"))
         if m.group("verb"):  # "Will the Mayor provide:" - the parts are noun phrases; the rest is context
             rest = _tidy(last)
+            if re.search(r"(?i)\b(?:which|that|who|whose|where)$", rest) and len(rest.split()) >= 4:
+                # "provide ... all consultation responses which: a) asked for ..., b) ...": each part
+                # completes the relative clause
+                return f"What {_be(rest, False)} {_determined(rest)}", context
             return None, context + ([rest] if rest else [])
     last = _tidy(last.rstrip("?:"))
     if last and _WH.match(last) and not re.search(r"(?i)\bthe following\b", last) and len(last.split()) >= 3:
@@ -140,11 +146,16 @@ def _stem_of(lead: str) -> tuple[str | None, list[str]]:
     return None, context
 
 
+def _cut_off(max_chars: int | None) -> InputError:
+    return InputError(f"no question found in the first {max_chars or 0:,} characters, which is all that is "
+                      "read", "shorten the preamble so that the asks come within the limit")
+
+
 def analyse(text: str, max_chars: int | None = None) -> MQAnalysis:
     """Split a tabled Mayor's Question into standalone parts. Raises InputError on empty text."""
     if not isinstance(text, str):
         raise InputError("the question must be text", "pass the Mayor's Question as a string")
-    raw = "".join(" " if unicodedata.category(c) in ("Cc", "Cf") and c not in "\n\t" else c for c in text)
+    raw = clean_control(text)
     raw = re.sub(r"[ \t]+", " ", raw.replace("\r\n", "\n").replace("\r", "\n")).strip()
     if not raw.strip(" .?!,;:-"):
         raise InputError("the Mayor's Question is empty",
@@ -194,7 +205,10 @@ def analyse(text: str, max_chars: int | None = None) -> MQAnalysis:
     else:
         lead_in = ""
         sentences = _sentences(work)
-        chosen = [s for s in sentences if _is_ask(s)] or sentences[-1:]
+        chosen = [s for s in sentences if _is_ask(s)]
+        if not chosen and truncated:  # the asks are in the part not read: never guess from the preamble
+            raise _cut_off(max_chars)
+        chosen = chosen or sentences[-1:]
         preamble_list = [s for s in sentences if s not in chosen]
         pieces = _pieces(chosen)
         asks = [_Ask("" if len(pieces) == 1 else str(i + 1), p, verb=v) for i, (p, v) in enumerate(pieces)]
@@ -211,6 +225,8 @@ def analyse(text: str, max_chars: int | None = None) -> MQAnalysis:
                    title=title_text,
                    context_years=tuple(ctx_years), claim=preamble_list[-1] if preamble_list else "")
     parts = [p for p in (_resolve(a, state) for a in asks) if p is not None]
+    if not parts and truncated:
+        raise _cut_off(max_chars)
     if not parts:
         raise InputError("no question found in the text",
                          "include at least one question, e.g. 'How many people did ... support in 2022/23?'")

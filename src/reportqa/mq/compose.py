@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from reportqa.answer.verify import verify_answer
 from reportqa.kinds import label as document_label
 from reportqa.mq.grammar import _cap, breakdown, gap_sentence
-from reportqa.mq.model import MQPart
+from reportqa.mq.model import MQPart, shown_label
 from reportqa.types import Answer, Citation
 from reportqa.years import (
     written_forms,
@@ -48,7 +48,7 @@ class DraftPart(_Frozen):
     answerability: float | None = None  # the answerer's P(answerable) for the part's evidence
 
     def display_label(self) -> str:
-        return f"({self.label})" if self.label else ""
+        return shown_label(self.label)
 
     def heading_label(self) -> str:
         """The label a draft shows the part under: its marker as tabled, else "(label)"."""
@@ -245,11 +245,11 @@ def _summary(parts: Sequence[DraftPart], coverage: str, max_parts: int) -> str:
     elif missing:
         out.append(f"The reports do not cover {_labels(missing)}.")
     if policy:
-        out.append(_cap(_labels(policy))
-                   + " asks for the Mayor's decision or view: for the Mayor's office to answer.")
+        out.append(_cap(_labels(policy)) + (" asks" if len(policy) == 1 else " ask")
+                   + " for the Mayor's decision or view: for the Mayor's office to answer.")
     if skipped:
         out.append(f"{_cap(_labels(skipped))} {'was' if len(skipped) == 1 else 'were'} not processed "
-                   f"(the draft answers at most {max_parts} parts).")
+                   f"(the draft answers at most {max_parts} part{'' if max_parts == 1 else 's'}).")
     return " ".join(out)
 
 

@@ -22,6 +22,9 @@ _MR = (r"(?:(?:(?:mr\.?|madam|dear)\s+(?:deputy\s+)?mayor,?|(?:mr|mrs|ms|miss|dr
 # an adverb between the modal and the verb: "could you briefly tell us", "could you possibly set out"
 _ADVERB = r"(?:(?:please|kindly|also|now|just|perhaps)\s+|(?!(?:supply|apply|reply|rely)\b)[a-z]{3,}ly\s+)?"
 _WHO = r"(?:the\s+)?(?:mayor|you|deputy\s+mayor(?:\s+for\s+policing\s+and\s+crime)?|mopac|dmpc)"
+# whose view or decision a question asks for: also "he"/"she", the Mayor in the third person
+# ("Is he concerned")
+_WHO_VIEW = r"(?:" + _WHO + r"|he|she)"
 _COURTESY = re.compile(
     r"(?i)" + _CLAUSE + _MR + r"(?:"
     r"(?:please\s+)?(?:will|can|could|would|may|might|shall)\s+" + _WHO + r"\s+" + _ADVERB + r"(?=\w)"
@@ -42,7 +45,8 @@ _COURTESY = re.compile(
 )
 _POLICY = re.compile(
     r"(?i)" + _CLAUSE + _MR + r"(?:"
-    r"(?:will|would|can|could|shall)\s+" + _WHO + r"\s+(?:please\s+)?(?:now\s+)?(?:commit|agree|consider|"
+    r"(?:will|would|can|could|shall)\s+" + _WHO_VIEW + r"\s+(?:please\s+)?(?:now\s+)?(?:commit|agree|"
+    r"consider|"
     r"accept|"
     r"support|meet|write|review|ask|lobby|join|condemn|apologi[sz]e|guarantee|pledge|undertake|ensure|"
     r"reconsider|"
@@ -50,7 +54,8 @@ _POLICY = re.compile(
     r"call\s+(?:on|for)|"
     r"raise|rule\s+out|reinstate|restore|increase|protect|continue|extend|introduce|work\s+with|look\s+into)"
     r"\b"
-    r"|(?:does|do|did|is|are|has|have)\s+" + _WHO + r"\s+(?:agree|accept|believe|think|feel|support|"
+    r"|(?:does|do|did|is|are|has|have)\s+" + _WHO_VIEW + r"\s+(?:also\s+)?(?:agree|accept|believe|think|feel|"
+    r"support|"
     r"considered|consider|"
     r"share|recogni[sz]e|regret|welcome|satisfied|confident|concerned|aware|happy|content|worried|intend|"
     r"plan|expect)\b"
@@ -68,7 +73,7 @@ _AND_SPLIT = re.compile(
 # a subordinate clause before the main question: context for it, never part of what is asked
 _LEADING_CLAUSE = re.compile(
     r"(?i)^(?P<clause>(?:now\s+that|given\s+that|given|since|as|following|in\s+light\s+of|in\s+view\s+of|"
-    r"with|after|because|although|though|while|whilst)\b[^,?]{3,}?),\s+"
+    r"with|after|because|although|though|while|whilst|if(?!\s+(?:so|not)\b)|unless)\b[^,?]{3,}?),\s+"
     r"(?=(?:what|how|which|who|when|where|why|whether|is|are|was|were|do|does|did|has|have|had|will|would|"
     r"can|could|should|shall)\b)"
 )
@@ -76,11 +81,20 @@ _WH_WORDS = frozenset("what how which who whom whose when where why whether if".
 # "will you / the Mayor <verb>" with a verb that is not a request for information ("tell", "set out", ...):
 # asks what the Mayor will do, which no published report can say
 _MODAL_MAYOR = re.compile(
-    r"(?i)" + _CLAUSE + _MR + r"(?:(?:how|what|when|why|which)(?:\s+\w+){0,2}\s+)?(?:will|would|shall)\s+"
-    + _WHO + r"\s+(?:please\s+|now\s+|also\s+)*"
+    r"(?i)" + _CLAUSE + _MR + r"(?:(?:how|what|when|why|which)(?:\s+\w+){0,2}\s+|whether\s+|if\s+)?"
+    r"(?:will|would|shall)\s+" + _WHO_VIEW + r"\s+(?:please\s+|now\s+|also\s+)*"
     r"(?!(?:please|kindly|tell|inform|advise|update|remind|confirm|explain|set\s+out|outline|clarify|indicate|"
     r"state|say|specify|detail|describe|summari[sz]e|provide|give|list|publish|share|supply|send|let|"
     r"be\s+able)\b)[a-z]+\b"
+)
+# the same asked indirectly, after a courtesy: "(can you confirm) whether you will review ...",
+# "whether he agrees"
+_INDIRECT_VIEW = re.compile(
+    r"(?i)^(?:whether|if)\s+" + _WHO_VIEW + r"\s+(?:also\s+|now\s+|still\s+)?(?:"
+    r"(?:will|would|shall|intends?\s+to|plans?\s+to)\s+(?!(?:be\s+able|tell|inform|advise|update|confirm|explain|"
+    r"set\s+out|provide|give|list|publish|share)\b)[a-z]+"
+    r"|(?:agrees?|accepts?|believes?|thinks?|feels?|supports?|welcomes?|recogni[sz]es?|regrets?|"
+    r"(?:is|are|was|were)\s+(?:satisfied|confident|concerned|aware|happy|content|worried))\b)"
 )
 # a question about what someone other than the Mayor will or should do ("will the plan build on ...?")
 _INTENT = re.compile(

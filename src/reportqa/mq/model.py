@@ -7,6 +7,13 @@ from pydantic import BaseModel, ConfigDict
 MAX_STANDALONE_CHARS = 1000
 
 
+def shown_label(label: str) -> str:
+    """A part's label as a draft shows it: "(a)", "(a.ii)", "(2)"; an untabled bullet "•3" as "(bullet 3)"."""
+    if not label:
+        return ""
+    return f"(bullet {label[1:]})" if label.startswith("•") else f"({label})"
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -26,7 +33,7 @@ class MQPart(_Frozen):
     marker: str = ""  # the part's marker as tabled: "(a)", "ii)", "1.", "(a) ii)"; "" when it has none
 
     def display_label(self) -> str:
-        return f"({self.label})" if self.label else ""
+        return shown_label(self.label)
 
 
 class MQAnalysis(_Frozen):

@@ -111,7 +111,8 @@ def _sections(draft: MQDraft) -> list[tuple[str, list[tuple[str, str]]]]:
         lines = [ln for ln in p.text.split("\n") if ln.strip()]
         if lines:
             answer.append(("para", lines[0]))
-            answer += [("bullet", ln) for ln in lines[1:]]
+            # a line that is already a list item keeps one mark: "- Robbery", never "- - Robbery"
+            answer += [("bullet", re.sub(r"^[-•*·–▪◦●]\s+", "", ln)) for ln in lines[1:]]
         if p.standalone.rstrip("?") != p.question.rstrip("?"):
             answer.append(("note", f"Searched as: {p.standalone}"))
     out: list[tuple[str, list[tuple[str, str]]]] = [("Answer", answer)]
@@ -141,12 +142,19 @@ def md_text(text: str) -> str:
     return re.sub(r"(!?)\[([^\]\n]*)\]\(", r"\1\\[\2\\](", t)
 
 
+def _one_line(question: str) -> str:
+    """A tabled question on one line, its paragraphs kept apart: a title line without closing punctuation
+    ("Police and Crime Plan") gets a full stop, so it does not run into the preamble."""
+    paras = [" ".join(p.split()) for p in re.split(r"\n\s*\n", question) if p.strip()]
+    return " ".join(p if p[-1] in ".?!:;…)”\"'’" else p + "." for p in paras)
+
+
 def to_markdown(draft: MQDraft) -> str:
     """The draft as Markdown: `# title`, the notice, the question and summary, `## ` sections, each part
     under a `### ` heading labelled as tabled, and the numbered references. `docx_from_markdown` reads it.
     Every text from a report, the question or a title goes through `md_text` (HTML escaped)."""
     lines = [f"# {md_text(draft.title)}", "", f"> **{draft.notice}**", ""]
-    lines += [f"**Question:** {md_text(_shorten(draft.question, 2000))}", ""]
+    lines += [f"**Question:** {md_text(_shorten(_one_line(draft.question), 2000))}", ""]
     if draft.earlier_questions:
         lines += [f"*Further to question {md_text(', '.join(draft.earlier_questions))}.*", ""]
     lines += [f"**Summary:** {md_text(draft.summary)}", ""]

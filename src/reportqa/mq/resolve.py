@@ -10,6 +10,7 @@ from reportqa.mq.grammar import (
     _BACKREF,
     _BACKREF_NOUN,
     _COURTESY,
+    _INDIRECT_VIEW,
     _INTENT,
     _INVERTED,
     _LEADING_CLAUSE,
@@ -77,6 +78,11 @@ def _resolve(ask: _Ask, state: _State) -> MQPart | None:
         if progs:
             state.topic = progs[-1]
         local_years = years_in(c) or local_years
+    trailing = _TRAILING_QUESTION.search(core) if tabled.rstrip().endswith("?") and not (
+        _WH.match(core) or _COURTESY.match(core)) else None
+    if trailing:  # "Locally, Brent Council is working on it but what help can we expect ...?"
+        asides = [*asides, core[: trailing.start()].strip(" ,;:")]
+        core = trailing.group("q")
     # asks for the Mayor's decision or view, or what a plan or body will do: not in any published report
     policy = bool(_POLICY.search(core) or _INTENT.match(core) or _MODAL_MAYOR.search(core))
     q = core
@@ -87,6 +93,8 @@ def _resolve(ask: _Ask, state: _State) -> MQPart | None:
         q = q[m.end() :] if m.end() < len(q) else ""
         if not q.strip(" ?.,:;"):
             return None  # a courtesy with nothing after it: a lead-in, not an ask
+        # "can you confirm whether you will review ...": what the Mayor will do, asked indirectly
+        policy = bool(_MODAL_MAYOR.match(q) or _POLICY.match(q) or _INDIRECT_VIEW.match(q))
     elif policy:
         q = re.sub(r"(?i)^(?:(?:mr\.?|madam)\s+mayor,?\s*)", "", q)
     else:
@@ -108,6 +116,8 @@ def _resolve(ask: _Ask, state: _State) -> MQPart | None:
     if not _WH.match(q) and not policy:
         if ask.stem:
             q = f"{ask.stem} {q}"
+        elif _STATEMENT.match(q) and not verb:
+            return None  # a statement ("Londoners deserve to know ..."), never "What is <statement>"
         else:
             subject = q
             past = bool(years_in(q) or state.years) or verb in ("provide", "give", "list", "publish", "share")
@@ -218,6 +228,21 @@ def _comparison(ask: _Ask, q: str, state: _State) -> MQPart | None:
         label=ask.label, text=_tidy(ask.text), question=_cap(q) + "?", standalone=_cap(standalone),
         years=tuple(years), plan=prev.plan, topic=prev.topic, subject=prev.subject, marker=ask.marker,
     )
+
+
+# a question clause after a statement in the same sentence, from its question word on
+_TRAILING_QUESTION = re.compile(
+    r"(?i)(?:[,;:]\s*(?:(?:but|and|so)\s+)?|\s(?:but|so)\s+)(?P<q>(?:what|how|which|who|whom|whose|when|where|"
+    r"why|whether|is|are|was|were|do|does|did|has|have|will|would|can|could|should)\b(?:\s+\S+){2,}.*)$"
+)
+# a sentence that states rather than names what is wanted: an adverb and a comma ("Locally, ..."), a pronoun
+# subject, or a capitalised subject and a verb ("Londoners deserve", "Brent Council is")
+_STATEMENT = re.compile(
+    r"^(?:[A-Za-z]+ly,\s|(?i:i|we|you|he|she|they|it|there)\s+\w|"
+    r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){0,4}\s+(?:[a-z]+ly\s+)?(?:is|are|was|were|has|have|had|will|would|can|"
+    r"could|should|must|may|might|do|does|did|deserves?|needs?|wants?|says?|said|believes?|thinks?|seems?|"
+    r"appears?|remains?)\b)"
+)
 
 
 _INDIRECT_BE = re.compile(
