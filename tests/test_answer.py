@@ -289,3 +289,16 @@ def test_a_named_thing_no_report_mentions_is_not_answered_with_something_else(as
 )
 def test_names_no_report_mentions(assistant: Assistant, question: str, unmentioned: list[str]) -> None:
     assert assistant.extractive.stats.unmentioned(question) == unmentioned
+
+
+def test_a_current_figure_from_an_older_report_says_so(assistant: Assistant) -> None:
+    old = assistant.ask("What is the current level of police officers?")
+    assert old.status == "answered"
+    assert max(c.year for c in old.citations) < "2023-24"
+    assert "asks for the current figure, but the newest report cited here is older" in old.text
+    newest = assistant.ask("What is the current budget of the Met?")
+    assert newest.status == "answered" and max(c.year for c in newest.citations) == "2023-24"
+    assert "current figure" not in newest.text
+    # not a question about the present: no line
+    plain = assistant.ask("How many police officers did the Met have in 2015-16?")
+    assert "current figure" not in plain.text

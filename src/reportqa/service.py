@@ -23,7 +23,7 @@ from reportqa.periods import parse_period
 from reportqa.priorities import load_taxonomy
 from reportqa.retrieve import Retriever
 from reportqa.safety import check
-from reportqa.temporal import infer, report_years
+from reportqa.temporal import infer, newest_year, report_years
 from reportqa.text import clean_control
 from reportqa.types import Answer, Citation, Filters, Hit, Passage, Report, Trend, Turn
 
@@ -298,6 +298,8 @@ class Assistant:
             answer = self.extractive.not_found(
                 standalone, hits, self.coverage_text(),
                 reason=f"None of the reports mentions {_and([f'“{n}”' for n in unnamed])}.")
+        if answer.status == "answered" and not used.years and not used.report_id:
+            answer = self._dated(standalone, answer)
         chosen = (backend or self.config.backend).lower()
         if chosen == "llm" and hits and not unnamed:
             from reportqa.answer.llm import answer_with_llm
@@ -315,6 +317,22 @@ class Assistant:
                 "timings": {"parse": t1 - t0, "retrieve": t2 - t1, "answer": t3 - t2, "total": t3 - t0},
             }
         ))
+
+    def _dated(self, question: str, answer: Answer) -> Answer:
+        """An answer to "what is the current ...?" that cites only reports older than the newest one held
+        says so in its text: an old figure must never read as the current one."""
+        if not _CURRENT.search(question) or not answer.citations:
+            return answer
+        newest = newest_year(list(self.reports))
+        cited = max(c.year for c in answer.citations)
+        if newest is None or cited >= newest:
+            return answer
+        line = ("The question asks for the current figure, but the newest report cited here is older than "
+                "the newest report held: check it for a newer figure before using this one.")
+        return answer.model_copy(update={
+            "text": f"{answer.text}\n{line}",
+            "notes": (*answer.notes, f"current figure asked: the newest cited report is {cited}; the newest "
+                                     f"report held is {newest}")})
 
     def _ask_parts(
         self, q: str, asks: list[str], year: str | None, priority: str | None, backend: str | None,
@@ -402,6 +420,13 @@ _INSTRUCTION = re.compile(
 )
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\S)")
 IGNORED_INSTRUCTION = "ignored an instruction inside the question"
+
+
+# a question about the present: "the current level", "how many ... now", "the latest figure"
+_CURRENT = re.compile(
+    r"(?i)\b(?:current(?:ly)?|nowadays|at present|presently|today|latest|most recent|up to date|"
+    r"now(?!\s+that))\b"
+)
 
 
 def drop_instructions(question: str) -> str:
