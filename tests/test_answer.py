@@ -302,3 +302,10 @@ def test_a_current_figure_from_an_older_report_says_so(assistant: Assistant) -> 
     # not a question about the present: no line
     plain = assistant.ask("How many police officers did the Met have in 2015-16?")
     assert "current figure" not in plain.text
+
+
+def test_evidence_naming_the_asked_subject_leads(assistant: Assistant) -> None:
+    # the 2015-16 gang and knife crime figures score well, but the question is about the VRU (2022-23)
+    ans = assistant.ask("What is the Violence Reduction Unit doing to reduce knife crime among young people?")
+    assert ans.status == "answered"
+    assert ans.citations[0].year == "2022-23" and "VRU" in ans.citations[0].quote

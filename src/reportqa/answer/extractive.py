@@ -118,7 +118,7 @@ class ExtractiveAnswerer:
         if require_years:
             candidates = [c for c in candidates
                           if any(written_forms(y).search(c.sentence.text) for y in require_years)]
-        candidates = self._prefer_typed(q, candidates)
+        candidates = self._prefer_named(q, self._prefer_typed(q, candidates))
         features = self.features(q, candidates, asked_years)
         if not candidates:
             return Evidence(q, (), features, "not_found", 0.0)
@@ -149,6 +149,18 @@ class ExtractiveAnswerer:
             return []
         return [c for c in candidates
                 if names_found(specific, c.passage.section + " " + c.passage.clean) >= 1.0]
+
+    def _prefer_named(self, q: Question, candidates: list[Candidate]) -> list[Candidate]:
+        """When the question names something specific ("the Violence Reduction Unit") and the best sentence's
+        passage does not name it, the best sentence whose passage does leads instead, if it scores within
+        `type_margin` of the best: evidence about the subject before evidence about something near it."""
+        if not candidates:
+            return candidates
+        top = candidates[0]
+        about = self._about_subject(q, [top]) or self._about_subject(q, candidates)
+        if not about or about[0] is top or about[0].score < top.score - self.model.type_margin:
+            return candidates
+        return [about[0], *(c for c in candidates if c is not about[0])]
 
     def _prefer_typed(self, q: Question, candidates: list[Candidate]) -> list[Candidate]:
         """When a kind of figure is asked and the best sentence has none, the best sentence that has one
