@@ -998,6 +998,12 @@ def test_the_mayors_view_asked_in_the_third_person_or_indirectly_is_for_the_mayo
     assert [p.policy for p in analyse(text).parts] == [True]
 
 
+def test_a_listed_part_asking_what_the_mayor_will_do_is_for_the_mayor() -> None:
+    a = analyse("Safer Neighbourhood Boards\n\nCould you tell me:\n- how SNBs are funded;\n- how many SNBs "
+                "exist;\n- whether you will review their core funding?")
+    assert [p.policy for p in a.parts] == [False, False, True]
+
+
 def test_indirect_factual_asks_stay_factual() -> None:
     for text in ("Can the Mayor tell me whether the Met will publish the data?",
                  "Can you tell me whether you will be able to publish it?"):

@@ -93,12 +93,14 @@ def _resolve(ask: _Ask, state: _State) -> MQPart | None:
         q = q[m.end() :] if m.end() < len(q) else ""
         if not q.strip(" ?.,:;"):
             return None  # a courtesy with nothing after it: a lead-in, not an ask
-        # "can you confirm whether you will review ...": what the Mayor will do, asked indirectly
-        policy = bool(_MODAL_MAYOR.match(q) or _POLICY.match(q) or _INDIRECT_VIEW.match(q))
     elif policy:
         q = re.sub(r"(?i)^(?:(?:mr\.?|madam)\s+mayor,?\s*)", "", q)
     else:
         verb = ask.verb
+    if verb and not policy:
+        # "can you confirm whether you will review ...", or a part of "Could you tell me: - whether you will
+        # review ...": what the Mayor will do, asked indirectly
+        policy = bool(_MODAL_MAYOR.match(q) or _POLICY.match(q) or _INDIRECT_VIEW.match(q))
     q = _tidy(q.rstrip("?.!").strip())
     if not q or q == QUOTED:
         return None
