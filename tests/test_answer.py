@@ -309,3 +309,21 @@ def test_evidence_naming_the_asked_subject_leads(assistant: Assistant) -> None:
     ans = assistant.ask("What is the Violence Reduction Unit doing to reduce knife crime among young people?")
     assert ans.status == "answered"
     assert ans.citations[0].year == "2022-23" and "VRU" in ans.citations[0].quote
+
+
+@pytest.mark.parametrize(
+    ("question", "foreign"),
+    [
+        ("Faint o swyddogion heddlu sydd gan Heddlu Llundain?", True),
+        ("¿Cuántos agentes de policía tiene la Policía Metropolitana?", True),
+        ("Wie viele Polizisten hat London?", True),
+        ("knife crime figures Lambeth borough", False),  # keywords the reports use
+        ("How many ICVs are there?", False),
+        ("ICV visits", False),  # too short to tell
+    ],
+)
+def test_a_question_in_another_language_gets_a_hint(
+    assistant: Assistant, question: str, foreign: bool
+) -> None:
+    ans = assistant.ask(question)
+    assert (ans.status == "refused" and "please ask in English" in ans.text) is foreign

@@ -24,7 +24,7 @@ from reportqa.priorities import load_taxonomy
 from reportqa.retrieve import Retriever
 from reportqa.safety import check
 from reportqa.temporal import infer, newest_year, report_years
-from reportqa.text import clean_control
+from reportqa.text import clean_control, looks_foreign
 from reportqa.types import Answer, Citation, Filters, Hit, Passage, Report, Trend, Turn
 
 if TYPE_CHECKING:
@@ -203,6 +203,10 @@ class Assistant:
         refusal = check(q)
         if refusal is not None:
             return _refused(q, refusal.message, refusal.category)
+        if looks_foreign(q, self.extractive.stats.words.__contains__):
+            return _refused(q, "The question does not look like English. MOPAC's reports are in English: "
+                               "please ask in English, for example \"How many police officers does the Met "
+                               "have?\"", "language")
         asked = drop_instructions(q)
         notes = [IGNORED_INSTRUCTION] if asked != q else []
         standalone, changed = self._standalone(asked, turns, backend, notes)

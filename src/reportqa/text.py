@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Protocol
 
@@ -163,3 +164,15 @@ def clean_control(text: str) -> str:
     text = _ANSI.sub("", text)
     return "".join("" if unicodedata.category(c) == "Cf" else
                    " " if unicodedata.category(c) in ("Cc", "Cs") and c not in "\n\t" else c for c in text)
+
+
+def looks_foreign(text: str, known: Callable[[str], bool]) -> bool:
+    """Whether `text` reads as another language than English: at least four words, none of them an English
+    function word ("the", "how", "of", ...), and fewer than half known to `known` (given a `tokenize`
+    token; the collection's vocabulary). "Faint o swyddogion heddlu sydd gan Heddlu Llundain?" is foreign;
+    a keyword query ("knife crime figures Lambeth borough") is not: its words are the reports' own."""
+    words = re.findall(r"[^\W\d_]+(?:['’][^\W\d_]+)?", text.casefold())
+    if len(words) < 4 or any(w in _STOP for w in words):
+        return False
+    tokens = [t for w in words for t in tokenize(w)]
+    return sum(1 for t in tokens if known(t)) < len(words) / 2
