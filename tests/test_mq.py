@@ -1004,6 +1004,14 @@ def test_a_listed_part_asking_what_the_mayor_will_do_is_for_the_mayor() -> None:
     assert [p.policy for p in a.parts] == [False, False, True]
 
 
+def test_a_short_name_and_a_plural_noun_refer_to_the_programme_in_play() -> None:
+    a = analyse("The Safer Neighbourhood Boards were set up in 2014. (a) How are the Boards funded? (b) "
+                "Will MOPAC continue to fund the local police consultative groups until the new Boards are "
+                "set up?")
+    assert a.parts[0].standalone == "How are the Safer Neighbourhood Boards funded?"
+    assert [p.topic for p in a.parts] == ["Safer Neighbourhood Boards"] * 2  # never "continue to fund"
+
+
 def test_indirect_factual_asks_stay_factual() -> None:
     for text in ("Can the Mayor tell me whether the Met will publish the data?",
                  "Can you tell me whether you will be able to publish it?"):

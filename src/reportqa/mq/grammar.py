@@ -178,6 +178,8 @@ def programmes(text: str) -> list[str]:
                    and name not in _NOT_ACRONYM)
         if not (acronym or any(_PROG_WORD.match(w) for w in words) or words[0] in ("Project", "Operation")):
             continue
+        if not (words[0][:1].isupper() or re.match(r"[a-z]+-[A-Z]", words[0])):
+            continue  # "MOPAC continue to fund" less its acronym: no name left
         if name.lower() in ("police and crime plan", "annual report", "metropolitan police service"):
             continue
         shown = ("the " if art and not acronym else "") + name
@@ -193,7 +195,7 @@ _PRONOUN = re.compile(
     r"initiative|"
     r"pilot|unit|board|centre|campaign|team|strategy|operation|hub|network|helpline|forum|survey|panel|"
     r"commission|"
-    r"academy|alliance|gateway|toolkit))(?P<poss>['’]s)?\b"
+    r"academy|alliance|gateway|toolkit)(?:e?s)?)(?P<poss>['’]s?)?\b"
     r"|(?P<its>its)\b|(?P<it>it)\b(?!\s+(?:is|was)\s+(?:possible|true|the\s+case|likely|clear|right|fair|"
     r"expected|intended)))"
 )

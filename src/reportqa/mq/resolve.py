@@ -125,6 +125,8 @@ def _resolve(ask: _Ask, state: _State) -> MQPart | None:
             past = bool(years_in(q) or state.years) or verb in ("provide", "give", "list", "publish", "share")
             q = f"What {_be(q, past)} {_determined(q)}"
     own_topics = programmes(q)
+    if own_topics and state.topic and _short_for(own_topics[-1], state.topic):
+        own_topics = []  # "the Boards" after "the Safer Neighbourhood Boards": the same thing, named short
     fallback = state.fallback_topics[-1] if state.fallback_topics else None
     topic = own_topics[-1] if own_topics else state.topic or fallback
     resolved = q
@@ -245,6 +247,14 @@ _STATEMENT = re.compile(
     r"could|should|must|may|might|do|does|did|deserves?|needs?|wants?|says?|said|believes?|thinks?|seems?|"
     r"appears?|remains?)\b)"
 )
+
+
+def _short_for(name: str, topic: str) -> bool:
+    """Whether a one-word name is the last word of the programme in play: "the Boards" for "the Safer
+    Neighbourhood Boards"."""
+    short = re.sub(r"(?i)^the\s+", "", name).casefold()
+    full = re.sub(r"(?i)^the\s+", "", topic).casefold()
+    return " " not in short and full != short and full.endswith(" " + short)
 
 
 _INDIRECT_BE = re.compile(
