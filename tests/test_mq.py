@@ -1009,7 +1009,7 @@ def test_a_short_name_and_a_plural_noun_refer_to_the_programme_in_play() -> None
                 "Will MOPAC continue to fund the local police consultative groups until the new Boards are "
                 "set up?")
     assert a.parts[0].standalone == "How are the Safer Neighbourhood Boards funded?"
-    assert [p.topic for p in a.parts] == ["Safer Neighbourhood Boards"] * 2  # never "continue to fund"
+    assert [p.topic for p in a.parts] == ["the Safer Neighbourhood Boards"] * 2  # never "continue to fund"
 
 
 def test_indirect_factual_asks_stay_factual() -> None:
