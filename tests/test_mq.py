@@ -1012,6 +1012,13 @@ def test_a_short_name_and_a_plural_noun_refer_to_the_programme_in_play() -> None
     assert [p.topic for p in a.parts] == ["the Safer Neighbourhood Boards"] * 2  # never "continue to fund"
 
 
+def test_compound_markers_nest() -> None:
+    a = analyse("Hate crime\n\n(a)(i) When was the Hate Crime Reduction Strategy published, (a)(ii) who was "
+                "consulted on it, and (b) do you agree it should be refreshed?")
+    assert [(p.label, p.policy) for p in a.parts] == [("a.i", False), ("a.ii", False), ("b", True)]
+    assert a.parts[0].standalone == "When was the Hate Crime Reduction Strategy published?"
+
+
 def test_indirect_factual_asks_stay_factual() -> None:
     for text in ("Can the Mayor tell me whether the Met will publish the data?",
                  "Can you tell me whether you will be able to publish it?"):

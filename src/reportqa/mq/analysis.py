@@ -146,6 +146,23 @@ def _stem_of(lead: str) -> tuple[str | None, list[str]]:
     return None, context
 
 
+_COMPOUND = re.compile(r"(?<![^\s:;,.?!])\(([a-z]|\d{1,2})\)[ \t]?\(([ivx]{1,5}|[a-z])\)(?=\s)")
+
+
+def _compound_markers(text: str) -> str:
+    """Compound markers as nested ones: "(a)(i) X, (a)(ii) Y, (b) Z" -> "(a) (i) X, (ii) Y, (b) Z"."""
+    seen: set[str] = set()
+
+    def nested(m: re.Match[str]) -> str:
+        outer, inner = m.group(1), m.group(2)
+        if outer in seen:
+            return f"({inner})"
+        seen.add(outer)
+        return f"({outer}) ({inner})"
+
+    return _COMPOUND.sub(nested, text)
+
+
 def _cut_off(max_chars: int | None) -> InputError:
     return InputError(f"no question found in the first {max_chars or 0:,} characters, which is all that is "
                       "read", "shorten the preamble so that the asks come within the limit")
@@ -176,6 +193,7 @@ def analyse(text: str, max_chars: int | None = None) -> MQAnalysis:
         raw_body = raw
     work, refs = _take_references(raw_body)
     work, quotes = _take_quotes(work)
+    work = _compound_markers(work)
     scheme, markers = _find_markers(work)
     if markers and _inline_list(work, markers):
         scheme, markers = "", []  # "broken down by i) borough and ii) unit": one ask listing its dimensions
