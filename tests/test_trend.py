@@ -306,3 +306,23 @@ def test_mq_draft_uses_the_trend_for_a_part_that_asks_how_something_changed(assi
     for figure in ("1400", "645", "508"):
         assert figure in first.text
     assert "- 2014-15: no figure in this report" in first.text
+
+
+MEASURE_KIND_EXAMPLES = [(k.name, s, True) for k in lexicon().measure_kinds for s in k.must] + [
+    (k.name, s, False) for k in lexicon().measure_kinds for s in k.must_not
+]
+
+
+@pytest.mark.parametrize(("name", "measure", "must"), MEASURE_KIND_EXAMPLES)
+def test_measure_kind_examples(name: str, measure: str, must: bool) -> None:
+    from reportqa.figures import measure_kind
+
+    assert (measure_kind(measure) == name) is must, (name, measure, measure_kind(measure))
+
+
+def test_a_budget_trend_takes_only_sums_of_money(assistant: Any) -> None:
+    t = assistant.trend("Metropolitan Police budget")
+    # 2015-16's best sentence is about officer numbers "at a time of budget reductions": no count stands in
+    assert all(r.figure is None or r.unit == "£" for r in t.rows)
+    newest = rows(t)["2023-24"].figure
+    assert newest is not None and "4.4bn" in newest

@@ -39,6 +39,7 @@ __all__ = [
     "figures_in",
     "head_of",
     "lexicon",
+    "measure_kind",
     "measure_words",
     "period_of",
     "phrase_match",
@@ -91,6 +92,7 @@ class Lexicon:
     baseline: tuple[str, ...]
     periods: tuple[Kind, ...]
     bases: tuple[Kind, ...]
+    measure_kinds: tuple[Kind, ...] = ()  # the kind of figure a measure is (count, percent, money), if said
 
     def period(self, name: str) -> Kind:
         return next(p for p in self.periods if p.name == name)
@@ -190,6 +192,7 @@ def _lexicon(data: dict[str, Any]) -> Lexicon:
         baseline=_strs(fig.get("baseline_patterns"), "figure.baseline_patterns"),
         periods=_kinds(data.get("period"), "period", basis=False),
         bases=_kinds(data.get("basis"), "basis", basis=True),
+        measure_kinds=_kinds(data.get("measure_kind"), "measure_kind", basis=False),
     )
 
 
@@ -201,6 +204,17 @@ def lexicon() -> Lexicon:
         return parse(text)
     except (MeasuresError, KeyError, TypeError, ValueError) as exc:
         raise MeasuresError(f"lexicon/measures.toml: {exc}") from exc
+
+
+def measure_kind(measure: str) -> str | None:
+    """The kind of figure a measure names: "count", "percent" or "money" ("the Met's budget" -> money,
+    "officer numbers" -> count, "public confidence" -> percent), or None when its words do not say
+    ("knife crime" is counted, and changes as a percentage). The first [[measure_kind]] whose pattern matches
+    wins (lexicon/measures.toml)."""
+    from reportqa.answer.features import fold
+
+    folded = fold(measure)
+    return next((k.name for k in lexicon().measure_kinds if any(p.search(folded) for p in k.patterns)), None)
 
 
 # -- trend questions ---------------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from reportqa.figures import (
     figures_in,
     head_of,
     lexicon,
+    measure_kind,
     measure_words,
     period_of,
     phrase_match,
@@ -148,12 +149,15 @@ def options(assistant: Assistant, measure: str, year: str) -> tuple[list[Choice]
         return [], None
     words = measure_words(measure, assistant.extractive.stats.idf)
     names = specific_names(assistant, measure)
+    kind = measure_kind(measure)
     out: list[Choice] = []
     for n, c in enumerate(ev.candidates[: lex.candidates]):
         for site in _sites(c, n, assistant.extractive.following(c.passage)):
             if names and names_found(names, _name_context(site)) < 1.0:
                 continue  # a figure about something else near the named thing ("£5m ... Operation Yamata")
             for f in figures_in(site.sentence.text):
+                if kind is not None and f.kind != kind:
+                    continue  # a count is never a budget: the measure says which kind it is
                 out.append(Choice(site, f, 0.0, phrase_match(words, f), f.change and f.kind != "percent"))
     return out, ev.candidates[0]
 
