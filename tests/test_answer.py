@@ -285,6 +285,19 @@ def test_a_named_thing_no_report_mentions_is_not_answered_with_something_else(as
         ("What did the MetTrace kits cost?", []),  # "Met Trace" in the report
         ("What steps were taken to protect London since the attacks in Tunisia?", []),  # only dates it
         ("How many knife crime offences were recorded in Tower Hamlets?", ["Tower Hamlets"]),
+        ("How many detainees were looked after by the Falcon Meridian Service?", ["Falcon Meridian Service"]),
+        # found by a fresh-eyes run: real questions that must not be told "none of the reports mentions"
+        ("Whats the Met's budget for 2024-25?", []),  # a question's first word is no name
+        ("Hello MOPAC, how many visits did ICVs make in 2023-24?", []),
+        ("How much has Sadiq Kahn invested in policing since 2016?", []),  # one swap from Khan
+        ("What did the Casy review find at the Met?", []),
+        ("How many homes will the Mettrace programme cover?", []),  # "Met Trace" as one word
+        ("How many people has The Cyberhelpline helped nationally?", []),
+        ("Have A Word campaign: how many views did the video get?", []),
+        ("How many PCs and PCSOs did the Met have at the end of Q4 2022/23?", []),  # acronyms
+        ("How many Cops does the Met have?", []),  # a one-word name may be a common word
+        ("MOPAC Budget Breakdown 2022-23", []),  # title case names nothing
+        ("What steps were taken in the wake of the attacks in Tunisia?", []),
     ],
 )
 def test_names_no_report_mentions(assistant: Assistant, question: str, unmentioned: list[str]) -> None:
