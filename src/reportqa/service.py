@@ -203,7 +203,7 @@ class Assistant:
         refusal = check(q)
         if refusal is not None:
             return _refused(q, refusal.message, refusal.category)
-        if looks_foreign(q, self.extractive.stats.words.__contains__):
+        if looks_foreign(q, self.extractive.stats.mentions):
             return _refused(q, "The question does not look like English. MOPAC's reports are in English: "
                                "please ask in English, for example \"How many police officers does the Met "
                                "have?\"", "language")
@@ -302,7 +302,7 @@ class Assistant:
             answer = self.extractive.not_found(
                 standalone, hits, self.coverage_text(),
                 reason=f"None of the reports mentions {_and([f'“{n}”' for n in unnamed])}.")
-        if answer.status == "answered" and not used.years and not used.report_id:
+        if answer.status in ("answered", "partial") and not used.years and not used.report_id:
             answer = self._dated(standalone, answer)
         chosen = (backend or self.config.backend).lower()
         if chosen == "llm" and hits and not unnamed:
@@ -323,16 +323,18 @@ class Assistant:
         ))
 
     def _dated(self, question: str, answer: Answer) -> Answer:
-        """An answer to "what is the current ...?" that cites only reports older than the newest one held
-        says so in its text: an old figure must never read as the current one."""
-        if not _CURRENT.search(question) or not answer.citations:
+        """An answer to "what is the current ...?" ("now", "latest", "these days") that cites only reports
+        older than the newest one held says so in its text: an old figure must never read as the current
+        one. "Now, how many ...?" opens with "now" and asks nothing about the present."""
+        asked = re.sub(r"(?i)^\W*(?:right\s+)?now\s*,\s*", "", question)  # "Now, how many ...": an opener
+        if not _CURRENT.search(asked) or not answer.citations:
             return answer
         newest = newest_year(list(self.reports))
         cited = max(c.year for c in answer.citations)
         if newest is None or cited >= newest:
             return answer
-        line = ("The question asks for the current figure, but the newest report cited here is older than "
-                "the newest report held: check it for a newer figure before using this one.")
+        line = ("The question asks about the present, but the newest report cited here is older than the "
+                "newest report held: check the newer reports before using this as current.")
         return answer.model_copy(update={
             "text": f"{answer.text}\n{line}",
             "notes": (*answer.notes, f"current figure asked: the newest cited report is {cited}; the newest "
@@ -428,8 +430,8 @@ IGNORED_INSTRUCTION = "ignored an instruction inside the question"
 
 # a question about the present: "the current level", "how many ... now", "the latest figure"
 _CURRENT = re.compile(
-    r"(?i)\b(?:current(?:ly)?|nowadays|at present|presently|today|latest|most recent|up to date|"
-    r"now(?!\s+that))\b"
+    r"(?i)\b(?:current(?:ly)?|nowadays|at present|presently|present|today|latest|newest|most recent|"
+    r"up[- ]to[- ]date|these days|as (?:things|it) stands?|now(?!\s+that))\b"
 )
 
 
