@@ -41,16 +41,15 @@ class Stats:
     def __init__(self, passages: Sequence[Passage]) -> None:
         self.n = len(passages)
         df: dict[str, int] = {}
-        words: set[str] = set()
+        raw: set[str] = set()
         for p in passages:
-            text = p.section + " " + p.clean
-            for w in alias_tokens(text):
+            for w in alias_tokens(p.section + " " + p.clean):
                 df[w] = df.get(w, 0) + 1
-            words.update(tokenize(text))
+            raw.update(re.findall(r"[a-z]+", p.clean.casefold()))
         self.df = df
-        self.words = frozenset(words | set(df))  # every word the collection holds, as tokens or aliased
-        # every word as written, lower-case ("haveaword", "khan"): for names and their spellings
-        self.raw_words = frozenset(w for p in passages for w in re.findall(r"[a-z]+", p.clean.casefold()))
+        # every word as written, lower-case ("haveaword", "khan", "vru"): for names and their spellings (the
+        # stemmed tokens are df's keys, where an aliased name is its group's key)
+        self.raw_words = frozenset(raw)
         self._by_length: dict[int, list[str]] | None = None
 
     def mentions(self, word: str) -> bool:
@@ -58,7 +57,7 @@ class Stats:
         stemmed; one edit or swap away ("Kahn" for Khan, "Casy" for Casey, "Lighthose"); within a ratio of
         88 (rapidfuzz) for longer words; or as part of a compound ("Mettrace" is "Met Trace",
         "Cyberhelpline" is "Cyber Helpline", "A Word" is in "#HaveAWord")."""
-        if word in self.raw_words or any(t in self.words for t in tokenize(word)):
+        if word in self.raw_words or any(t in self.df for t in tokenize(word)):
             return True
         if len(word) < 4:
             return False
