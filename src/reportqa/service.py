@@ -431,7 +431,8 @@ IGNORED_INSTRUCTION = "ignored an instruction inside the question"
 
 # a question about the present: "the current level", "how many ... now", "the latest figure"
 _CURRENT = re.compile(
-    r"(?i)\b(?:current(?:ly)?|nowadays|at present|presently|present|today|latest|newest|most recent|"
+    r"(?i)\b(?:current(?:ly)?|nowadays|at present|presently|today|latest|newest|most recent|"
+    r"present[- ](?:day|number|level|figure|total|rate)|"
     r"up[- ]to[- ]date|these days|as (?:things|it) stands?|now(?!\s+that))\b"
 )
 
