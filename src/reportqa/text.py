@@ -177,3 +177,11 @@ def looks_foreign(text: str, known: Callable[[str], bool]) -> bool:
     if len(words) < 4 or any(w in _STOP for w in words):
         return False
     return sum(1 for w in words if known(w)) < len(words) / 4
+
+
+_BULLET = re.compile(r"^[-•*·–▪◦●]\s+")
+
+
+def strip_bullet(line: str) -> str:
+    """A list item without its own bullet mark ("- Robbery" -> "Robbery"), for a caller that adds one."""
+    return _BULLET.sub("", line)

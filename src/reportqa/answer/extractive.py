@@ -30,6 +30,7 @@ from reportqa.answer.features import (
 )
 from reportqa.kinds import label as document_label
 from reportqa.kinds import order as period_order
+from reportqa.text import strip_bullet
 from reportqa.types import Answer, Citation, Hit, Passage, Sentence
 from reportqa.years import written_forms
 
@@ -391,7 +392,7 @@ class ExtractiveAnswerer:
             if unit.heading:
                 body = f"- {unit.heading}: {body}"
             elif unit.passage is not None:
-                body = f"- {_BULLET.sub('', body)}"  # list items continued from the passage before
+                body = f"- {strip_bullet(body)}"  # list items continued from the passage before
             if i == 0:
                 intro = f"According to {label(p)} ({p.title}):"
             elif unit.heading:
@@ -442,9 +443,6 @@ class ExtractiveAnswerer:
         )
 
 
-_BULLET = re.compile(r"^[-•*·–▪◦●]\s+")
-
-
 def _render(sentences: Sequence[Sentence], marker: int) -> str:
     """Sentences of one unit, each closed by the unit's marker; list items on their own lines."""
     out: list[str] = []
@@ -453,7 +451,7 @@ def _render(sentences: Sequence[Sentence], marker: int) -> str:
         text = s.text.rstrip()
         sep = " " if s.block == last_block or not out else "\n- "
         if sep != " ":
-            text = _BULLET.sub("", text)  # the item's own bullet ("- Robbery"): one mark, not "- - Robbery"
+            text = strip_bullet(text)  # the item's own bullet ("- Robbery"): one mark, not "- - Robbery"
         out.append((sep if out else "") + f"{text} [{marker}]")
         last_block = s.block
     return "".join(out)

@@ -17,6 +17,7 @@ from reportqa.mq.compose import (
     _source_label,
     _summary,
 )
+from reportqa.text import strip_bullet
 from reportqa.types import Citation
 
 PRODUCT = "reportqa"  # the author a written draft names (Word's core properties)
@@ -112,7 +113,7 @@ def _sections(draft: MQDraft) -> list[tuple[str, list[tuple[str, str]]]]:
         if lines:
             answer.append(("para", lines[0]))
             # a line that is already a list item keeps one mark: "- Robbery", never "- - Robbery"
-            answer += [("bullet", re.sub(r"^[-•*·–▪◦●]\s+", "", ln)) for ln in lines[1:]]
+            answer += [("bullet", strip_bullet(ln)) for ln in lines[1:]]
         if p.standalone.rstrip("?") != p.question.rstrip("?"):
             answer.append(("note", f"Searched as: {p.standalone}"))
     out: list[tuple[str, list[tuple[str, str]]]] = [("Answer", answer)]
