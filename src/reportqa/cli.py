@@ -127,6 +127,13 @@ def _serves(config: Config, report_id: str) -> bool:
     return any(r.get("id") == report_id for r in built)
 
 
+def _taxonomy_name(path: Path) -> str:
+    """How a note names the taxonomy file: the corpus's own by its path, the shipped one by its role."""
+    from reportqa.priorities import DEFAULT_TAXONOMY
+
+    return "the plans and priorities shipped with reportqa" if path == DEFAULT_TAXONOMY else str(path)
+
+
 def new_report(
     args: argparse.Namespace, corpus: Any, say: Any, max_bytes: int = 50_000_000
 ) -> tuple[Any, str]:
@@ -145,7 +152,7 @@ def new_report(
     )
     from reportqa.layout import unwind_text
     from reportqa.periods import parse_period
-    from reportqa.priorities import load_taxonomy
+    from reportqa.priorities import load_taxonomy, taxonomy_path
     from reportqa.types import Report
     from reportqa.years import parse_plan
 
@@ -164,7 +171,8 @@ def new_report(
     period = parse_period(args.year)
     kind = kinds.resolve(args.kind) if args.kind else kinds.infer_kind(args.title, period)
     kinds.check_period(kind, period)
-    taxonomy = load_taxonomy()
+    taxonomy_file = taxonomy_path(corpus.root)
+    taxonomy = load_taxonomy(taxonomy_file)
     if period.kind == "plan" and not args.kind and period.canonical not in {p.id for p in taxonomy.plans}:
         # "2024-27" is a typo for a financial year far more often than a new plan's page
         raise InputError(
@@ -185,7 +193,7 @@ def new_report(
     if not taxonomy.for_plan(plan):
         by = taxonomy.classifying_plan(plan, period.filed_year)
         notes.append(f"no priority taxonomy for {'plan ' + plan if plan else 'this document'} in "
-                     f"corpus/priorities.toml: priorities assigned from content"
+                     f"{_taxonomy_name(taxonomy_file)}: priorities assigned from content"
                      + (f", by the {by} plan's terms" if by else ""))
     text, shape = read_new_file(path, max_bytes)
     text = unwind_text(text)  # columns set side by side, stored in reading order (`layout`)
@@ -241,7 +249,7 @@ def cmd_corpus(args: argparse.Namespace, config: Config) -> int:
     from reportqa.embed import Tokens
     from reportqa.index import passages_for
     from reportqa.parse import parse_report
-    from reportqa.priorities import assign, load_taxonomy
+    from reportqa.priorities import assign, load_taxonomy, taxonomy_path
 
     corpus = load_corpus(config.corpus_dir)
     if args.action == "list":
@@ -276,7 +284,7 @@ def cmd_corpus(args: argparse.Namespace, config: Config) -> int:
         raise InputError("which report?", "reportqa corpus show REPORT_ID (see `reportqa corpus list`)")
     report = corpus.get(args.id)
     source = corpus.read(report)
-    taxonomy = load_taxonomy()
+    taxonomy = load_taxonomy(taxonomy_path(config.corpus_dir))
     sections = [
         assign(s, report.plan, taxonomy, report.year)
         for s in parse_report(source, report.id, report.title, report.shape)

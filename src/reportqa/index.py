@@ -51,7 +51,7 @@ from reportqa.embed import Embedder, Tokens, model_fingerprint
 from reportqa.errors import IndexMissing, InputError, ReportQAError
 from reportqa.lexicon import read_text as read_lexicon
 from reportqa.parse import parse_report
-from reportqa.priorities import DEFAULT_TAXONOMY, assign, load_taxonomy
+from reportqa.priorities import assign, load_taxonomy, taxonomy_path
 from reportqa.progress import Progress
 from reportqa.text import tokenize
 from reportqa.types import Filters, Passage, Report
@@ -98,7 +98,7 @@ def build_passages(corpus: Corpus, config: Config, tokens: Tokens | None = None)
 
 
 def passages_for(report: Report, source: str, config: Config, tokens: Tokens) -> list[Passage]:
-    taxonomy = load_taxonomy()
+    taxonomy = load_taxonomy(taxonomy_path(config.corpus_dir))
     sections = [
         assign(s, report.plan, taxonomy) for s in parse_report(source, report.id, report.title, report.shape)
     ]
@@ -143,7 +143,7 @@ def _settings(config: Config) -> dict[str, Any]:
         "code": passage_code_digest(),
         "model": model_fingerprint(),
         "chunker": {**config.chunk.model_dump(), "chunker": CHUNKER_VERSION, "parser": PARSER_VERSION},
-        "taxonomy": hashlib.sha256(DEFAULT_TAXONOMY.read_bytes()).hexdigest()[:16],
+        "taxonomy": hashlib.sha256(taxonomy_path(config.corpus_dir).read_bytes()).hexdigest()[:16],
         "hostile": hashlib.sha256(read_lexicon("hostile").encode("utf-8")).hexdigest()[:16],  # Sentence.flags
         "format": INDEX_FORMAT,
     }

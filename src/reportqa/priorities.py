@@ -1,5 +1,8 @@
-"""The Police and Crime Plans (the financial years each covers) and their priority taxonomies, from
-corpus/priorities.toml; the section -> priority assignment."""
+"""The Police and Crime Plans (the financial years each covers) and their priority taxonomies; the
+section -> priority assignment.
+
+The taxonomy ships inside the package (lexicon/priorities.toml). A corpus directory holding its own
+priorities.toml (a new plan, other priorities) uses that instead: `taxonomy_path`."""
 
 from __future__ import annotations
 
@@ -9,11 +12,25 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from reportqa.errors import ReportQAError
 from reportqa.types import Section
 from reportqa.years import YearError, parse_year
 
 GENERAL = "general"
-DEFAULT_TAXONOMY = Path(__file__).resolve().parents[2] / "corpus" / "priorities.toml"
+DEFAULT_TAXONOMY = Path(__file__).resolve().parent / "lexicon" / "priorities.toml"  # shipped in the package
+OVERRIDE_NAME = "priorities.toml"  # a corpus directory's own taxonomy, used instead of the shipped one
+
+
+def taxonomy_path(corpus_dir: Path | None = None) -> Path:
+    """The taxonomy file in force: `corpus_dir`/priorities.toml when the corpus has one (the user's own
+    plans and priorities), else the one shipped in the package. `corpus_dir` None: the configured corpus
+    directory (REPORTQA_CORPUS_DIR, reportqa.toml, else ./corpus)."""
+    if corpus_dir is None:
+        from reportqa.config import Config
+
+        corpus_dir = Config().corpus_dir
+    own = Path(corpus_dir) / OVERRIDE_NAME
+    return own if own.is_file() else DEFAULT_TAXONOMY
 
 
 @dataclass(frozen=True)
@@ -94,9 +111,19 @@ class Taxonomy:
         return None
 
 
-@lru_cache(maxsize=4)
 def load_taxonomy(path: Path | None = None) -> Taxonomy:
-    data = tomllib.loads((path or DEFAULT_TAXONOMY).read_text(encoding="utf-8"))
+    """The taxonomy in `path`, else the one in force for the configured corpus (`taxonomy_path`)."""
+    return _load_taxonomy((path or taxonomy_path()).resolve())
+
+
+@lru_cache(maxsize=4)
+def _load_taxonomy(path: Path) -> Taxonomy:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        hint = ("fix it, or remove it to use the plans and priorities shipped with reportqa"
+                if path != DEFAULT_TAXONOMY else "reinstall reportqa: its data files are incomplete")
+        raise ReportQAError(f"{path}: cannot read the plans and priorities ({exc})", hint) from exc
     out = []
     for plan, spec in data["plans"].items():
         for p in spec.get("priorities", ()):
