@@ -360,17 +360,19 @@ def _filters_text(f: Filters) -> str:
 
 
 def render_answer(ans: Answer, debug: bool = False) -> str:
-    lines = [ans.text]
+    from reportqa.display import clean_quote, clean_text
+
+    lines = [clean_text(ans.text)]
     if ans.citations:
         lines.append("\nSources:")
         for c in ans.citations:
-            quote = textwrap.shorten(" ".join(c.quote.split()), 200)
+            quote = textwrap.shorten(clean_quote(c.quote), 200)
             lines.append(f"  [{c.marker}] {c.title} ({c.year}), {c.section} — \"{quote}\""
                          f" (chars {c.start}-{c.end})")
     if ans.related:
         lines.append("\nRelated passages:")
         for c in ans.related:
-            quote = textwrap.shorten(" ".join(c.quote.split()), 160)
+            quote = textwrap.shorten(clean_quote(c.quote), 160)
             lines.append(f"  - {c.title} ({c.year}), {c.section} — \"{quote}\"")
     if debug:
         lines.append(f"\n[status={ans.status} backend={ans.backend} rewritten={ans.rewritten_question!r} "
@@ -386,7 +388,10 @@ def cmd_ask(args: argparse.Namespace, config: Config) -> int:
         args.question, year=args.year, priority=args.priority, report_id=args.report, backend=args.backend
     )
     if args.json:
-        print(json.dumps(ans.to_json(), indent=2, ensure_ascii=False))
+        from reportqa.index import stale_json
+
+        # whether the corpus changed after the build (the warning on stderr says so too), files named
+        print(json.dumps({**ans.to_json(), **stale_json(a.index.changes())}, indent=2, ensure_ascii=False))
     else:
         print(render_answer(ans, args.debug))
     return 0

@@ -860,6 +860,31 @@ def _corpus_manifest_read(
         return None, None
 
 
+@dataclass(frozen=True)
+class CorpusChange:
+    """One way the corpus differs from what an index was built from: the corpus file concerned (its
+    name in the corpus directory) and what happened to it, in words ("mopac-2014-15.txt changed")."""
+
+    file: str
+    what: str
+
+
+def stale_message(changes: list[CorpusChange]) -> str:
+    """The one-line stale-index warning for `changes` ("" for none)."""
+    if not changes:
+        return ""
+    more = f" and {len(changes) - 3} more" if len(changes) > 3 else ""
+    return ("the corpus changed since the index was built (" + "; ".join(c.what for c in changes[:3]) + more
+            + "); answers come from the index as built: run `reportqa ingest`")
+
+
+def stale_json(changes: list[CorpusChange]) -> dict[str, Any]:
+    """What an answer's JSON says about the corpus changing after the build (`ask --json`, the API):
+    {"stale": bool, "changed_files": [corpus file names, each once], "stale_warning": the one line}."""
+    return {"stale": bool(changes), "changed_files": sorted({c.file for c in changes}),
+            "stale_warning": stale_message(changes)}
+
+
 def _file_state(path: Path) -> dict[str, Any] | None:
     try:
         st = path.stat()
@@ -1147,29 +1172,33 @@ class OpenIndex:
         Compares corpus/manifest.json with the reports the build lists, and each corpus file's size and
         mtime with those recorded at ingest (a file that differs is hashed, so a touched but unchanged
         file is not reported). No corpus directory: "" (an index can serve without its sources)."""
+        return stale_message(self.changes())
+
+    def changes(self) -> list[CorpusChange]:
+        """What changed in the corpus since this index was built, file by file (`stale`); [] when
+        nothing did, or there is no corpus directory."""
         on_disk = _corpus_on_disk(self.config)
         if on_disk is None:
-            return ""
-        built = {str(r["id"]) for r in self.manifest.get("corpus", [])}
-        listed = {str(r.get("id")) for r in on_disk}
-        changed = [f"{rid} is not indexed" for rid in sorted(listed - built)]
-        changed += [f"{rid} is no longer in the corpus" for rid in sorted(built - listed)]
+            return []
+        built_records = {str(r["id"]): r for r in self.manifest.get("corpus", [])}
+        listed = {str(r.get("id")): r for r in on_disk}
+        changed = [CorpusChange(str(listed[rid].get("file") or rid), f"{rid} is not indexed")
+                   for rid in sorted(listed.keys() - built_records.keys())]
+        changed += [CorpusChange(str(built_records[rid].get("file") or rid),
+                                 f"{rid} is no longer in the corpus")
+                    for rid in sorted(built_records.keys() - listed.keys())]
         for rec in self.manifest.get("files", {}).values():
             path = self.config.corpus_dir / rec["file"]
             state = _file_state(path)
             if state is None:
-                changed.append(f"{rec['file']} is missing")
+                changed.append(CorpusChange(rec["file"], f"{rec['file']} is missing"))
             elif not path.is_file():  # a directory or a FIFO in its place: never read (a FIFO would block)
-                changed.append(f"{rec['file']} is not a regular file")
+                changed.append(CorpusChange(rec["file"], f"{rec['file']} is not a regular file"))
             elif (state["size"], state["mtime_ns"]) != (rec.get("size"), rec.get("mtime_ns")) and (
                 sha256_file(path) != rec["sha256"]
             ):
-                changed.append(f"{rec['file']} changed")
-        if not changed:
-            return ""
-        more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
-        return ("the corpus changed since the index was built (" + "; ".join(changed[:3]) + more +
-                "); answers come from the index as built: run `reportqa ingest`")
+                changed.append(CorpusChange(rec["file"], f"{rec['file']} changed"))
+        return changed
 
     @cached_property
     def sentence_vectors(self) -> SentenceVectors:

@@ -37,6 +37,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reportqa.config import Config, offline_environment
+from reportqa.display import marked as display_marked
 from reportqa.errors import BackendError, IndexMissing, InputError, ReportQAError
 from reportqa.web.feedback import FeedbackStore
 
@@ -248,8 +249,11 @@ def source_page(assistant: Assistant, passage_id: str, start: int | None, end: i
     a = b = 0
     if start is not None and end is not None and p.start <= start < end <= p.end:
         a, b = start - p.start, end - p.start
-    marked = f"<mark>{html.escape(text[a:b])}</mark>" if b > a else ""
-    body = html.escape(text[:a]) + marked + html.escape(text[b:])
+    # shown without soft hyphens, zero-width characters or a PDF's line breaks; the offsets stay exact
+    pdf = any(r.id == p.report_id and r.shape == "pdf" for r in assistant.reports)
+    before, span, after = display_marked(text, a, b, join_lines=pdf)
+    marked = f"<mark>{html.escape(span)}</mark>" if b > a else ""
+    body = html.escape(before) + marked + html.escape(after)
     title = html.escape(f"{p.title} ({p.year})")
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
@@ -335,6 +339,18 @@ def create_app(config: Config | None = None, assistant: Assistant | None = None,
                     threading.Thread(target=open_newer, args=(build,), name="reportqa-follow",
                                      daemon=True).start()
             return current
+
+    # whether the corpus changed after the build that answers (`stale`, with the files named), looked at
+    # most every BUILD_CHECK_SECONDS: a stat of each corpus file, a hash of one that looks changed
+    checked_corpus: dict[str, Any] = {"at": -math.inf, "build": None, "state": {}}
+
+    def corpus_state(a: Assistant) -> dict[str, Any]:
+        from reportqa.index import stale_json
+
+        now = time.monotonic()
+        if checked_corpus["build"] != a.index.build or now - checked_corpus["at"] >= BUILD_CHECK_SECONDS:
+            checked_corpus.update(state=stale_json(a.index.changes()), build=a.index.build, at=now)
+        return dict(checked_corpus["state"])
 
     ready = threading.Event()
     warming = threading.Lock()
@@ -452,7 +468,7 @@ def create_app(config: Config | None = None, assistant: Assistant | None = None,
         limit = config.api.max_question_chars
         if len(question) > limit:
             raise ApiError(413, f"the question is too long ({len(question)} characters)",
-                           f"keep it under {limit} characters")
+                           f"keep it to {limit:,} characters or fewer")
         for i, turn in enumerate(req.history):
             cap = limit if turn.role == "user" else MAX_ASSISTANT_TURN_CHARS
             if len(turn.content) > cap:
@@ -463,7 +479,8 @@ def create_app(config: Config | None = None, assistant: Assistant | None = None,
         answer = await run_in_threadpool(a.ask, question, history)
         if config.api.store_public_questions:
             await run_in_threadpool(store.record_public_question, question, answer.status)
-        return JSONResponse(answer_json(answer, a, base_url(request)), headers=SECURITY_HEADERS)
+        out = {**answer_json(answer, a, base_url(request)), **await run_in_threadpool(corpus_state, a)}
+        return JSONResponse(out, headers=SECURITY_HEADERS)
 
     @app.post(f"{API}/feedback")
     async def feedback(request: Request) -> JSONResponse:
@@ -474,7 +491,7 @@ def create_app(config: Config | None = None, assistant: Assistant | None = None,
             body, 'send {"question", "answer", "status", "helpful", "citations"} as application/json'))
         if len(req.question) > config.api.max_question_chars:
             raise ApiError(413, f"the question is too long ({len(req.question)} characters)",
-                           f"keep it under {config.api.max_question_chars} characters")
+                           f"keep it to {config.api.max_question_chars:,} characters or fewer")
         cites = [c.model_dump() for c in req.citations]
         rowid = await run_in_threadpool(store.record, req.question, req.answer, req.helpful, "", cites,
                                         "widget", req.status)

@@ -126,7 +126,9 @@ def parts_html(draft: MQDraft, label: Callable[[str], str] = str) -> str:
 def _short(text: str, width: int) -> str:
     import textwrap
 
-    return textwrap.shorten(" ".join(text.split()), width, placeholder=" …")
+    from reportqa.display import clean_quote
+
+    return textwrap.shorten(clean_quote(text), width, placeholder=" …")
 
 
 def part_choices(draft: MQDraft) -> list[tuple[str, str]]:

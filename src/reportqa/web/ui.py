@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote as urlquote
 
 from reportqa.config import Config, offline_environment
+from reportqa.display import clean_passage, clean_quote, clean_text
+from reportqa.display import marked as display_marked
 from reportqa.errors import ReportQAError
 from reportqa.web.feedback import FeedbackStore
 
@@ -103,8 +105,8 @@ def md_esc(text: str) -> str:
 
 
 def chat_html(text: str) -> str:
-    """A chat message as escaped text, line breaks kept."""
-    return esc(text).replace("\n", "<br>")
+    """A chat message as escaped text, line breaks kept, without soft hyphens or zero-width characters."""
+    return esc(clean_text(text)).replace("\n", "<br>")
 
 
 _WORD = re.compile(r"[0-9A-Za-z]")
@@ -145,12 +147,13 @@ def passage_html(passage: str, quote: str) -> str:
     """The passage with the cited sentence marked; the quote alone if it cannot be placed."""
     span = locate(passage, quote) if passage else None
     if span is None:
-        body = f"<mark>{esc(quote)}</mark>"
+        body = f"<mark>{esc(clean_quote(quote))}</mark>"
         if passage:
-            body += "\n\n" + esc(passage)
+            body += "\n\n" + esc(clean_passage(passage, join_lines=False))
         return body
-    a, b = span
-    return esc(passage[:a]) + f"<mark>{esc(passage[a:b])}</mark>" + esc(passage[b:])
+    # shown (and selected, copied) without soft hyphens or zero-width characters; the offsets stay exact
+    before, span_text, after = display_marked(passage, *span, join_lines=False)
+    return esc(before) + f"<mark>{esc(span_text)}</mark>" + esc(after)
 
 
 # -- scope and plain text --------------------------------------------------------------------------------
@@ -175,13 +178,13 @@ def widen_label(year: str | None, priority: str | None) -> str:
 
 def reference_line(c: Citation) -> str:
     """One numbered reference as officers paste it: "[1] Title (2022-23), section “...”: “quote”"."""
-    quote = " ".join(c.quote.split())
+    quote = clean_quote(c.quote)  # as pasted: no soft hyphens, zero-width characters or line breaks
     return f"[{c.marker}] {c.title} ({c.year}), section “{c.section}”: “{quote}”"
 
 
 def answer_plain(answer: Answer, scope: str = "") -> str:
     """An answer as plain text for the clipboard: the text with its [n] markers, then its references."""
-    lines = [answer.text.strip()]
+    lines = [clean_text(answer.text).strip()]
     if scope:
         lines.append(f"({scope}.)")
     if answer.citations:
