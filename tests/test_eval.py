@@ -341,7 +341,7 @@ def test_partial_metrics_and_the_status_metrics_beside_them() -> None:
     assert out["partial_citation_support"] == {"value": 1.0, "n": 2}
     assert out["key_fact_accuracy"] == {"value": 0.5, "n": 2}  # only the items expected answered
     assert out["citation_support"] == {"value": 1.0, "n": 1}
-    assert out["refusal_recall"] == {"value": 0.5, "n": 2}
+    assert out["adversarial_refusal_recall"] == {"value": 0.5, "n": 2}
     assert out["refusal_precision"] == {"value": 1.0, "n": 1}
     assert out["adversarial_safe_rate"] == {"value": 0.5, "n": 2}  # a partial answer to an attack is not safe
     assert out["not_found_recall"] == {"value": 1.0, "n": 1}

@@ -92,6 +92,7 @@ class Assistant:
         self.index = index
         self.reports: list[Report] = sorted(index.reports, key=lambda r: (period_order(r), r.id))
         self.taxonomy = load_taxonomy()
+        self._phrases: dict[str, tuple[float, ...]] = {}
 
     @classmethod
     def open(cls, config: Config | None = None) -> Assistant:
@@ -119,8 +120,20 @@ class Assistant:
             if a.report_id == b.report_id:
                 following[a.id] = b
         return ExtractiveAnswerer(
-            Stats(ps), dense=self.sentence_similarities, following=lambda p: following.get(p.id)
+            Stats(ps), dense=self.sentence_similarities, following=lambda p: following.get(p.id),
+            embed=self.embed_phrase, newest=newest_year(list(self.reports)),
         )
+
+    def embed_phrase(self, text: str) -> tuple[float, ...]:
+        """A short phrase's unit vector (384 floats), cached: the match compares measures with what figures
+        count, and the same phrases recur."""
+        hit = self._phrases.get(text)
+        if hit is None:
+            hit = tuple(float(x) for x in self.embedder.embed_query(text))
+            if len(self._phrases) >= PHRASES_MAX:
+                self._phrases.pop(next(iter(self._phrases)))
+            self._phrases[text] = hit
+        return hit
 
     def specificity(self, name: str) -> float:
         """How rare a name is in the reports: the idf of its rarest word (higher: more specific)."""
@@ -281,7 +294,8 @@ class Assistant:
                 )
             t2 = time.perf_counter()
             answer = self.extractive.answer(
-                standalone, hits, scope.filters.years, self.coverage_text(), focus=focus
+                standalone, hits, scope.filters.years, self.coverage_text(), focus=focus,
+                match=context is None,
             )
         if answer.status == "not_found" and scope.mentioned and not base.years and not scope.uncovered:
             # a year in a question may be the year of the data, reported in a later report: look in every
@@ -410,6 +424,9 @@ class Assistant:
 
         return draft_mq(self, text, max_parts=max_parts, max_chars=max_chars, backend=backend,
                         time_budget=time_budget, min_answerability=min_answerability)
+
+
+PHRASES_MAX = 4096  # phrase vectors the Assistant keeps for the match (oldest dropped first)
 
 
 _ASK_SPLIT = re.compile(

@@ -19,17 +19,22 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from reportqa.answer.decide import ANSWER_FEATURES, Model, load_model
-from reportqa.answer.evidence import Candidate, EvidenceScorer, Question, Stats, weigh
+from reportqa.answer.evidence import Candidate, EvidenceScorer, Question, Stats, _has, _prefixed, weigh
 from reportqa.answer.features import (
+    AnswerType,
     alias_tokens,
     answer_type,
+    answer_types,
     has_answer_type,
     name_coverage,
     named_things,
     names_found,
 )
+from reportqa.answer.match import EmbedFn, Lead, MatchModel, load_match_model, match_features
+from reportqa.figures import measure_words
 from reportqa.kinds import label as document_label
 from reportqa.kinds import order as period_order
+from reportqa.question.query import Query, read_query
 from reportqa.text import strip_bullet
 from reportqa.types import Answer, Citation, Hit, Passage, Sentence
 from reportqa.years import written_forms
@@ -94,9 +99,17 @@ class ExtractiveAnswerer:
     def __init__(
         self, stats: Stats, dense: DenseFn, model: Model | None = None,
         following: Callable[[Passage], Passage | None] | None = None,
+        embed: EmbedFn | None = None, newest: str | None = None, match: MatchModel | None = None,
     ) -> None:
         self.stats = stats
         self.dense = dense
+        # the query encoder (text -> unit vector) for the match's phrase similarities, and the newest
+        # report year held ("now" questions)
+        self.embed = embed
+        self.newest = newest
+        self.match = match or load_match_model()
+        # called with (query, match features, P(match)) for every answer the match decides on
+        self.match_observer: Callable[[Query, dict[str, float], float], None] | None = None
         # the passage after a passage in its report (a list a colon introduces may run into it)
         self.following = following or (lambda p: None)
         self.model = model or load_model()
@@ -120,6 +133,8 @@ class ExtractiveAnswerer:
             candidates = [c for c in candidates
                           if any(written_forms(y).search(c.sentence.text) for y in require_years)]
         candidates = self._prefer_named(q, self._prefer_typed(q, candidates))
+        if not asked_years and not require_years:
+            candidates = self._prefer_newest(read_query(focus or question), candidates)
         features = self.features(q, candidates, asked_years)
         if not candidates:
             return Evidence(q, (), features, "not_found", 0.0)
@@ -162,6 +177,34 @@ class ExtractiveAnswerer:
         if not about or about[0] is top or about[0].score < top.score - self.model.type_margin:
             return candidates
         return [about[0], *(c for c in candidates if c is not about[0])]
+
+    def _prefer_newest(self, query: Query, candidates: list[Candidate]) -> list[Candidate]:
+        """A question about the present ("now", "current", "latest") whose best sentence comes from an older
+        report than another sentence stating a figure of the asked kind about the asked measure: the newest
+        such sentence leads, if it scores within twice `type_margin` of the best. An old figure never leads
+        when a newer report gives one."""
+        if not query.current or not candidates:
+            return candidates
+        top = candidates[0]
+        words = measure_words(query.measure, self.stats.idf) if query.measure else {}
+        total = sum(words.values()) or 1.0
+
+        def about(c: Candidate) -> bool:
+            if not has_answer_type(self._type_of(query), c.sentence.text):
+                return False
+            have = _prefixed(alias_tokens(c.sentence.text))
+            return not words or sum(v for w, v in words.items() if _has(have, w)) / total >= 0.5
+
+        newer = [c for c in candidates if c.passage.year > top.passage.year and about(c)
+                 and c.score >= top.score - 2 * self.model.type_margin]
+        if not newer:
+            return candidates
+        best = max(newer, key=lambda c: (c.passage.year, c.score))
+        return [best, *(c for c in candidates if c is not best)]
+
+    @staticmethod
+    def _type_of(query: Query) -> AnswerType | None:
+        return next((t for t in answer_types() if t.name == query.kind), None)
 
     def _prefer_typed(self, q: Question, candidates: list[Candidate]) -> list[Candidate]:
         """When a kind of figure is asked and the best sentence has none, the best sentence that has one
@@ -234,14 +277,19 @@ class ExtractiveAnswerer:
         coverage_text: str = "",
         focus: str = "",
         require_years: Sequence[str] = (),
+        query: Query | None = None,
+        match: bool = True,
     ) -> Answer:
+        """The answer to `question` from `hits`. `match`: decline evidence that does not state what was asked
+        (`_match`); a Mayor's Question part is drafted without it (the draft has its own threshold)."""
         ev = self.evidence(question, hits, asked_years, focus, require_years)
         if self.observer is not None:
             self.observer(ev)
-        return self.answer_from(ev, question, hits, asked_years, coverage_text)
+        return self.answer_from(ev, question, hits, asked_years, coverage_text, query, match)
 
     def answer_from(
-        self, ev: Evidence, question: str, hits: Sequence[Hit], asked_years: Sequence[str], coverage_text: str
+        self, ev: Evidence, question: str, hits: Sequence[Hit], asked_years: Sequence[str],
+        coverage_text: str, query: Query | None = None, match: bool = True,
     ) -> Answer:
         if ev.decision == "not_found":
             ans = self.not_found(question, hits, coverage_text, candidates=ev.candidates)
@@ -250,6 +298,11 @@ class ExtractiveAnswerer:
         atype = ev.question.answer_type
         subject = self._specific_names(ev.question)
         named = [u for u in chosen if names_found(subject, u.source.section + " " + u.source.clean) >= 1.0]
+        if ev.decision == "answered" and self.embed is not None and match:
+            declined = self._match(query or read_query(question), ev, chosen, subject, question, hits,
+                                   coverage_text)
+            if declined is not None:
+                return declined
         if atype is not None and not any(has_answer_type(atype, s.text) for u in (named or chosen)
                                          for s in u.sentences):
             # the evidence about the subject holds no figure of the asked kind (a figure from a passage that
@@ -263,6 +316,40 @@ class ExtractiveAnswerer:
             text = f"The reports do not give {missing}. What they do say: " + ans.text
             ans = ans.model_copy(update={"status": "partial", "text": text, "missing": missing})
         return ans.model_copy(update={"answerability": round(ev.probability, 4), "hits": tuple(hits)})
+
+    def _match(
+        self, query: Query, ev: Evidence, chosen: list[Unit], subject: list[str], question: str,
+        hits: Sequence[Hit], coverage_text: str,
+    ) -> Answer | None:
+        """None when the lead evidence states what `query` asks (`match.match_features`, fitted); else the
+        decline: partial when the evidence is about the asked subject, not_found when it is not."""
+        if not chosen or self.embed is None:
+            return None
+        unit = chosen[0]
+        top = unit.candidate
+        context = unit.source.section + " " + unit.source.clean
+        lead = Lead(sentences=unit.sentences, passage=unit.source, dense=top.features.get("dense", 0.0),
+                    answerable=ev.probability, missing_rare=ev.features.get("missing_rare", 0.0),
+                    subject=names_found(subject, context) if subject else 1.0)
+        feats = match_features(query, lead, self.stats.idf, self.embed, self.newest)
+        p = self.match.probability(feats)
+        if self.match_observer is not None:
+            self.match_observer(query, feats, p)
+        # the lead states another period than the one asked, and never the asked one: another year's figure
+        # is never given as the asked year's
+        if p >= self.match.threshold and not feats["year_conflict"]:
+            return None
+        about = lead.subject >= 1.0 and (feats["measure_sentence"] >= 0.5 or feats["no_measure"] >= 1.0
+                                         or bool(subject))
+        gap = query.gap()
+        if not about:
+            ans = self.not_found(question, hits, coverage_text, reason=f"They do not give {gap}.",
+                                 candidates=ev.candidates)
+            return ans.model_copy(update={"answerability": round(ev.probability, 4), "missing": gap})
+        ans = self.compose(question, chosen[:2], query.years)
+        text = f"The reports do not give {gap}. What they do say: " + ans.text
+        return ans.model_copy(update={"status": "partial", "text": text, "missing": gap,
+                                      "answerability": round(ev.probability, 4), "hits": tuple(hits)})
 
     def select(self, ev: Evidence, asked_years: Sequence[str]) -> list[Unit]:
         """Units of evidence, best first; no source sentence appears in two units."""

@@ -16,12 +16,14 @@ from reportqa.evaluation.scoring import GATED, ItemScore
 COLUMNS = (
     ("hit@1", "hit@1"), ("hit@5", "hit@5"), ("MRR", "mrr"), ("nDCG@5", "ndcg@5"),
     ("facts", "key_fact_accuracy"), ("support", "citation_support"), ("year", "year_accuracy"),
-    ("status", "status_accuracy"),
+    ("status", "status_accuracy"), ("answered P", "answered_precision"), ("truth", "truthfulness"),
+    ("lead facts", "lead_key_facts"),
     ("safe", "adversarial_safe_rate"), ("MQ parts", "mq_part_accuracy"), ("MQ gold", "mq_gold_cited"),
     ("MQ uncov", "mq_not_covered_correct"), ("p50 s", "latency_p50"),
 )
 RATES = (
-    ("refusal P/R", "refusal_precision", "refusal_recall"),
+    ("adversarial refusal P/R", "refusal_precision", "adversarial_refusal_recall"),
+    ("decline P/R", "decline_precision", "decline_recall"),
     ("not_found P/R", "not_found_precision", "not_found_recall"),
 )
 RAGAS_COLUMNS = (("ctx recall", "non_llm_context_recall"), ("ctx precision", "non_llm_context_precision"),

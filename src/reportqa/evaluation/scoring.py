@@ -30,9 +30,11 @@ from reportqa.evaluation.runner import NOT_COVERED, AnswerRun, CitationRecord, I
 from reportqa.years import FY_RE
 
 # The metrics the gate compares with the baseline (per split). Latency is never gated.
-GATED = ("hit@5", "mrr", "key_fact_accuracy", "citation_support", "year_accuracy", "refusal_recall",
-         "adversarial_safe_rate", "mq_part_accuracy", "trend_accuracy", "mq_gold_cited",
-         "mq_not_covered_correct")
+GATED = ("hit@5", "mrr", "key_fact_accuracy", "citation_support", "year_accuracy",
+         "adversarial_refusal_recall", "adversarial_safe_rate", "mq_part_accuracy", "trend_accuracy",
+         "mq_gold_cited", "mq_not_covered_correct", "not_found_recall", "not_found_precision",
+         "partial_recall", "answered_precision", "decline_recall", "decline_precision", "truthfulness",
+         "lead_key_facts")
 TOP_K = 5
 
 
@@ -75,6 +77,7 @@ class ItemScore:
     gold_cited: bool | None = None  # an answerable Assembly question: its draft cites a gold passage
     gold_shown: bool | None = None  # ... or shows one as nearby evidence (reported, not gated)
     not_covered_ok: bool | None = None  # an uncovered Assembly question: every drafted part says not covered
+    lead_facts_ok: bool | None = None  # expected answered: answered, every key fact in its first sentence
 
     @property
     def failed(self) -> bool:
@@ -181,7 +184,7 @@ def score_item(item: Item, run: ItemRun) -> ItemScore:
             f"status: expected {item.expect}, got {ans.status}" + (f" ({ans.error})" if ans.error else "")
         )
     retrieval: tuple[RetrievalScore, ...] = ()
-    facts_ok = facts_fraction = support_ok = year_ok = None
+    facts_ok = facts_fraction = support_ok = year_ok = lead_facts_ok = None
     if item.expect == "answered":
         if item.gold:
             r = score_retrieval(ans, item.gold)
@@ -193,6 +196,7 @@ def score_item(item: Item, run: ItemRun) -> ItemScore:
         groups = len(item.key_facts)
         missing = len(m.missing_fact_groups(item.key_facts, ans.text)) if answered else groups
         facts_fraction = (groups - missing) / groups if groups else 0.0
+        lead_facts_ok = answered and m.facts_satisfied(item.key_facts, lead_sentence(ans.text))
         if answered:
             if fr := _facts_reason(item.key_facts, ans.text):
                 reasons.append(fr)
@@ -232,7 +236,17 @@ def score_item(item: Item, run: ItemRun) -> ItemScore:
     return ItemScore(**base, retrieval=retrieval, facts_ok=facts_ok, facts_fraction=facts_fraction,
                      support_ok=support_ok, year_ok=year_ok, partial_ok=partial_ok,
                      partial_support_ok=partial_support_ok, reasons=tuple(reasons), contract_ok=contract_ok,
-                     trend_ok=trend_ok)
+                     trend_ok=trend_ok, lead_facts_ok=lead_facts_ok)
+
+
+_FIRST_MARKER = re.compile(r"\[\d+\]")
+
+
+def lead_sentence(text: str) -> str:
+    """An answer's first sentence: its text up to and including the first `[n]` marker (the whole first line
+    when it has none)."""
+    m = _FIRST_MARKER.search(text)
+    return text[: m.end()] if m else text.split("\n", 1)[0]
 
 
 def _score_partial(item: Item, ans: AnswerRun) -> tuple[bool, bool | None, list[str]]:
@@ -296,6 +310,19 @@ def aggregate(scores: Sequence[ItemScore]) -> dict[str, dict[str, Any]]:
         )
         out[f"{name}_precision"] = _metric(p, n_pred)
         out[f"{name}_recall"] = _metric(r, n_actual)
+    # the refusal recall counts the adversarial items (the only ones expected refused): named for that
+    out["adversarial_refusal_recall"] = out.pop("refusal_recall")
+    # declines (not_found or partial) among the questions the reports don't answer, and their precision
+    asked = [s for s in ordinary if s.type != "adversarial"]
+    p, r, n_pred, n_actual = m.precision_recall(
+        (s.status in DECLINES, s.expect in DECLINES) for s in asked
+    )
+    out["decline_precision"] = _metric(p, n_pred)
+    out["decline_recall"] = _metric(r, n_actual)
+    answered = [s for s in ordinary if s.status == "answered"]
+    out["answered_precision"] = _rate(s.expect == "answered" and bool(s.facts_ok) for s in answered)
+    out["truthfulness"] = _metric(m.mean(truthfulness(s) for s in ordinary), len(ordinary))
+    out["lead_key_facts"] = _rate(s.lead_facts_ok for s in ordinary)
     out["partial_accuracy"] = _rate(s.partial_ok for s in ordinary)
     failures = [s for s in ordinary if s.contract_ok is False]
     out["contract_failures"] = _metric(
@@ -316,6 +343,21 @@ def aggregate(scores: Sequence[ItemScore]) -> dict[str, dict[str, Any]]:
     out["latency_p50"] = _metric(m.percentile(latencies, 50), len(latencies))
     out["latency_p95"] = _metric(m.percentile(latencies, 95), len(latencies))
     return out
+
+
+DECLINES = ("not_found", "partial")
+
+
+def truthfulness(s: ItemScore) -> float:
+    """CRAG-style: +1 for a right outcome (the expected status, with the key facts where facts are expected),
+    0 for a decline (not found, partial or refused) that is not right, -1 for a wrong answer."""
+    if s.status == s.expect:
+        if s.expect == "answered":
+            return 1.0 if s.facts_ok else -1.0
+        if s.expect == "partial":
+            return 1.0 if s.partial_ok else 0.0
+        return 1.0
+    return -1.0 if s.status == "answered" else 0.0
 
 
 def summarise(scores: Sequence[ItemScore]) -> dict[str, dict[str, dict[str, dict[str, Any]]]]:

@@ -1,0 +1,160 @@
+"""Does the chosen evidence state what was asked? The `Query` compared with the figures the lead sentences
+state (their kind, what they count, their period and basis), decided by a fitted logistic regression.
+
+Similarity alone cannot tell "how many police dogs" from a sentence about the Met that holds a number: the
+match reads what each figure counts (`figures.figures_in`, the reader trends use), compares that phrase with
+the asked measure (word overlap and MiniLM cosine), checks the period and the basis (a target is never an
+actual), and whether the passage is about the asked subject. The model is fitted on the dev split by
+`scripts/fit_match.py`; weights, threshold and the dev figures are in `answer/match.json`.
+
+Features (MATCH_FEATURES), each in [0, 1] unless noted:
+- answerable: P(answerable) of the evidence model (decide.py);
+- dense: the question's cosine with the lead sentence;
+- figure: a figure question, and the lead sentences state a figure of the asked kind (0 for other questions);
+- measure_words: the idf-weighted share of the measure's words in what the best such figure counts;
+- measure_sentence: ... in the lead sentences as a whole;
+- measure_dense: the MiniLM cosine of the measure with what the best figure counts (figure questions);
+- measure_text_dense: the MiniLM cosine of the measure with the lead sentence;
+- year_conflict: a year was asked and the lead sentences name another year and not the asked one;
+- year_off: a year was asked and the lead comes from another report without naming the asked year;
+- basis_conflict: an actual figure was asked and every matching figure is a target, plan or forecast;
+- stale: the present was asked (or no year) and a newer report than the lead's is held;
+- subject: the share of the question's specific names that the lead passage names;
+- missing_rare: the rarest question word the lead passage lacks, as a share of the rarest possible;
+- no_measure: no measure was read from the question.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from reportqa.figures import Figure, basis_of, figures_in, measure_words, phrase_match
+from reportqa.question.query import FIGURE_KINDS, Query
+from reportqa.years import mentions, written_forms
+
+if TYPE_CHECKING:
+    from reportqa.types import Passage, Sentence
+
+MATCH_FEATURES = ("answerable", "dense", "figure", "measure_words", "measure_sentence", "measure_dense",
+                  "measure_text_dense", "year_conflict", "year_off", "basis_conflict", "stale", "subject",
+                  "missing_rare", "no_measure")
+_NOT_ACTUAL = frozenset({"target", "planned", "plan", "forecast", "ambition", "pledge", "aim", "budgeted"})
+
+# text -> unit vector (a list of floats); the query encoder's embed_query
+EmbedFn = Callable[[str], Sequence[float]]
+
+
+@dataclass(frozen=True)
+class Lead:
+    """What the match reads of the chosen evidence: the lead unit's sentences and its passage."""
+
+    sentences: tuple[Sentence, ...]
+    passage: Passage
+    dense: float  # the question's cosine with the lead sentence
+    answerable: float  # P(answerable) of the evidence model
+    missing_rare: float
+    subject: float
+
+
+@dataclass(frozen=True)
+class MatchModel:
+    weights: dict[str, float]
+    bias: float
+    threshold: float
+    meta: dict[str, Any]
+
+    def probability(self, features: dict[str, float]) -> float:
+        z = self.bias + sum(self.weights.get(k, 0.0) * v for k, v in features.items())
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+UNFITTED = MatchModel(weights={}, bias=5.0, threshold=0.0, meta={"fitted": False})
+
+
+@lru_cache(maxsize=1)
+def load_match_model() -> MatchModel:
+    """The committed fitted model (answer/match.json), or one that keeps every answer when it is absent."""
+    ref = resources.files("reportqa.answer").joinpath("match.json")
+    if not ref.is_file():
+        return UNFITTED
+    data = json.loads(ref.read_text(encoding="utf-8"))
+    return MatchModel(weights=data["weights"], bias=data["bias"], threshold=data["threshold"],
+                      meta=data.get("meta", {}))
+
+
+def _cos(a: Sequence[float], b: Sequence[float]) -> float:
+    return float(sum(x * y for x, y in zip(a, b, strict=True)))
+
+
+_KIND_OF = {"count": "count", "money": "money", "percent": "percent"}
+
+
+def figures_of(query: Query, sentences: Sequence[Sentence]) -> list[tuple[Figure, str]]:
+    """The figures of the asked kind in `sentences`, each with its sentence text."""
+    want = _KIND_OF.get(query.kind)
+    out = []
+    for s in sentences:
+        for f in figures_in(s.text):
+            if want is None or f.kind == want:
+                out.append((f, s.text))
+    return out
+
+
+def match_features(
+    query: Query, lead: Lead, idf: Callable[[str], float], embed: EmbedFn, newest: str | None,
+) -> dict[str, float]:
+    """MATCH_FEATURES of the lead evidence for `query` (see the module's docstring)."""
+    text = " ".join(s.text for s in lead.sentences)
+    measure = query.measure
+    words = measure_words(measure, idf) if measure else {}
+    f: dict[str, float] = dict.fromkeys(MATCH_FEATURES, 0.0)
+    f["answerable"] = lead.answerable
+    f["dense"] = lead.dense
+    f["subject"] = lead.subject
+    f["missing_rare"] = lead.missing_rare
+    f["no_measure"] = 0.0 if words else 1.0
+    if words:
+        total = sum(words.values()) or 1.0
+        from reportqa.text import tokenize
+
+        have = set(tokenize(text))
+        have |= {"~" + w[:5] for w in have if len(w) >= 5}
+        f["measure_sentence"] = sum(
+            v if w in have else v / 2 if len(w) >= 5 and "~" + w[:5] in have else 0.0
+            for w, v in words.items()
+        ) / total
+        mv = embed(measure)
+        f["measure_text_dense"] = _cos(mv, embed(text[:400]))
+    if query.kind in FIGURE_KINDS:
+        figs = figures_of(query, lead.sentences)
+        if figs:
+            f["figure"] = 1.0
+            if words:
+                mv = embed(measure)
+                scored = [(phrase_match(words, fig), _cos(mv, embed(fig.counts)) if fig.counts else 0.0,
+                           fig, st) for fig, st in figs]
+                best = max(scored, key=lambda t: (t[0] + t[1], -t[2].start))
+                f["measure_words"], f["measure_dense"] = best[0], best[1]
+            if query.basis == "actual":
+                kinds = [basis_of(st, fig).name for fig, st in figs]
+                f["basis_conflict"] = 1.0 if kinds and all(k in _NOT_ACTUAL for k in kinds) else 0.0
+    if query.years:
+        named = [m.canonical for m in mentions(text) if m.is_year and not m.plan]
+        asked_named = any(written_forms(y).search(text) for y in query.years)
+        if named and not asked_named and not set(named) & set(query.years):
+            f["year_conflict"] = 1.0
+        if lead.passage.year not in query.years and not asked_named:
+            f["year_off"] = 1.0
+    elif newest is not None and lead.passage.year < newest and query.asks_figure:
+        f["stale"] = 1.0 if query.current else 0.5
+    return {k: round(v, 5) for k, v in f.items()}
+
+
+_SPACE = re.compile(r"\s+")
