@@ -568,6 +568,14 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # an unexpected failure still gets one line, not a traceback
         if os.environ.get("REPORTQA_DEBUG"):
             raise
+        from reportqa.errors import DiskFull, is_disk_full
+
+        if is_disk_full(exc):  # a write no command expected to fail: still the one line for a full disk
+            detail = str(exc).splitlines()[0] if str(exc) else ""
+            print(f"error: the disk is full ({type(exc).__name__}: {detail})", file=sys.stderr)
+            print("hint: free some space on the disk holding the index, the corpus or the output, then run "
+                  "the command again; the index as last built is unchanged", file=sys.stderr)
+            return DiskFull.exit_code
         print(
             f"error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
             file=sys.stderr,

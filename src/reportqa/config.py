@@ -78,6 +78,7 @@ class Config(BaseSettings):
     corpus_dir: Path = Path("corpus")
     index_dir: Path = Path("index")
     chroma_url: str | None = None  # e.g. http://127.0.0.1:8000 for a `chroma run` server
+    chroma_timeout: float = Field(default=10.0, gt=0)  # seconds for any request to the Chroma server
     collection: str = "reportqa"
     backend: str = "extractive"  # "extractive" | "llm"
     embed_batch_size: int = 32

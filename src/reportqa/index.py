@@ -40,7 +40,6 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlparse
 
 import orjson
 
@@ -48,7 +47,15 @@ from reportqa.chunk import CHUNKER_VERSION, chunk_report
 from reportqa.config import Config
 from reportqa.corpus import MANIFEST, Corpus, load_corpus, save_manifest, sha256_file
 from reportqa.embed import Embedder, Tokens, model_fingerprint
-from reportqa.errors import IndexMissing, InputError, ReportQAError
+from reportqa.errors import (
+    DiskFull,
+    IndexMissing,
+    InputError,
+    ReportQAError,
+    StoreUnavailable,
+    disk_full,
+    is_disk_full,
+)
 from reportqa.lexicon import read_text as read_lexicon
 from reportqa.parse import parse_report
 from reportqa.priorities import assign, load_taxonomy, taxonomy_path
@@ -253,17 +260,25 @@ def _chroma_where(config: Config, root: Path) -> str:
 
 
 def _new_chroma_client(config: Config, root: Path) -> Any:
+    """A server's client with a timeout on every request (config.chroma_timeout), or the directory's; both
+    raise StoreUnavailable or DiskFull for a store that cannot be reached or written (`vectorstore`)."""
+    from reportqa import vectorstore
+
+    if config.chroma_url:
+        return vectorstore.http_client(config.chroma_url, config.chroma_timeout)
     import chromadb
     from chromadb.config import Settings
 
-    # a new Settings each client: chromadb.HttpClient writes the server's address into the one it is given
-    settings = Settings(anonymized_telemetry=False, allow_reset=False)
-    if config.chroma_url:
-        u = urlparse(config.chroma_url)
-        return chromadb.HttpClient(
-            host=u.hostname or "127.0.0.1", port=u.port or 8000, ssl=u.scheme == "https", settings=settings
-        )
-    return chromadb.PersistentClient(path=str(root / "chroma"), settings=settings)
+    where = str(root / "chroma")
+    try:
+        client = chromadb.PersistentClient(path=where, settings=Settings(anonymized_telemetry=False,
+                                                                         allow_reset=False))
+    except Exception as exc:
+        err = vectorstore.translate(exc, where)
+        if err is None:
+            raise
+        raise err from exc
+    return vectorstore.Guarded(client, where)
 
 
 def collection_name(config: Config) -> str:
@@ -492,7 +507,18 @@ def ingest(
     stored vectors, nothing embedded), the old one dropped once no kept build uses it. Holds `ingest_lock`.
     """
     with ingest_lock(config):
-        return _ingest(config, corpus, progress, embedder, _fail_after_embedding, compact)
+        try:
+            return _ingest(config, corpus, progress, embedder, _fail_after_embedding, compact)
+        except DiskFull:
+            raise
+        except Exception as exc:  # a write that found the disk full, wherever it was
+            if not is_disk_full(exc):
+                raise
+            raise disk_full(f"writing the index at {config.index_dir}", INGEST_DISK_HINT) from exc
+
+
+INGEST_DISK_HINT = ("free some space on that disk, then run `reportqa ingest` again (it removes what this "
+                    "one left); the index as last built keeps serving")
 
 
 def _ingest(
@@ -726,6 +752,8 @@ def _listing(config: Config, layout: Layout) -> dict[str, str] | None:
     An ingest lists once: the other indexes a server holds never touch this one's collections."""
     try:
         found = chroma_client(config, layout.root).list_collections()
+    except (StoreUnavailable, DiskFull):  # a server that does not answer: not worth asking again
+        raise
     except Exception:  # as if none were there: the build goes into a new collection
         return None
     return {str(getattr(c, "name", c)): str(getattr(c, "id", "")) for c in found}
@@ -1256,6 +1284,8 @@ class OpenIndex:
         while this index stayed open, as in `reportqa serve`), switch to the serving build's collection and
         say so once; its entries of segments this build does not hold count as foreign. False when the
         collection is still there (the failure is something else) or there is nothing to switch to."""
+        if isinstance(exc, ReportQAError):  # the store is unreachable or full: asking again would not help
+            return False
         name = str(self.manifest["collection"])
         current = self.layout.current()
         if current is None or current == self.build:
@@ -1284,11 +1314,18 @@ class OpenIndex:
         client = chroma_client(self.config, self.layout.root)
         try:
             return client.get_collection(self.manifest["collection"], embedding_function=None)
+        except (StoreUnavailable, DiskFull):  # not cached: the next call tries again
+            raise
         except Exception as exc:
             raise IndexMissing(
                 f"the Chroma collection {self.manifest['collection']} is missing",
                 REBUILD_HINT,
             ) from exc
+
+    def check_store(self) -> None:
+        """Ask the vector store for this build's collection (a count: one round trip to a Chroma server,
+        bounded by config.chroma_timeout). Raises StoreUnavailable, DiskFull or IndexMissing."""
+        self.collection.count()
 
     @cached_property
     def foreign(self) -> int:

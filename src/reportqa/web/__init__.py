@@ -30,9 +30,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def cmd_serve(args: argparse.Namespace, config: Config) -> int:
-    import uvicorn
-
     from reportqa.web.api import create_app
+    from reportqa.web.server import run
 
     app = create_app(config, ui=not args.no_ui, warm=True)
     local = args.host in ("127.0.0.1", "localhost", "::1")
@@ -43,10 +42,9 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
     where = f"http://{args.host}:{args.port}"
     print(f"reportqa: workspace at {where}/ , widget at {where}/widget.js , API at {where}/api/v1/ask",
           file=sys.stderr)
-    # the app reads X-Forwarded-For itself, and only from api.trusted_proxies: uvicorn must not rewrite the
-    # client address first (by default it believes the header from 127.0.0.1)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", server_header=False,
-                proxy_headers=False)
+    # uvicorn on h11 with limits on a request's head (size, fields) and timeouts on its head and body; the
+    # client address never rewritten from X-Forwarded-For (`web.server`)
+    run(app, args.host, args.port)
     return 0
 
 

@@ -13,12 +13,14 @@ header). A kill switch (503). Errors as JSON {error, hint} without tracebacks, a
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import html
 import ipaddress
 import json
 import logging
 import math
+import re
 import threading
 import time
 from collections import deque
@@ -38,8 +40,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reportqa.config import Config, offline_environment
 from reportqa.display import marked as display_marked
-from reportqa.errors import BackendError, IndexMissing, InputError, ReportQAError
-from reportqa.web.feedback import FeedbackStore
+from reportqa.errors import BackendError, DiskFull, IndexMissing, InputError, ReportQAError, StoreUnavailable
+from reportqa.web.feedback import FeedbackStorageError, FeedbackStore
 
 if TYPE_CHECKING:
     from reportqa.service import Assistant
@@ -61,6 +63,14 @@ MAX_FEEDBACK_CITATIONS = 20
 MAX_JSON_DEPTH = 6  # the deepest request, {"history": [{"role": ...}]}, nests 3 levels
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 SOURCE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+HEALTH_TIMEOUT_SECONDS = 5.0  # /healthz waits at most this long (and config.chroma_timeout) for the store
+HEALTH_CACHE_SECONDS = 1.0  # a store check answers the health checks of the next second too
+UNAVAILABLE = "the assistant is not available at the moment"
+RETRY_SECONDS = 30
+# what a public error must never show: a file's path or a setting's name (the server's configuration is
+# not the visitor's to read)
+_PRIVATE = re.compile(r"REPORTQA_\w+|\b(?:api|config|retrieval|llm)\.[a-z_]+\b"
+                      r"|(?:^|[\s(\"'=])(?:/|~/|\.\./)[\w.-]+/|\b[A-Za-z]:\\|\.sqlite3?\b|\.toml\b")
 
 
 class ApiError(Exception):
@@ -401,9 +411,12 @@ def create_app(config: Config | None = None, assistant: Assistant | None = None,
 
     @app.exception_handler(ReportQAError)
     async def _reportqa_error(request: Request, exc: ReportQAError) -> JSONResponse:
-        if isinstance(exc, InputError):
+        if isinstance(exc, InputError) and not names_private(exc):
             return _error(400, exc.message, exc.hint)
         log.error("service error on %s: %s", request.url.path, exc.message)
+        if isinstance(exc, StoreUnavailable | DiskFull):  # the index is intact: it answers again later
+            return _error(503, UNAVAILABLE, "please try again in a few minutes",
+                          headers={"Retry-After": str(RETRY_SECONDS)})
         if isinstance(exc, IndexMissing):
             return _error(503, "the assistant is not ready",
                           "the reports index is being prepared; try again later")
@@ -425,12 +438,50 @@ def create_app(config: Config | None = None, assistant: Assistant | None = None,
         return _error(500, "something went wrong on our side", "please try again in a moment")
 
     # -- routes --------------------------------------------------------------------------------------
+    health: dict[str, Any] = {"task": None, "at": -math.inf, "problem": ""}
+
+    def check_store(a: Any) -> str:
+        """"" when the open build's vector store answers, else why not (for the server's log only)."""
+        check = getattr(getattr(a, "index", None), "check_store", None)
+        if check is None:  # an assistant without an index of ours (a test's stand-in)
+            return ""
+        try:
+            check()
+        except ReportQAError as exc:
+            return exc.message
+        return ""
+
+    async def store_problem() -> str:
+        """Why the open build's store cannot be used ("" when it can), asked at most once a second and never
+        waited for longer than HEALTH_TIMEOUT_SECONDS (or config.chroma_timeout): a frozen Chroma server
+        makes the health check fail, not hang. One check at a time: a slow one is shared, not repeated."""
+        a = state["assistant"]
+        now = time.monotonic()
+        if a is None or now - health["at"] < HEALTH_CACHE_SECONDS:
+            return str(health["problem"]) if a is not None else ""
+        task = health["task"]
+        if task is None or task.done():
+            task = health["task"] = asyncio.ensure_future(run_in_threadpool(check_store, a))
+        try:
+            problem = await asyncio.wait_for(asyncio.shield(task),
+                                             min(HEALTH_TIMEOUT_SECONDS, config.chroma_timeout))
+        except TimeoutError:
+            problem = "the vector store did not answer in time"
+        if problem and problem != health["problem"]:
+            log.warning("health check: %s", problem)
+        health.update(at=time.monotonic(), problem=problem)
+        return str(problem)
+
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
         if warm and not ready.is_set():
             start_warming()
             return JSONResponse({"status": "starting", "public_enabled": config.api.public_enabled},
                                 status_code=503, headers=SECURITY_HEADERS)
+        if await store_problem():  # what is wrong goes to the log; the answer names nothing of the server's
+            return JSONResponse({"status": "unavailable", "public_enabled": config.api.public_enabled},
+                                status_code=503,
+                                headers={**SECURITY_HEADERS, "Retry-After": str(RETRY_SECONDS)})
         return JSONResponse({"status": "ok", "public_enabled": config.api.public_enabled},
                             headers=SECURITY_HEADERS)
 
@@ -478,7 +529,10 @@ def create_app(config: Config | None = None, assistant: Assistant | None = None,
         history = [t.model_dump() for t in req.history]
         answer = await run_in_threadpool(a.ask, question, history)
         if config.api.store_public_questions:
-            await run_in_threadpool(store.record_public_question, question, answer.status)
+            try:  # the visitor still gets the answer when the question cannot be kept (a full disk)
+                await run_in_threadpool(store.record_public_question, question, answer.status)
+            except ReportQAError as exc:
+                log.error("public question not stored: %s", exc.message)
         out = {**answer_json(answer, a, base_url(request)), **await run_in_threadpool(corpus_state, a)}
         return JSONResponse(out, headers=SECURITY_HEADERS)
 
@@ -493,8 +547,13 @@ def create_app(config: Config | None = None, assistant: Assistant | None = None,
             raise ApiError(413, f"the question is too long ({len(req.question)} characters)",
                            f"keep it to {config.api.max_question_chars:,} characters or fewer")
         cites = [c.model_dump() for c in req.citations]
-        rowid = await run_in_threadpool(store.record, req.question, req.answer, req.helpful, "", cites,
-                                        "widget", req.status)
+        try:
+            rowid = await run_in_threadpool(store.record, req.question, req.answer, req.helpful, "", cites,
+                                            "widget", req.status)
+        except (FeedbackStorageError, DiskFull) as exc:  # the file and its setting go to the log only
+            log.error("widget feedback not stored: %s", exc.message)
+            raise ApiError(503, "your feedback could not be saved at the moment", "please try again later",
+                           headers={"Retry-After": str(RETRY_SECONDS)}) from None
         return JSONResponse({"stored": True, "id": rowid}, headers=SECURITY_HEADERS)
 
     @app.get("/widget.js")
@@ -550,6 +609,12 @@ def _theme() -> Any:
     from reportqa.web.ui import theme
 
     return theme()
+
+
+def names_private(exc: ReportQAError) -> bool:
+    """Does the error's message or hint name a file path or a setting? (Then the public API does not show
+    it: an InputError of the command line, such as the feedback database's, reached the API.)"""
+    return bool(_PRIVATE.search(exc.message) or _PRIVATE.search(exc.hint or ""))
 
 
 def _check_origin(request: Request, origins: list[str]) -> None:

@@ -5,7 +5,9 @@ The same file optionally keeps the public widget's questions, but only when
 
 The file is in WAL mode with a busy timeout, and a write that still finds the database locked is tried
 again, so several server processes may share it. Every field has a size cap; a problem with the file
-(unreadable, not a database, a full disk) is one `InputError`, never a traceback.
+(unreadable, not a database) is one `FeedbackStorageError`, and a full disk one `DiskFull`, never a
+traceback. Their messages name the file: they are for the command line and the server's log, and the public
+API answers them without it (503).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from reportqa.errors import InputError
+from reportqa.errors import DiskFull, InputError, disk_full, is_disk_full
 from reportqa.types import Answer, Citation
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,7 @@ CREATE TABLE IF NOT EXISTS public_questions (
 );
 """
 _HINT = "check that the feedback database (api.feedback_db) is a writable SQLite file on a disk with space"
+_DISK_HINT = "free space on the disk holding the feedback database (api.feedback_db); nothing was stored"
 T = TypeVar("T")
 
 
@@ -90,6 +93,16 @@ def _one_line(exc: BaseException) -> str:
 def _locked(exc: sqlite3.OperationalError) -> bool:
     text = str(exc).lower()
     return "locked" in text or "busy" in text
+
+
+class FeedbackStorageError(InputError):
+    """The feedback database cannot be opened, read or written (a bad --db for `feedback export`)."""
+
+
+def _storage_error(verb: str, path: Path, exc: BaseException) -> InputError | DiskFull:
+    if is_disk_full(exc):
+        return disk_full(f"writing the feedback database {path}", _DISK_HINT)
+    return FeedbackStorageError(f"could not {verb} the feedback database {path}: {_one_line(exc)}", _HINT)
 
 
 def _cap(name: str, value: str, limit: int) -> str:
@@ -139,11 +152,9 @@ class FeedbackStore:
                     log.info("feedback database locked (attempt %d): trying again", attempt)
                     time.sleep(0.05 * attempt + random.random() * 0.05)  # jitter: the writers part
                     continue
-                raise InputError(f"could not {verb} the feedback database {self.path}: {_one_line(exc)}",
-                                 _HINT) from None
+                raise _storage_error(verb, self.path, exc) from None
             except (sqlite3.Error, OSError) as exc:
-                raise InputError(f"could not {verb} the feedback database {self.path}: {_one_line(exc)}",
-                                 _HINT) from None
+                raise _storage_error(verb, self.path, exc) from None
         raise AssertionError("unreachable")  # the last attempt returns or raises
 
     def record(
@@ -235,6 +246,9 @@ class FeedbackStore:
                     r["helpful"] = "helpful" if r["helpful"] else "not helpful"
                     writer.writerow({k: csv_safe(r[k]) for k in CSV_FIELDS})
         except OSError as exc:
+            if is_disk_full(exc):
+                raise disk_full(f"writing the feedback CSV {out}",
+                                "free space on that disk, or write to standard output: --out -") from None
             raise InputError(f"could not write the feedback CSV {out}: {_one_line(exc)}",
                              "choose a folder you can write to, or --out - for standard output") from None
         return len(rows)
