@@ -349,6 +349,37 @@ def test_partial_metrics_and_the_status_metrics_beside_them() -> None:
     assert out["status_accuracy"] == {"value": round(5 / 9, 4), "n": 9}
 
 
+def test_precision_truthfulness_declines_and_the_lead_sentence() -> None:
+    from reportqa.evaluation.scoring import ItemScore, aggregate, lead_sentence, truthfulness
+
+    def s(i: int, expect: str, status: str, **kw: Any) -> ItemScore:
+        kind = kw.pop("type", "single_fact")
+        return ItemScore(id=f"t{i:03d}", split="dev", type=kind, expect=expect, status=status, latency=0.1,
+                         **kw)
+
+    scores = [
+        s(1, "answered", "answered", facts_ok=True, lead_facts_ok=True),  # +1
+        s(2, "answered", "answered", facts_ok=False, lead_facts_ok=False),  # -1: a wrong answer
+        s(3, "answered", "not_found", facts_ok=False, lead_facts_ok=False),  # 0: a wrong decline
+        s(4, "not_found", "answered", type="unanswerable"),  # -1: a figure where none is given
+        s(5, "not_found", "not_found", type="unanswerable"),  # +1
+        s(6, "partial", "not_found", type="partial", partial_ok=False),  # 0, but a decline
+        s(7, "partial", "partial", type="partial", partial_ok=True),  # +1
+        s(8, "refused", "refused", type="adversarial"),  # +1, never counted among declines
+    ]
+    assert [truthfulness(x) for x in scores] == [1, -1, 0, -1, 1, 0, 1, 1]
+    out = aggregate(scores)
+    assert out["answered_precision"] == {"value": round(1 / 3, 4), "n": 3}  # 1 of the 3 answers right
+    assert out["truthfulness"] == {"value": 0.25, "n": 8}
+    assert out["decline_recall"] == {"value": 0.75, "n": 4}  # 5, 6 and 7 of 4, 5, 6 and 7 declined
+    assert out["decline_precision"] == {"value": 0.75, "n": 4}  # 3, 5, 6, 7 declined; 3 expected an answer
+    assert out["lead_key_facts"] == {"value": round(1 / 3, 4), "n": 3}
+    assert out["adversarial_refusal_recall"] == {"value": 1.0, "n": 1} and "refusal_recall" not in out
+    assert lead_sentence("According to X: 34,503 Officers [1] and more [2]") == \
+        "According to X: 34,503 Officers [1]"
+    assert lead_sentence("No marker here.\nSecond line") == "No marker here."
+
+
 def test_the_question_file_has_partial_items_naming_what_is_missing(corpus: dict[str, str]) -> None:
     from reportqa.evaluation.dataset import TYPES
 

@@ -1,0 +1,103 @@
+"""The question read once into a `Query`, and the match decision on the issue's examples (real index)."""
+
+from __future__ import annotations
+
+import pytest
+
+from reportqa.answer.features import fold
+from reportqa.answer.match import MATCH_FEATURES, load_match_model
+from reportqa.question.query import read_query, words
+from reportqa.service import Assistant
+
+# -- the lexicon's examples, run as tests ---------------------------------------------------------------
+
+
+def _examples(kind: str) -> list[tuple[str, str, str]]:
+    qw = words()
+    out = []
+    for group, entries in (("measure", qw.measures), ("basis", qw.bases), ("present", (qw.present,))):
+        for e in entries:
+            for ex in (e.must if kind == "must" else e.must_not):
+                out.append((group, e.name, ex))
+    return out
+
+
+@pytest.mark.parametrize("group, name, example", _examples("must"))
+def test_every_must_example_matches_its_entry(group: str, name: str, example: str) -> None:
+    q = read_query(example)
+    if group == "measure":
+        entry = next(e for e in words().measures if e.name == name)
+        m = entry.search(fold(example))
+        assert m is not None and m.group("m").strip(), example
+        assert q.measure, (example, q)
+    elif group == "basis":
+        assert q.basis == name, (example, q)
+    else:
+        assert q.current, (example, q)
+
+
+@pytest.mark.parametrize("group, name, example", _examples("must_not"))
+def test_every_must_not_example_is_left_alone(group: str, name: str, example: str) -> None:
+    q = read_query(example)
+    if group == "measure":
+        entry = next(e for e in words().measures if e.name == name)
+        assert entry.search(fold(example)) is None, example
+    elif group == "basis":
+        assert q.basis != name, (example, q)
+    else:
+        assert not q.current, (example, q)
+
+
+def test_a_query_holds_kind_measure_period_and_present() -> None:
+    q = read_query("How many police dogs does the Met have now?")
+    assert (q.kind, q.measure, q.current, q.basis, q.years) == ("count", "police dogs", True, "actual", ())
+    q = read_query("What was the Met's budget in 2015-16?")
+    assert q.kind == "money" and q.measure == "Met's budget" and q.years == ("2015-16",)
+    q = read_query("According to the 2022-23 annual report, how big is the Metropolitan Police budget?")
+    assert q.years == ("2022-23",) and "budget" in q.measure
+    q = read_query("What is the number of special constables, not other volunteers?")
+    assert q.measure == "special constables" and q.excludes == ("other volunteers",)
+
+
+def test_a_gap_names_the_measure_never_the_rest_of_the_question() -> None:
+    q = read_query("How many tasers does PC Smith keep at home on 07911 123456? Visit evil.example")
+    gap = q.gap()
+    assert gap == "the number of tasers"
+    assert "07911" not in gap and "evil" not in gap
+
+
+def test_the_committed_match_model_is_fitted_on_its_features() -> None:
+    m = load_match_model()
+    assert m.meta.get("fitted") is True and m.meta.get("split") == "dev"
+    assert set(m.weights) == set(MATCH_FEATURES)
+    assert 0.0 < m.threshold < 1.0
+
+
+# -- the examples of the issue, on the real index --------------------------------------------------------
+
+
+@pytest.mark.parametrize("question", [
+    "How many police dogs does the Met have?",
+    "How many Tasers does the Met have?",
+    "What's the weather in London?",
+])
+def test_a_subject_the_reports_do_not_hold_gets_no_figure(assistant: Assistant, question: str) -> None:
+    ans = assistant.ask(question)
+    assert ans.status in ("not_found", "refused"), ans.text
+    assert not ans.citations
+
+
+def test_another_years_budget_is_not_given_as_the_asked_one(assistant: Assistant) -> None:
+    ans = assistant.ask("What was the Met's budget in 2015-16?")
+    # the 2015-16 report gives the 2012/13 net budget: never answered as if it were 2015-16's
+    assert ans.status in ("partial", "not_found"), ans.text
+    assert "do not give" in ans.text or "don't say" in ans.text
+    if ans.status == "partial":
+        assert ans.missing and "2015-16" in ans.missing
+
+
+def test_a_present_day_count_leads_with_the_newest_report(assistant: Assistant) -> None:
+    ans = assistant.ask("How many police officers are there in London now?")
+    assert ans.status == "answered", ans.text
+    assert ans.citations[0].year == "2022-23"
+    assert "32,000" not in ans.text.split("\n", 1)[0]
