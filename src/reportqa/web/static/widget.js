@@ -11,8 +11,9 @@
  *
  * Layout: a panel above the launcher on wide screens; the whole viewport when it is narrow or short
  * (a phone, a phone held sideways, 200% zoom), where the question form stays in view and the
- * conversation scrolls above it. Colours follow prefers-color-scheme; focus outlines stay in
- * forced-colours mode.
+ * conversation scrolls above it, and the panel is a modal dialog: focus stays inside it until Escape or
+ * Close (WCAG 2.2 2.4.11). Colours follow prefers-color-scheme; focus outlines stay in forced-colours
+ * mode. Quotes are shown without soft hyphens, zero-width characters or line breaks.
  */
 (function () {
   "use strict";
@@ -122,6 +123,18 @@
 
   function str(value) { return typeof value === "string" ? value : ""; }
 
+  // Report text as shown and copied: no soft hyphens or zero-width characters (a word softly hyphenated at
+  // a line's end joined) and, for a quote, no line breaks: the server keeps quotes exact (their offsets into
+  // the report), so the cleaning is done here, as the workspace does (reportqa.display).
+  var INVISIBLE = /[\u00ad\u200b\u200c\u200d\u2060\ufeff]/g;
+  function cleanText(value) {
+    return str(value).replace(/\u00ad[ \t]*(?:\r?\n[ \t]*)?/g, "").replace(INVISIBLE, "");
+  }
+  function cleanQuote(value) {
+    return cleanText(str(value).replace(/([A-Za-z\u00c0-\u024f])-[ \t]*\r?\n[ \t]*(?=[A-Za-z\u00c0-\u024f])/g, "$1-"))
+      .replace(/\s+/g, " ").trim();
+  }
+
   function number(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
 
   var host = el("div", { id: "reportqa-widget" });
@@ -225,7 +238,7 @@
         li.appendChild(document.createTextNode(" "));
         li.appendChild(el("a", { href: original, target: "_blank", rel: "noopener noreferrer" }, "(report page)"));
       }
-      if (c.quote) { li.appendChild(el("span", { "class": "quote" }, "\u201c" + str(c.quote) + "\u201d")); }
+      if (c.quote) { li.appendChild(el("span", { "class": "quote" }, "\u201c" + cleanQuote(c.quote) + "\u201d")); }
       list.appendChild(li);
     });
     box.appendChild(list);
@@ -271,7 +284,7 @@
   function addAnswer(data, question) {
     var box = el("div", { "class": "msg bot" });
     box.appendChild(el("p", { "class": "who" }, "Assistant"));
-    box.appendChild(el("p", { "class": "text" }, str(data.text)));
+    box.appendChild(el("p", { "class": "text" }, cleanText(data.text)));
     var cites = Array.isArray(data.citations) ? data.citations : [];
     if (cites.length) { passageList(cites, "Sources", box); }
     var related = Array.isArray(data.related) ? data.related : [];
@@ -388,10 +401,47 @@
     });
   }
 
+  // Where the open panel covers the page (the same query as the CSS: a phone, a phone sideways, 200% zoom),
+  // it is a modal dialog (WCAG 2.2 2.4.11, focus not obscured): Tab and Shift+Tab cycle inside it, focus
+  // that reaches the page behind by any other way is brought back, and Escape closes it, returning focus to
+  // the launcher. Beside the page (a wide screen) it is not modal: the page stays usable, and Escape on a
+  // page element under the panel closes the panel, focus staying there, so no focused element stays hidden.
+  var covering = window.matchMedia ? window.matchMedia("(max-width: 30em), (max-height: 32em)") : null;
+
+  function isModal() { return !panel.hidden && !!covering && covering.matches; }
+
+  function updateModal() { panel.setAttribute("aria-modal", isModal() ? "true" : "false"); }
+
+  function focusables() {
+    var sel = "button:not([disabled]), textarea:not([disabled]), a[href], [tabindex]:not([tabindex='-1'])";
+    return Array.prototype.filter.call(panel.querySelectorAll(sel), function (node) {
+      return node.getClientRects().length > 0 && getComputedStyle(node).visibility !== "hidden";
+    });
+  }
+
+  function inPanel(node) { return !!node && panel.contains(node); }
+
+  function active() { return (root !== host && root.activeElement) || document.activeElement; }
+
+  function under(node) {
+    // whether a page element lies (at least partly) under the open panel
+    if (!node || !node.getBoundingClientRect) { return false; }
+    var a = node.getBoundingClientRect();
+    var b = panel.getBoundingClientRect();
+    return a.right > b.left && a.left < b.right && a.bottom > b.top && a.top < b.bottom;
+  }
+
+  function focusInside(node) {
+    var items = focusables();
+    if (node && items.indexOf(node) >= 0) { node.focus(); return; }
+    (input.disabled ? (items[0] || closeBtn) : input).focus();
+  }
+
   function open() {
     panel.hidden = false;
     wrap.className = "rq open";
     launcher.setAttribute("aria-expanded", "true");
+    updateModal();
     loadInfo();
     input.focus();
   }
@@ -400,14 +450,48 @@
     panel.hidden = true;
     wrap.className = "rq";
     launcher.setAttribute("aria-expanded", "false");
+    updateModal();
     launcher.focus();
   }
 
   launcher.addEventListener("click", function () { if (panel.hidden) { open(); } else { close(); } });
   closeBtn.addEventListener("click", close);
   panel.addEventListener("keydown", function (e) {
-    if (e.key === "Escape") { e.preventDefault(); close(); }
+    if (e.key === "Escape") { e.preventDefault(); close(); return; }
+    if (e.key !== "Tab" || !isModal()) { return; }
+    var items = focusables();
+    if (!items.length) { e.preventDefault(); return; }
+    var current = active();
+    var first = items[0];
+    var last = items[items.length - 1];
+    if (e.shiftKey && (current === first || !inPanel(current))) { e.preventDefault(); last.focus(); }
+    else if (!e.shiftKey && (current === last || !inPanel(current))) { e.preventDefault(); first.focus(); }
   });
+  // focus that leaves a modal panel by another way (a click on its edge, a screen reader's commands, a
+  // script of the page) comes back to where it was
+  var lastInside = null;
+  root.addEventListener("focusin", function (e) { if (inPanel(e.target)) { lastInside = e.target; } });
+  document.addEventListener("focusin", function (e) {
+    if (isModal() && !host.contains(e.target)) { focusInside(lastInside); }
+  });
+  document.addEventListener("keydown", function (e) {
+    // Escape on a page element the panel is drawn over closes the panel, focus staying on that element
+    if (e.key === "Escape" && !panel.hidden && !host.contains(e.target) && !e.defaultPrevented &&
+        under(e.target)) {
+      panel.hidden = true;
+      wrap.className = "rq";
+      launcher.setAttribute("aria-expanded", "false");
+      updateModal();
+    }
+  });
+  if (covering) {
+    var onChange = function () {
+      updateModal();
+      if (isModal() && !inPanel(active())) { focusInside(lastInside); }
+    };
+    if (covering.addEventListener) { covering.addEventListener("change", onChange); }
+    else if (covering.addListener) { covering.addListener(onChange); }
+  }
   input.addEventListener("input", updateCount);
   input.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
