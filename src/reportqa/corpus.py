@@ -13,13 +13,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from reportqa.errors import InputError
+from reportqa.html_reader import MAX_LIST_INDENT as MAX_LIST_INDENT  # re-exported
+from reportqa.html_reader import html_to_text
 from reportqa.types import Report
 
 MANIFEST = "manifest.json"
@@ -246,7 +247,10 @@ def read_new_file(path: Path, max_bytes: int = 50_000_000) -> tuple[str, str]:
         text = clean_text(text)
         shape = "markdown" if ext == ".md" else "auto"
         if ext in (".html", ".htm"):
-            text, shape = clean_text(html_to_text(text)), "web"
+            try:  # only what a reader sees; markup that swallows the rest of the page is refused
+                text, shape = clean_text(html_to_text(text)), "web"
+            except InputError as exc:
+                raise InputError(f"{path}: {exc.message}", exc.hint) from None
     if not re.search(r"\w", text):
         raise InputError(
             f"{path}: holds no text" + (" once its markup and scripts are removed" if shape == "web" else ""),
@@ -434,58 +438,3 @@ def _pdf_text(path: Path, raw: bytes) -> str:
 def _pdf_error(path: Path, exc: BaseException) -> str:
     detail = " ".join(str(exc).split())[:160] or type(exc).__name__
     return f"{path}: the PDF cannot be read ({type(exc).__name__}: {detail})"
-
-
-MAX_LIST_INDENT = 6  # list levels shown by indentation in text converted from HTML; deeper ones stay at 6
-
-
-class _HTMLText(HTMLParser):
-    BLOCK = {
-        "p", "div", "section", "article", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "ul", "ol", "table",
-    }
-    SKIP = {"script", "style", "nav", "header", "footer", "noscript", "svg", "form", "button"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-        self.skip = 0
-        self.depth = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.SKIP:
-            self.skip += 1
-        elif tag in ("ul", "ol"):
-            self.depth += 1
-        if tag in self.BLOCK:
-            self.out.append("\n\n")
-        if tag == "li" and not self.skip:
-            # indented to at most MAX_LIST_INDENT levels: 20,000 nested lists once made 400 million spaces
-            self.out.append("  " * min(self.depth, MAX_LIST_INDENT) + "• ")
-        if tag == "tr":  # a table row on one line, its cells between bars: "| Barnet | 1,234 |"
-            self.out.append("\n|")
-        if tag in ("td", "th") and not self.skip:
-            self.out.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIP and self.skip:
-            self.skip -= 1
-        elif tag in ("ul", "ol") and self.depth:
-            self.depth -= 1
-        if tag in self.BLOCK:
-            self.out.append("\n\n")
-        if tag in ("td", "th") and not self.skip:
-            self.out.append(" |")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skip:
-            self.out.append(re.sub(r"\s+", " ", data))
-
-
-def html_to_text(html: str) -> str:
-    p = _HTMLText()
-    p.feed(html)
-    text = "".join(p.out)
-    lines = [ln.rstrip() for ln in text.split("\n")]
-    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
-    return text
-
