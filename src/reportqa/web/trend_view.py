@@ -1,7 +1,9 @@
 """The workspace's Trend tab: one measure traced through every annual report, as a chart beside a table.
 
 The chart is Gradio's LinePlot: report years on the x-axis, one line for each run of comparable years, so a
-year whose figure counts something else than the year before starts a new line and is never joined to it.
+year whose figure counts something else than the year before starts a new line and is never joined to it,
+and a year with no report (or a report with no figure) leaves a gap. The legend names the measure and its
+unit.
 A year standing alone is drawn as a short dash at its value. The colours keep at least 3:1 contrast on the
 light and the dark theme, and a text alternative under the chart says everything it shows. The table gives
 every year, its figure or "no figure in this report", what it counts, the period and the basis as the
@@ -33,16 +35,43 @@ def _start(year: str) -> int:
 
 
 def segments(t: Trend) -> list[list[TrendRow]]:
-    """The runs of rows with figures that are comparable with the row before."""
+    """The runs of rows with figures, each comparable with the row before and a year after it: a year with
+    no report, or a report with no figure, leaves a gap (the line is never drawn across it)."""
     out: list[list[TrendRow]] = []
-    for r in t.with_figures:
-        if r.value is None:
+    joined = False  # whether the row before was plotted, for the financial year just before this one
+    last = None
+    for r in t.rows:
+        if r.figure is None or r.value is None:
+            joined = False
             continue
-        if not out or not r.comparable:
-            out.append([r])
-        else:
+        follows = joined and last is not None and _start(r.year) - _start(last.year) == 1
+        if out and follows and r.comparable:
             out[-1].append(r)
+        else:
+            out.append([r])
+        joined, last = True, r
     return out
+
+
+def figure_text(r: TrendRow) -> str:
+    """A figure with its unit once: "22,000 cameras", "20%", "£294m", "around 32,000 officers"."""
+    figure = f"{r.qualifier} {r.figure or ''}".strip()
+    if not r.unit or r.unit in ("%", "£") or (r.figure or "").endswith(r.unit):
+        return figure
+    return f"{figure} {r.unit}"
+
+
+def legend_title(t: Trend) -> str:
+    """The legend's title: the measure and its unit ("officer numbers (officers)")."""
+    units = list(dict.fromkeys(r.unit for r in t.with_figures if r.unit))
+    if len(units) == 1:
+        unit = {"%": "per cent", "£": "pounds"}.get(units[0], units[0])
+        return f"{t.measure} ({unit})"
+    return f"{t.measure}: what each line counts"
+
+
+def _years(a: str, b: str) -> str:
+    return a if a == b else f"{a} to {b}"
 
 
 def series_name(run: list[TrendRow]) -> str:
@@ -79,7 +108,7 @@ def y_title(t: Trend) -> str:
         return "pounds"
     if len(units) == 1:
         return next(iter(units))
-    return "value (units differ: see the table)"
+    return "value: each line's unit is in the legend and the table"
 
 
 def table_rows(t: Trend) -> list[list[str]]:
@@ -110,22 +139,29 @@ def alt_text(t: Trend) -> str:
     """Everything the chart shows, as sentences."""
     if not t.rows:
         return f"No annual report to trace {t.measure} through."
-    parts = [
-        f"Chart of {t.measure} across {len(t.rows)} annual reports, one line for each run of comparable "
-        "years."
-    ]
+    first, last = t.rows[0].year, t.rows[-1].year
+    n = len(t.rows)
+    parts = [f"The chart traces {t.measure} through {n} annual report{'s' if n > 1 else ''}, "
+             f"{_years(first, last)}."]
     for run in segments(t):
-        figures = "; ".join(
-            f"{r.year}: {r.qualifier + ' ' if r.qualifier else ''}{r.figure} {r.unit}".rstrip() for r in run
-        )
-        parts.append(f"{'Line' if len(run) > 1 else 'Single point'} ({series_name(run)}): {figures}.")
+        what = run[0].counts or run[0].unit
+        figures = [f"{figure_text(r)} in {r.year}" for r in run]
+        listed = figures[0] if len(figures) == 1 else ", ".join(figures[:-1]) + " and " + figures[-1]
+        when = (f"In {run[0].year} alone" if len(run) == 1
+                else f"From {run[0].year} to {run[-1].year}, one line")
+        parts.append(f"{when}{', counting ' + what if what else ''}: {listed}.")
     for r in t.flags:
         parts.append(f"{r.year} is not joined to the year before: {r.reason}.")
     missing = [r.year for r in t.rows if r.figure is None]
     if missing:
-        parts.append(
-            "No figure in the " + ", ".join(missing) + " report" + ("s" if len(missing) > 1 else "") + "."
-        )
+        listed = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
+        parts.append(f"The {listed} report{'s give' if len(missing) > 1 else ' gives'} no figure.")
+    held = {_start(r.year) for r in t.rows}
+    gaps = [y for y in range(min(held), max(held) + 1) if y not in held]
+    if gaps:
+        span = f"{gaps[0]}-{(gaps[0] + 1) % 100:02d}" if len(gaps) == 1 else \
+            f"{gaps[0]}-{(gaps[0] + 1) % 100:02d} to {gaps[-1]}-{(gaps[-1] + 1) % 100:02d}"
+        parts.append(f"There is no annual report for {span} in the collection: the lines stop there.")
     return " ".join(parts)
 
 
@@ -143,6 +179,7 @@ def chart_spec(t: Trend) -> dict[str, Any] | None:
         "color_map": {n: COLOURS[i % len(COLOURS)] for i, n in enumerate(names)},
         "x_lim": [min(xs) - 0.5, max(xs) + 0.5],
         "y_title": y_title(t),
+        "color_title": legend_title(t),
         "caption": alt_text(t),
     }
 
