@@ -6,7 +6,9 @@ project's corpus/ and index/ are never written) and records its count, its resul
 and up to ten failures with what reproduces them. Writes bench/results/robustness.json.
 
 Usage: .venv/bin/python bench/robustness.py [--quick] [--only ROW ...] [--seed N]
-Rows: questions, mq, malformed, injection, kills, planted, xss. --quick runs every row at a tenth of its
+Rows: questions, mq, malformed, injection, kills, planted, xss; and the fault probes of
+robustness_faults.py: headers (100 MB headers: 431 in bounded memory), chroma (a frozen Chroma server: 503
+within the timeout), disk (a full disk: no unexpected errors). --quick runs every row at a tenth of its
 size (below the required counts: a smoke run, not a result).
 """
 
@@ -1580,7 +1582,14 @@ def ask_widget(page: Any, question: str, replies: int) -> None:
 
 # -- main -----------------------------------------------------------------------------------------------
 
-ROWS = ("questions", "mq", "malformed", "injection", "kills", "planted", "xss")
+ROWS = ("questions", "mq", "malformed", "injection", "kills", "planted", "xss", "headers", "chroma", "disk")
+
+
+def faults() -> Any:
+    """robustness_faults.py, imported when one of its rows runs."""
+    import robustness_faults
+
+    return robustness_faults
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1616,6 +1625,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "kills": lambda: row_kills(world, args.quick),
             "planted": lambda: row_planted(world),
             "xss": lambda: row_xss(world, args.quick),
+            "headers": lambda: faults().row_headers(world, Row),
+            "chroma": lambda: faults().row_chroma(world, Row),
+            "disk": lambda: faults().row_disk(world, Row),
         }
         for name in selected:
             try:

@@ -455,3 +455,28 @@ def test_reportqa_serve_refuses_a_100_mb_header_with_431_in_bounded_memory(tmp_p
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_callers_queued_behind_a_frozen_chroma_server_do_not_each_wait_the_timeout(
+    index_config: Config, frozen_chroma: str
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from reportqa.index import OpenIndex
+
+    cfg = index_config.model_copy(update={"chroma_url": frozen_chroma, "chroma_timeout": 1.0})
+    ix = OpenIndex.open(cfg)
+
+    def check() -> str:
+        try:
+            ix.check_store()
+        except StoreUnavailable as exc:
+            return exc.message
+        return "answered"
+
+    t0 = time.monotonic()
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(lambda _: check(), range(6)))
+    took = time.monotonic() - t0
+    assert all("not answering" in r for r in results), results
+    assert took < 3 * cfg.chroma_timeout + 1, took  # one client's round trips, not six in turn

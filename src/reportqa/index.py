@@ -246,11 +246,20 @@ def chroma_client(config: Config, root: Path) -> Any:
     with _CLIENTS_LOCK:
         client = _CLIENTS.get(where)
         if client is None:
-            client = _CLIENTS[where] = _new_chroma_client(config, root)
+            failed = _FAILED.get(where)
+            if failed is not None and time.monotonic() - failed[0] < config.chroma_timeout:
+                raise failed[1]  # callers queued behind a client that timed out do not wait again each
+            try:
+                client = _CLIENTS[where] = _new_chroma_client(config, root)
+            except StoreUnavailable as exc:
+                _FAILED[where] = (time.monotonic(), exc)
+                raise
+            _FAILED.pop(where, None)
         return client
 
 
 _CLIENTS: dict[str, Any] = {}
+_FAILED: dict[str, tuple[float, StoreUnavailable]] = {}  # where -> when a client could not be made, and why
 _CLIENTS_LOCK = threading.Lock()
 
 
