@@ -309,8 +309,9 @@ class Assistant:
                 hits, answer, used = more, retry, wider
                 notes.append("the year named in the question is the year of the figures; found in " +
                              _and(sorted({document_label(c) for c in retry.citations})))
-        unnamed = self.extractive.stats.unmentioned(standalone) if answer.status in ("answered", "partial") \
-            else []
+        # (a not_found with a `missing` detail is the match's decline: it too may be about an unknown name)
+        unnamed = self.extractive.stats.unmentioned(standalone) \
+            if answer.status in ("answered", "partial") or answer.missing else []
         if unnamed:
             # the question is about something no report mentions: any figure found would be about
             # something else ("the Falcon Meridian review" is not the custody records review)

@@ -323,8 +323,8 @@ class ExtractiveAnswerer:
     ) -> Answer | None:
         """None when the lead evidence states what `query` asks (`match.match_features`, fitted); else the
         decline: partial when the evidence is about the asked subject, not_found when it is not."""
-        if not chosen or self.embed is None:
-            return None
+        if not chosen or self.embed is None or not (query.asks_figure or query.years):
+            return None  # a description, a name or a list asked with no year: the evidence model decides
         unit = chosen[0]
         top = unit.candidate
         context = unit.source.section + " " + unit.source.clean
