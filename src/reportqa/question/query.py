@@ -206,8 +206,8 @@ def _topic(folded: str) -> str:
     """For a question with no measure pattern: its words after the question word and auxiliary, up to
     the first verb-like stop, at most six words ("What does the VRU do?" -> "VRU")."""
     rest = _TOPIC_DROP.sub("", folded).rstrip(" ?.!")
-    m = re.match(r"(?P<m>[\w’'&/-]+(?:\s+(?![a-z]+ing\b)[\w’'&/-]+){0,5}?)(?=" + _STOP_WORDS + r"|\s+[a-z]+ing\b)",
-                 rest + " ?")
+    word = r"[\w’'&/-]+"
+    m = re.match(rf"(?P<m>{word}(?:\s+(?![a-z]+ing\b){word}){{0,5}}?)(?={_STOP_WORDS}|\s+[a-z]+ing\b)", rest + " ?")
     return _clean_measure(m.group("m")) if m else ""
 
 
