@@ -207,7 +207,8 @@ def _topic(folded: str) -> str:
     the first verb-like stop, at most six words ("What does the VRU do?" -> "VRU")."""
     rest = _TOPIC_DROP.sub("", folded).rstrip(" ?.!")
     word = r"[\w’'&/-]+"
-    m = re.match(rf"(?P<m>{word}(?:\s+(?![a-z]+ing\b){word}){{0,5}}?)(?={_STOP_WORDS}|\s+[a-z]+ing\b)", rest + " ?")
+    m = re.match(rf"(?P<m>{word}(?:\s+(?![a-z]+ing\b){word}){{0,5}}?)(?={_STOP_WORDS}|\s+[a-z]+ing\b)",
+                 rest + " ?")
     return _clean_measure(m.group("m")) if m else ""
 
 
