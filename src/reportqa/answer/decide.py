@@ -24,6 +24,13 @@ ANSWER_FEATURES = ("top", "top_z", "lead", "type_ok", "names", "year_ok", "cover
 Decision = Literal["answered", "partial", "not_found"]
 
 
+def logistic(bias: float, weights: dict[str, float], features: dict[str, float]) -> float:
+    """A fitted logistic regression's probability: sigmoid(bias + sum of weight x feature), the logit
+    clipped to [-50, 50]; a feature without a weight counts 0."""
+    z = bias + sum(weights.get(k, 0.0) * v for k, v in features.items())
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
 @dataclass(frozen=True)
 class Model:
     """The fitted weights: the sentence fusion (evidence.py) and the answerability model (here)."""
@@ -40,8 +47,7 @@ class Model:
     meta: dict[str, Any]
 
     def probability(self, features: dict[str, float]) -> float:
-        z = self.answer_bias + sum(self.answer_weights.get(k, 0.0) * v for k, v in features.items())
-        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+        return logistic(self.answer_bias, self.answer_weights, features)
 
     def decide(self, features: dict[str, float], type_asked: bool) -> tuple[Decision, float]:
         """The outcome and P(answerable) for one question's evidence features."""

@@ -27,14 +27,13 @@ Features (MATCH_FEATURES), each in [0, 1] unless noted:
 from __future__ import annotations
 
 import json
-import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from reportqa.answer.decide import logistic
 from reportqa.figures import Figure, basis_of, figures_in, measure_words, phrase_match
 from reportqa.question.query import FIGURE_KINDS, Query
 from reportqa.years import mentions, written_forms
@@ -71,8 +70,7 @@ class MatchModel:
     meta: dict[str, Any]
 
     def probability(self, features: dict[str, float]) -> float:
-        z = self.bias + sum(self.weights.get(k, 0.0) * v for k, v in features.items())
-        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+        return logistic(self.bias, self.weights, features)
 
 
 UNFITTED = MatchModel(weights={}, bias=5.0, threshold=0.0, meta={"fitted": False})
@@ -156,5 +154,3 @@ def match_features(
         f["stale"] = 1.0 if query.current else 0.5
     return {k: round(v, 5) for k, v in f.items()}
 
-
-_SPACE = re.compile(r"\s+")
