@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from reportqa.parse import known_words
+
 # soft hyphen, zero-width space, zero-width non-joiner and joiner, word joiner, byte-order mark
 INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 # marks a span (the quoted sentence) through the cleaning: private-use characters no report holds
@@ -18,8 +20,9 @@ START, END = "\ue000", "\ue001"
 _INVISIBLE = re.compile(f"[{INVISIBLE}]")
 # 'sup\u00ad\nported' (or 'sup\u00ad ported' once the line break became a space): one word hyphenated softly
 _SOFT_BREAK = re.compile("\u00ad[ \t]*(?:\r?\n[ \t]*)?")
-# a hyphen at a line's end between letters keeps the hyphen and loses the break: 'pan-\nLondon'
-_HARD_BREAK = re.compile(r"(?<=[^\W\d_])-[ \t]*\r?\n[ \t]*(?=[\ue000\ue001]?[^\W\d_])")
+# a hyphen at a line's end between letters loses the break; it keeps the hyphen ('pan-\nLondon') unless
+# the word joined is one the reports know ('Visi-\ntors': 'Visitors'), as the parser reads it (`clean_pieces`)
+_HARD_BREAK = re.compile(r"([^\W\d_]+)-[ \t]*\r?\n[ \t]*([\ue000\ue001]?)(?=[^\W\d_])([^\W\d_]*)")
 _PARAGRAPH = re.compile(r"[ \t]*(?:\r?\n[ \t]*){2,}")
 # a line break inside a paragraph, unless the next line starts a list item ('• ', '○ ', '- ', '1. ', 'a) ')
 _WRAP = re.compile(r"[ \t]*\r?\n[ \t]*(?![\ue000\ue001]?(?:[•●○◦▪■□‣∙·*–-]\s|\d{1,3}[.)]\s|[a-z][.)]\s))")
@@ -30,9 +33,22 @@ def clean_quote(text: str) -> str:
     """A quote on one line, as shown and copied: soft hyphens and zero-width characters removed (a word
     softly hyphenated at a line's end joined), line breaks and runs of spaces made one space."""
     t = _SOFT_BREAK.sub("", text)
-    t = _HARD_BREAK.sub("-", t)
+    t = _rejoin(t)
     t = _INVISIBLE.sub("", t)
     return " ".join(t.split())
+
+
+def _rejoin(text: str, known: frozenset[str] | None = None) -> str:
+    """Words broken by a hyphen at a line's end joined: without the hyphen when the whole word is known."""
+    if "-" not in text:
+        return text
+    words = known_words(text) if known is None else known
+
+    def join(m: re.Match[str]) -> str:
+        whole = (m.group(1) + m.group(3)).lower()
+        return m.group(1) + ("" if whole in words else "-") + m.group(2) + m.group(3)
+
+    return _HARD_BREAK.sub(join, text)
 
 
 def clean_text(text: str) -> str:
@@ -51,7 +67,8 @@ def clean_passage(text: str, join_lines: bool) -> str:
     t = _INVISIBLE.sub("", t)
     paragraphs = _PARAGRAPH.split(t)
     if join_lines:
-        paragraphs = [_WRAP.sub(" ", _HARD_BREAK.sub("-", p)) for p in paragraphs]
+        known = known_words(t)
+        paragraphs = [_WRAP.sub(" ", _rejoin(p, known)) for p in paragraphs]
     return "\n\n".join(_SPACES.sub(" ", p).strip(" ") for p in paragraphs).strip("\n")
 
 

@@ -14,8 +14,12 @@ cleaned text maps back to an exact slice of the source file.
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Container
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 
 from reportqa.layout import (
     column_pieces,
@@ -28,7 +32,9 @@ from reportqa.layout import (
 from reportqa.types import Block, BlockKind, Section
 from reportqa.years import FY_RE
 
-BULLET_GLYPHS = "•●○◦▪▫■□‣⁃∙·\uf0b7\uf0a7\uf076\uf0d8*–-"
+# list glyphs: bullets, circles, squares, diamonds, arrows and ticks (Wingdings' as extracted from PDFs too)
+BULLET_GLYPHS = "•●○◦▪▫■□◆◇◾◼‣⁃∙·►▶▸➢➤→✓✔❖\uf0b7\uf0a7\uf076\uf0d8\uf0fc\uf0e0*–-"
+SUB_GLYPHS = "○◦▫□◇"  # a hollow glyph marks a sub-item
 _BULLET_RE = re.compile(
     r"^(?P<indent>[ \t\xa0]*)(?P<glyph>[" + re.escape(BULLET_GLYPHS) + r"])[ \t\xa0]+(?=\S)"
 )
@@ -98,6 +104,31 @@ class _Heading:
     end: int
 
 
+# a line that ends in a word broken by a hyphen ("Visi-", "pan-"): never a heading, always continued
+_HYPHEN_END_RE = re.compile(r"[^\W\d_]-$")
+_WORD_RE = re.compile(r"[^\W\d_]{2,}")
+_BROKEN_RE = re.compile(r"[^\W\d_]+-[ \t\xa0]*\n[ \t\xa0]*[^\W\d_]+")
+
+
+@cache
+def shipped_words() -> frozenset[str]:
+    """The words the shipped reports know (lexicon/words.txt, lower-cased; scripts/build_words.py)."""
+    text = resources.files("reportqa").joinpath("lexicon", "words.txt").read_text(encoding="utf-8")
+    return frozenset(w for w in text.split("\n") if w and not w.startswith("#"))
+
+
+def known_words(source: str) -> frozenset[str]:
+    """The words a hyphen at a line's end may be rejoined into: the shipped reports' and this report's own
+    (its words broken at a line's end left out: their halves are no words)."""
+    own = {w.lower() for w in _WORD_RE.findall(_BROKEN_RE.sub(" ", source))}
+    return shipped_words() | own
+
+
+def ends_hyphenated(text: str) -> bool:
+    """The line ends in a word broken by a hyphen: "Independent Custody Visi-", "works pan-"."""
+    return _HYPHEN_END_RE.search(text.rstrip(" \t\xa0")) is not None
+
+
 def split_lines(source: str) -> list[_Line]:
     lines, pos = [], 0
     for raw in source.split("\n"):
@@ -136,8 +167,15 @@ def _footnote_marks(text: str, notes: set[str]) -> list[tuple[int, int]]:
     return spans
 
 
-def clean_pieces(source: str, pieces: list[tuple[int, int]], notes: set[str]) -> tuple[str, tuple[int, ...]]:
-    """Join raw line pieces into cleaned text, keeping the source offset of every character."""
+def clean_pieces(
+    source: str, pieces: list[tuple[int, int]], notes: set[str], known: Container[str] = frozenset()
+) -> tuple[str, tuple[int, ...]]:
+    """Join raw line pieces into cleaned text, keeping the source offset of every character.
+
+    A word broken by a hyphen at a line's end is rejoined without it when the whole word is one of `known`
+    ("Visi-" / "tors": "Visitors"), and keeps its hyphen otherwise ("pan-" / "London": "pan-London"); the
+    hyphen and the line break are dropped from the text, never from the source, so every character kept
+    still has its exact offset."""
     chars: list[str] = []
     offs: list[int] = []
     prev_end = 0
@@ -172,7 +210,10 @@ def clean_pieces(source: str, pieces: list[tuple[int, int]], notes: set[str]) ->
         if chars:
             prev = chars[-1]
             first = line_chars[0][0]
-            hyphen_join = prev == "-" and len(chars) > 1 and chars[-2].isalpha() and first.islower()
+            hyphen_join = prev == "-" and len(chars) > 1 and chars[-2].isalpha() and first.isalpha()
+            if hyphen_join and _rejoins(chars, line_chars, known):
+                chars.pop()  # the hyphen of a word broken at the line's end
+                offs.pop()
             if not hyphen_join and prev != " ":
                 chars.append(" ")
                 offs.append(
@@ -183,6 +224,19 @@ def clean_pieces(source: str, pieces: list[tuple[int, int]], notes: set[str]) ->
             offs.append(o)
         prev_end = end
     return "".join(chars), tuple(offs)
+
+
+def _rejoins(chars: list[str], line_chars: list[tuple[str, int]], known: Container[str]) -> bool:
+    """`chars` ends in "<letters>-" and `line_chars` starts with letters: whether those letters joined make a
+    word of `known`. A word already hyphenated before ("cross-bor-" / "der") keeps its hyphen."""
+    k = len(chars) - 1
+    while k > 0 and chars[k - 1].isalpha():
+        k -= 1
+    if k > 0 and chars[k - 1] == "-":
+        return False
+    head = "".join(chars[k:-1])
+    tail = "".join(c for c, _ in itertools.takewhile(lambda x: x[0].isalpha(), line_chars))
+    return (head + tail).lower() in known
 
 
 def _ends_terminal(text: str) -> bool:
@@ -197,8 +251,8 @@ def _heading_like(text: str, max_words: int = 10) -> bool:
     s = text.strip(" \t\xa0")
     if not s or len(s) > 90 or _word_count(s) > max_words:
         return False
-    if s.endswith((".", ",", ";", ":", "?", "!")) or s[-1] in "”\"":
-        return False
+    if s.endswith((".", ",", ";", ":", "?", "!")) or s[-1] in "”\"" or ends_hyphenated(s):
+        return False  # a sentence's end, or a word broken at the line's end ("Independent Custody Visi-")
     if not (s[0].isupper() or s[0].isdigit() or s[0] in "‘'"):
         return False
     if re.match(r"^[£$]?\d", s) and not (_NUMBERED_HEADING_RE.match(s) or FY_RE.match(s)):
@@ -213,6 +267,7 @@ class _Parser:
         self.lines, self.unordered = unwind_columns(split_lines(source))
         self.tables = {t.first: t for t in find_tables(self.lines)}
         self.notes = footnote_numbers(self.lines) if shape == "pdf" else set()
+        self.known = known_words(source)
         self.items: list[_Draft | _Heading] = []
         self.bullet_indent = 0
         self.numbered = any(_NUMBERED_HEADING_RE.match(x.text) for x in self.lines)
@@ -313,7 +368,7 @@ class _Parser:
                     and last_bullet.kind in ("bullet", "subbullet")
                     and indent > self.bullet_indent
                 )
-                kind: BlockKind = "subbullet" if nested or (glyph and glyph in "○◦▫□") else "bullet"
+                kind: BlockKind = "subbullet" if nested or (glyph and glyph in SUB_GLYPHS) else "bullet"
                 if kind == "bullet":
                     self.bullet_indent = indent
                 cont = self._last_open_paragraph()
@@ -349,7 +404,10 @@ class _Parser:
                 continue
             # paragraph text: continue an open paragraph or start a new one
             cont = self._last_open_paragraph()
-            starts_lower = s[0].islower() or s[0] in "(&,;%"
+            # a line after a word broken at the line's end continues it, whatever its case ("pan-" / "London")
+            starts_lower = s[0].islower() or s[0] in "(&,;%" or (
+                cont is not None and not had_blank and ends_hyphenated(self._last_text(cont))
+            )
             join = cont is not None and (
                 starts_lower
                 or (self.shape == "pdf" and cont.kind in ("paragraph", "bullet", "subbullet"))
@@ -479,6 +537,8 @@ class _Parser:
         nxt = self._next_nonblank(i)
         prev = self.items[-1] if self.items else None
         open_para = self._last_open_paragraph()
+        if open_para is not None and ends_hyphenated(self._last_text(open_para)):
+            return None  # the rest of a word broken at the line's end ("Visi-" / "Tors made ...")
         if self.shape == "pdf":
             if open_para is not None and not page_start:
                 return None  # mid-sentence: a wrapped line, not a heading
@@ -605,7 +665,7 @@ def parse_report(source: str, report_id: str, title: str, shape: str | None = No
             sec_start = item.start
             page_title = [*page_title, item] if before_first_block else []
             continue
-        text, offs = clean_pieces(source, item.pieces, parser.notes)
+        text, offs = clean_pieces(source, item.pieces, parser.notes, parser.known)
         if not text:
             continue
         if not sections and not blocks and len(page_title) >= 2:
