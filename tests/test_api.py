@@ -79,8 +79,10 @@ def test_ask_returns_an_answer_with_citations_in_the_documented_shape(server: Se
         r = c.post("/api/v1/ask", json={"question": QUESTION})
         assert r.status_code == 200, r.text
         body = r.json()
-        assert set(body) == {"status", "text", "citations", "related", "missing", "rewritten_question",
-                             "trend", "notice"}
+        assert set(body) == {"status", "text", "short", "citations", "related", "missing", "stale",
+                             "rewritten_question", "trend", "notice", "changed_files", "stale_warning"}
+        assert "50,000" in body["short"]["text"] and body["short"]["words"] <= 60  # the widget's first view
+        assert not body["short"]["text"].startswith("According to") and body["short"]["year"] == "2022-23"
         assert body["related"] == [] and body["missing"] == "" and body["trend"] is None
         assert body["status"] == "answered"
         assert "50,000" in body["text"] and "[1]" in body["text"]
@@ -88,7 +90,7 @@ def test_ask_returns_an_answer_with_citations_in_the_documented_shape(server: Se
         corpus = (ROOT / "corpus" / "mopac-2022-23.txt").read_text(encoding="utf-8")
         for cite in body["citations"]:
             assert {"marker", "title", "year", "section", "quote", "passage_url"} <= set(cite)
-            assert set(cite) <= {"marker", "title", "year", "section", "quote", "url", "passage_url"}
+            assert set(cite) <= {"marker", "title", "year", "section", "quote", "url", "page", "passage_url"}
             assert f"[{cite['marker']}]" in body["text"]
         first = body["citations"][0]
         assert first["year"] == "2022-23" and first["quote"] in corpus
@@ -96,7 +98,7 @@ def test_ask_returns_an_answer_with_citations_in_the_documented_shape(server: Se
         page = c.get(first["passage_url"])
         assert page.status_code == 200
         assert "default-src 'none'" in page.headers["content-security-policy"]
-        assert "<mark>" in page.text and "nearly 50,000 people" in page.text
+        assert "<mark id='quote'" in page.text and "nearly 50,000 people" in page.text
 
 
 @pytest.mark.slow

@@ -131,7 +131,13 @@ def test_widget_answers_with_source_links(page: Any, server: Server, pages: Page
     assert widget(page).locator("[role=log]").get_attribute("aria-live") == "polite"
     ask_in_widget(page, QUESTION, 1)
     answer = widget(page).locator(".msg.bot").last
-    assert "50,000" in answer.inner_text()
+    assert "50,000" in answer.locator(".short").inner_text()  # the short answer first, with its source
+    assert answer.locator(".srcline").inner_text().startswith("Source: the ")
+    assert not answer.locator(".sources").first.is_visible()
+    more = answer.locator("button.more")
+    assert more.get_attribute("aria-expanded") == "false"
+    more.click()  # "More": the full answer and every source
+    assert more.get_attribute("aria-expanded") == "true"
     link = answer.locator(".sources a").first
     href = link.get_attribute("href")
     assert href and href.startswith(server.url + "/source/"), href

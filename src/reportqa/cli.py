@@ -147,7 +147,8 @@ def new_report(
         check_source_url,
         check_title,
         find_duplicate,
-        read_new_file,
+        page_starts,
+        read_new_pages,
         sha256_text,
     )
     from reportqa.layout import unwind_text
@@ -195,8 +196,9 @@ def new_report(
         notes.append(f"no priority taxonomy for {'plan ' + plan if plan else 'this document'} in "
                      f"{_taxonomy_name(taxonomy_file)}: priorities assigned from content"
                      + (f", by the {by} plan's terms" if by else ""))
-    text, shape = read_new_file(path, max_bytes)
+    text, shape, pdf_pages = read_new_pages(path, max_bytes)
     text = unwind_text(text)  # columns set side by side, stored in reading order (`layout`)
+    pages = page_starts(text, pdf_pages) if pdf_pages else ()  # where each PDF page starts, for citations
     digest = sha256_text(text)
     dup = find_duplicate(corpus, text)  # up to line endings, whitespace and Unicode form
     if dup is not None:
@@ -234,6 +236,7 @@ def new_report(
         notes="; ".join(notes),
         sha256=digest,
         period=period.canonical if period.canonical != period.filed_year else None,
+        pages=pages,
     )
     return report, text
 
@@ -367,8 +370,9 @@ def render_answer(ans: Answer, debug: bool = False) -> str:
         lines.append("\nSources:")
         for c in ans.citations:
             quote = textwrap.shorten(clean_quote(c.quote), 200)
-            lines.append(f"  [{c.marker}] {c.title} ({c.year}), {c.section} — \"{quote}\""
-                         f" (chars {c.start}-{c.end})")
+            page = f", p. {c.page}" if c.page else ""
+            lines.append(f"  [{c.marker}] {c.title} ({c.year}), {c.section}{page} — \"{quote}\""
+                         f" (chars {c.start}-{c.end})" + (f" {c.source_url}" if c.source_url else ""))
     if ans.related:
         lines.append("\nRelated passages:")
         for c in ans.related:
@@ -380,25 +384,53 @@ def render_answer(ans: Answer, debug: bool = False) -> str:
     return "\n".join(lines)
 
 
+def render_short(ans: Answer, urls: dict[str, str | None], debug: bool = False) -> str:
+    """The short answer `ask` prints by default: the sentence that answers, then one source line (the report,
+    its year, its address when recorded); `--full` prints `render_answer` instead (`reportqa.short`)."""
+    from reportqa.short import short_answer, source_line
+
+    short = short_answer(ans, urls)
+    lines = [short.text]
+    if line := source_line(short):
+        lines.append(line)
+    if ans.status == "not_found" and ans.related:
+        lines.append(f"(--full: the {len(ans.related)} closest passages)")
+    elif short.more or len(ans.citations) > 1:
+        n = len(ans.citations)
+        lines.append(f"(--full: the whole answer and its {n} source{'s' if n != 1 else ''})")
+    if debug:
+        lines.append(f"\n[status={ans.status} backend={ans.backend} rewritten={ans.rewritten_question!r} "
+                     f"filters={_filters_text(ans.filters)} notes={list(ans.notes)}]")
+    return "\n".join(lines)
+
+
 def cmd_ask(args: argparse.Namespace, config: Config) -> int:
     from reportqa.service import Assistant
+    from reportqa.short import short_answer
+    from reportqa.sources import with_sources
 
     a = Assistant.open(config)
     ans = a.ask(
         args.question, year=args.year, priority=args.priority, report_id=args.report, backend=args.backend
     )
+    ans = with_sources(ans, a.reports)  # each citation's report address and page, where known
+    urls = {r.id: r.source_url for r in a.reports}
     if args.json:
         from reportqa.index import stale_json
 
         # whether the corpus changed after the build (the warning on stderr says so too), files named
-        print(json.dumps({**ans.to_json(), **stale_json(a.index.changes())}, indent=2, ensure_ascii=False))
-    else:
+        data = {**ans.to_json(), "short": short_answer(ans, urls).to_json(), **stale_json(a.index.changes())}
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    elif args.full:
         print(render_answer(ans, args.debug))
+    else:
+        print(render_short(ans, urls, args.debug))
     return 0
 
 
 def cmd_chat(args: argparse.Namespace, config: Config) -> int:
     from reportqa.service import Assistant
+    from reportqa.sources import with_sources
 
     a = Assistant.open(config)
     history: list[dict[str, str]] = []
@@ -423,6 +455,7 @@ def cmd_chat(args: argparse.Namespace, config: Config) -> int:
         except ReportQAError as exc:
             print(f"error: {exc.message}" + (f"\nhint: {exc.hint}" if exc.hint else ""))
             continue
+        ans = with_sources(ans, a.reports)
         if ans.rewritten_question and ans.rewritten_question != q:
             print(f"(understood as: {ans.rewritten_question})")
         print("\nreportqa> " + render_answer(ans, args.debug))
@@ -501,6 +534,9 @@ def build_parser() -> argparse.ArgumentParser:
             s.add_argument("question")
             s.add_argument("--report")
             s.add_argument("--json", action="store_true")
+            s.add_argument("--full", action="store_true",
+                           help="the whole answer and every source (default: the sentence that answers and "
+                                "its source)")
         s.add_argument("--year")
         s.add_argument("--priority")
         s.add_argument("--backend", choices=["extractive", "llm"])

@@ -202,7 +202,14 @@ def save_manifest(corpus: Corpus | Path, records: Sequence[Mapping[str, Any]] | 
 
 
 def read_new_file(path: Path, max_bytes: int = 50_000_000) -> tuple[str, str]:
-    """(text, shape) of a new report file, or a one-line InputError saying what to do.
+    """(text, shape) of a new report file, or a one-line InputError saying what to do (`read_new_pages`)."""
+    text, shape, _ = read_new_pages(path, max_bytes)
+    return text, shape
+
+
+def read_new_pages(path: Path, max_bytes: int = 50_000_000) -> tuple[str, str, list[str]]:
+    """(text, shape, pages) of a new report file, or a one-line InputError saying what to do; `pages`: a
+    PDF's pages as pypdf reads them, in order, empty pages included (other files: none), for `page_starts`.
 
     The text is `clean_text`'s (line endings, control characters, NFC) and holds words that the parser
     makes passages of; files over `max_bytes` (Config.ingest_max_bytes) and text files with a NUL byte
@@ -228,8 +235,10 @@ def read_new_file(path: Path, max_bytes: int = 50_000_000) -> tuple[str, str]:
         raise InputError(f"{path}: cannot be read ({exc.strerror or exc})", "check its permissions") from exc
     if not raw.strip():
         raise InputError(f"{path}: the file is empty", "check that the export worked")
+    pages: list[str] = []
     if ext == ".pdf":
-        text, shape = clean_text(_pdf_text(path, raw)), "pdf"
+        pages = _pdf_pages(path, raw)
+        text, shape = clean_text(_pdf_join(path, pages)), "pdf"
     else:
         nul = raw.find(b"\x00")
         if nul >= 0:
@@ -257,7 +266,34 @@ def read_new_file(path: Path, max_bytes: int = 50_000_000) -> tuple[str, str]:
             "check that the export worked",
         )
     _check_passages(path, text, shape)
-    return text, shape
+    return text, shape, pages
+
+
+def page_starts(text: str, pages: Sequence[str]) -> tuple[int, ...]:
+    """Where each page of a PDF starts in its stored text (after `clean_text` and `layout.unwind_text`):
+    offset i is page i + 1's first character. Each page's first line is found in order; an empty page, or
+    one whose first line cannot be found, starts where the next one does (it holds no text to cite)."""
+    found: list[int | None] = []
+    at = 0
+    for page in pages:
+        first = next((x.strip(" \t\xa0") for x in clean_text(page).split("\n") if x.strip()), "")
+        pos = text.find(first[:60], at) if first else -1
+        if pos < 0:
+            found.append(None)
+            continue
+        line = text.rfind("\n", 0, pos) + 1
+        found.append(line if not text[line:pos].strip() else pos)  # from the line's start (its space)
+        at = pos + 1
+    out: list[int] = []
+    nxt = len(text)
+    for k in reversed(found):
+        if k is not None:
+            nxt = k
+        out.append(nxt)
+    out.reverse()
+    if out:
+        out[0] = 0  # the first page starts the text (a cover's furniture dropped before it included)
+    return tuple(out)
 
 
 def clean_text(text: str) -> str:
@@ -401,7 +437,7 @@ def remove_leftovers(corpus: Corpus) -> list[Path]:
     return removed
 
 
-def _pdf_text(path: Path, raw: bytes) -> str:
+def _pdf_pages(path: Path, raw: bytes) -> list[str]:
     if not raw.startswith(b"%PDF"):
         raise InputError(
             f"{path}: not a PDF file (no %PDF header)", "check the file, or give it its real extension"
@@ -425,6 +461,10 @@ def _pdf_text(path: Path, raw: bytes) -> str:
         raise InputError(f"{path}: the PDF's objects nest too deeply to read", "re-export the PDF") from exc
     except Exception as exc:  # pypdf raises Python's own errors (TypeError, IndexError...) on malformed input
         raise InputError(_pdf_error(path, exc), "re-export the PDF, or run it through qpdf") from exc
+    return pages
+
+
+def _pdf_join(path: Path, pages: Sequence[str]) -> str:
     # a page starts with a space, as in the PDF extractions the parser knows
     text = "\n".join(" " + p.strip("\n") for p in pages if p.strip())
     if len(re.sub(r"\s", "", text)) < 20:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 # answered: the evidence gives what was asked; partial: the reports cover the subject but not the asked
 # detail (the answer says what they give and names what they don't); not_found; refused.
@@ -33,6 +33,16 @@ class Report(_Frozen):
     # the period it covers when that is not `year` itself, canonical ("Q2 2019-20", "April 2013"; see
     # `reportqa.periods`); None for documents filed before periods were kept
     period: str | None = None
+    # a PDF's pages: where page i + 1 starts in the stored text (`corpus.page_starts`, at ingest); () for a
+    # document without pages, and then left out of its manifest record (so older records keep their keys)
+    pages: tuple[int, ...] = ()
+
+    @model_serializer(mode="wrap")
+    def _without_empty_pages(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if not self.pages:
+            data.pop("pages", None)
+        return data
 
 
 BlockKind = Literal["paragraph", "bullet", "subbullet", "item", "quote", "row"]  # row: a table's row
@@ -130,6 +140,10 @@ class Citation(_Frozen):
     passage: str = ""  # the whole cleaned passage, for context
     kind: str = ""  # the report's kind and period, for naming it (`reportqa.kinds.label`)
     period: str | None = None
+    # where to cite it onwards (`reportqa.sources.with_sources`, added where answers are shown): the report's
+    # own address (corpus manifest `source_url`) and, for a PDF, the page the quote starts on
+    source_url: str | None = None
+    page: int | None = None
 
 
 class TrendRow(_Frozen):

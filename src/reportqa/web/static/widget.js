@@ -76,6 +76,11 @@
     ".sources a { color: var(--link); text-decoration: underline; }",
     ".quote { display: block; color: var(--muted); font-style: italic; }",
     ".srchead { font-weight: 700; font-size: 0.85rem; margin: 0.5rem 0 0 0 !important; }",
+    ".srcline { margin: 0.35rem 0 0 0 !important; font-size: 0.88rem; color: var(--muted); }",
+    ".srcline a { color: var(--link); text-decoration: underline; }",
+    ".more { margin-top: 0.4rem; background: var(--bg); color: var(--link); border: 1px solid var(--edge); border-radius: 6px; padding: 0.15rem 0.6rem; font-size: 0.85rem; cursor: pointer; }",
+    ".full { margin-top: 0.4rem; }",
+    ".full[hidden] { display: none; }",
     ".fb { display: flex; flex-wrap: wrap; align-items: center; gap: 0.4rem; margin-top: 0.5rem; font-size: 0.85rem; }",
     ".fb button { background: var(--bg); color: var(--fg); border: 1px solid var(--edge); border-radius: 6px; padding: 0.2rem 0.6rem; font-size: 0.85rem; cursor: pointer; }",
     ".fb button[aria-pressed=true] { background: var(--brand); color: var(--on-brand); border-color: var(--brand); }",
@@ -225,7 +230,8 @@
     items.forEach(function (c) {
       if (!c || typeof c !== "object") { return; }
       var li = el("li");
-      var name = "[" + (c.marker || "?") + "] " + (str(c.title) || "Report") + (c.year ? " (" + str(c.year) + ")" : "");
+      var name = "[" + (c.marker || "?") + "] " + (str(c.title) || "Report") + (c.year ? " (" + str(c.year) + ")" : "") +
+        (c.page ? ", page " + number(c.page) : "");
       var href = safeUrl(c.passage_url) || safeUrl(c.url);
       if (href) {
         li.appendChild(el("a", { href: href, target: "_blank", rel: "noopener noreferrer" }, name));
@@ -281,14 +287,58 @@
     box.appendChild(group);
   }
 
+  // The short answer first (the sentence that answers, no "According to ..." opening) with one source line:
+  // the report, its year, the page, a link to the passage and to the report itself; "More" shows the full
+  // answer and every source (issue 24). An answer without a short form is shown whole.
+  function sourceLine(short) {
+    var line = el("p", { "class": "srcline" });
+    line.appendChild(document.createTextNode("Source: "));
+    var name = (str(short.source) || str(short.title)) + (short.page ? ", page " + number(short.page) : "");
+    var href = safeUrl(short.passage_url);
+    if (href) {
+      line.appendChild(el("a", { href: href, target: "_blank", rel: "noopener noreferrer" }, name));
+    } else {
+      line.appendChild(document.createTextNode(name));
+    }
+    var original = safeUrl(short.url);
+    if (original) {
+      line.appendChild(document.createTextNode(" "));
+      line.appendChild(el("a", { href: original, target: "_blank", rel: "noopener noreferrer" }, "(report page)"));
+    }
+    return line;
+  }
+
+  var moreCount = 0;
   function addAnswer(data, question) {
     var box = el("div", { "class": "msg bot" });
     box.appendChild(el("p", { "class": "who" }, "Assistant"));
-    box.appendChild(el("p", { "class": "text" }, cleanText(data.text)));
+    var short = data.short && typeof data.short === "object" ? data.short : null;
     var cites = Array.isArray(data.citations) ? data.citations : [];
-    if (cites.length) { passageList(cites, "Sources", box); }
     var related = Array.isArray(data.related) ? data.related : [];
-    if (data.status === "not_found" && related.length) { passageList(related, "Related passages", box); }
+    var full = box;
+    if (short && str(short.text) && (short.more || cites.length)) {
+      box.appendChild(el("p", { "class": "text short" }, cleanText(short.text)));
+      if (str(short.title)) { box.appendChild(sourceLine(short)); }
+      moreCount += 1;
+      var id = "rq-more-" + moreCount;
+      var more = el("button", { type: "button", "class": "more", "aria-expanded": "false", "aria-controls": id },
+        "More");
+      full = el("div", { "class": "full", id: id });
+      full.hidden = true;
+      more.addEventListener("click", function () {
+        var opening = full.hidden;
+        full.hidden = !opening;
+        more.setAttribute("aria-expanded", opening ? "true" : "false");
+        more.textContent = opening ? "Less" : "More";
+      });
+      box.appendChild(more);
+      box.appendChild(full);
+      full.appendChild(el("p", { "class": "text" }, cleanText(data.text)));
+    } else {
+      box.appendChild(el("p", { "class": "text" }, cleanText(data.text)));
+    }
+    if (cites.length) { passageList(cites, "Sources", full); }
+    if (data.status === "not_found" && related.length) { passageList(related, "Related passages", full); }
     feedbackButtons(box, question, data);
     log.appendChild(box);
     showTop(box);

@@ -1,0 +1,220 @@
+"""Short public answers and sources that can be cited onwards (issue 24, items 2 and 3).
+
+The short answer is read off a finished Answer (`reportqa.short`): the lead sentence without the "According
+to ..." opening, its report, year and address, within 60 words; `ask` prints it and `--full` the whole
+answer. Citations carry the report's `source_url` and, for a PDF, the page the quote is on
+(`reportqa.sources`, pages recorded at ingest); the /source page shows the section with the quote marked,
+its page and a link out. The PDF here is built by the test: three pages, one fact on each.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from reportqa.cli import main
+from reportqa.config import Config
+from reportqa.corpus import load_corpus, page_starts
+from reportqa.short import short_answer, source_line, words
+from reportqa.sources import page_at, with_sources
+from reportqa.types import Answer, Citation
+
+TITLE_22 = "2022-2023 MOPAC Annual Report"
+
+
+def _cite(marker: int, quote: str = "q", report: str = "mopac-2022-23", title: str = TITLE_22,
+          year: str = "2022-23") -> Citation:
+    return Citation(marker=marker, passage_id=f"{report}-p{marker}", report_id=report, title=title, year=year,
+                    section="S", priority="general", quote=quote, start=10 * marker, end=10 * marker + 5,
+                    kind="annual report")
+
+
+def test_the_short_answer_is_the_lead_without_its_opening_and_names_its_source() -> None:
+    text = (f"According to the 2022-23 annual report ({TITLE_22}): In 2022/23 the ICVs made 645 visits. [1] "
+            "They interviewed 2,237 detainees. [1]\nThe Mayor is determined to improve trust. [2]\n"
+            "In the 2023-24 annual report: ICVs made 700 visits. [3]")
+    ans = Answer(status="answered", text=text, citations=(_cite(1), _cite(2), _cite(3, report="mopac-2023-24",
+                 title="2023-24 MOPAC Annual Report", year="2023-24")))
+    short = short_answer(ans, {"mopac-2022-23": "https://www.london.gov.uk/report-2022-23"})
+    assert short.text == "In 2022/23 the ICVs made 645 visits. They interviewed 2,237 detainees."
+    assert short.words == 11 and short.more and short.markers == (1,)
+    assert (short.source, short.year) == ("the 2022-23 annual report", "2022-23")
+    assert source_line(short) == (f"Source: the 2022-23 annual report ({TITLE_22}) — "
+                                  "https://www.london.gov.uk/report-2022-23")
+
+
+def test_the_short_answer_keeps_whole_sentences_within_60_words_and_a_list_s_first_item() -> None:
+    long = "Some " + " ".join(["word"] * 39) + "."
+    text = (f"According to the 2022-23 annual report ({TITLE_22}): The Met had 34,503 officers in all. [1] "
+            f"{long} [1] {long} [1]")
+    short = short_answer(Answer(status="answered", text=text, citations=(_cite(1),)))
+    assert short.text == f"The Met had 34,503 officers in all. {long}" and short.words <= 60
+    one = short_answer(Answer(status="answered", text=f"{long[:-1]} {long} [1]", citations=(_cite(1),)))
+    assert one.words == 80  # a lead sentence over the limit is shown whole, never cut
+    listed = (f"According to the 2022-23 annual report ({TITLE_22}): The Workforce consisted of: [1]\n"
+              f"- 34,503 Officers {' '.join(['and more'] * 27)} [1]\n- 1,204 PCSOs [1]")
+    short = short_answer(Answer(status="answered", text=listed, citations=(_cite(1),)))
+    assert short.text.startswith("The Workforce consisted of:\n- 34,503 Officers")  # never a bare colon
+    assert "PCSOs" not in short.text
+
+
+def test_a_partial_answer_keeps_its_gap_and_a_trend_its_whole_summary() -> None:
+    text = (f"The reports do not give the budget for 2015-16. What they do say: According to the 2022-23 "
+            f"annual report ({TITLE_22}): The Met's budget was £4bn. [1]\nMore text. [2]")
+    short = short_answer(Answer(status="partial", text=text, citations=(_cite(1), _cite(2))))
+    assert short.text == ("The reports do not give the budget for 2015-16. What they do say: The Met's "
+                          "budget was £4bn.")
+    trend = "Budget, report by report: £4bn in 2022-23 [1] and £4.4bn in 2023-24 [2].\n- 2022-23: £4bn [1]"
+    short = short_answer(Answer(status="answered", text=trend, citations=(_cite(1), _cite(2))))
+    assert short.text == "Budget, report by report: £4bn in 2022-23 and £4.4bn in 2023-24."
+    refused = Answer(status="refused", text="I can't help with that.")
+    assert short_answer(refused).text == "I can't help with that." and not short_answer(refused).more
+
+
+def test_page_at_and_page_starts() -> None:
+    assert page_at((), 5) is None
+    assert [page_at((0, 10, 10, 30), k) for k in (0, 9, 10, 29, 30, 99)] == [1, 1, 3, 3, 4, 4]
+    text = " First page line\nmore\n Second page\n Third"
+    assert page_starts(text, ["First page line\nmore", "", "Second page", "Third"]) == (0, 22, 22, 35)
+
+
+def test_the_shipped_manifest_keeps_its_records_without_pages() -> None:
+    corpus = load_corpus(Path(__file__).resolve().parent.parent / "corpus")
+    assert all("pages" not in r.model_dump(mode="json") for r in corpus.reports)
+
+
+# -- a PDF with pages and a recorded URL, ingested, asked, served ----------------------------------------
+
+PAGES = [
+    ["MOPAC Annual Report 2030-31", "Foreword", "This report covers the year to March 2031."],
+    ["Custody visiting", "In 2030-31 Independent Custody Visitors made 812 unannounced visits",
+     "to custody suites across London."],
+    ["Victims", "The Victim Support Hub helped 9,400 victims of fraud in 2030-31."],
+]
+URL = "https://www.london.gov.uk/mopac-annual-report-2030-31"
+
+
+def _pdf(pages: list[list[str]]) -> bytes:
+    """A PDF of text pages (Helvetica, one line a Tj), written by hand: pypdf reads it back page by page."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
+    kids = []
+    for lines in pages:
+        content = b"BT /F1 12 Tf 14 TL 72 720 Td " + b" ".join(
+            b"(" + line.encode("latin-1") + b") Tj T*" for line in lines) + b" ET"
+        objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
+        objects.append(b"")  # the page, filled in below
+        kids.append(len(objects))
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    font = len(objects)
+    for k in kids:
+        objects[k - 1] = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+                          b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (k - 1, font))
+    listed = b" ".join(b"%d 0 R" % k for k in kids)
+    objects[1] = b"<< /Type /Pages /Kids [" + listed + b"] /Count %d >>" % len(kids)
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def _cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def pdf_corpus(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    root = tmp_path_factory.mktemp("pages")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    (corpus / "manifest.json").write_text(json.dumps({"version": 1, "reports": []}), encoding="utf-8")
+    pdf = root / "annual-2030-31.pdf"
+    pdf.write_bytes(_pdf(PAGES))
+    cfg = Config(corpus_dir=corpus, index_dir=root / "index")
+    code, _, err = _cli("--corpus", str(corpus), "--index", str(cfg.index_dir), "ingest", str(pdf), "--title",
+                        "MOPAC Annual Report 2030-31", "--year", "2030-31", "--url", URL, "-q")
+    assert code == 0, err
+    return cfg
+
+
+def test_a_pdf_s_pages_are_recorded_at_ingest(pdf_corpus: Config) -> None:
+    report = load_corpus(pdf_corpus.corpus_dir).reports[0]
+    text = (pdf_corpus.corpus_dir / report.file).read_text(encoding="utf-8")
+    assert len(report.pages) == 3 and report.source_url == URL
+    assert text[report.pages[1]:].lstrip().startswith("Custody visiting")
+    assert text[report.pages[2]:].lstrip().startswith("Victims")
+
+
+def test_citations_carry_the_report_s_url_and_the_page(pdf_corpus: Config) -> None:
+    code, out, err = _cli("--corpus", str(pdf_corpus.corpus_dir), "--index", str(pdf_corpus.index_dir), "ask",
+                          "--json", "How many unannounced visits did Independent Custody Visitors make?")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["status"] == "answered" and "812 unannounced visits" in data["text"]
+    assert data["citations"] and all(c["source_url"] == URL for c in data["citations"])
+    first = data["citations"][0]
+    assert "812" in first["quote"] and first["page"] == 2
+    assert data["short"]["page"] == 2 and data["short"]["url"] == URL and data["short"]["words"] <= 60
+    assert "According to" not in data["short"]["text"] and "812 unannounced visits" in data["short"]["text"]
+    code, out, _ = _cli("--corpus", str(pdf_corpus.corpus_dir), "--index", str(pdf_corpus.index_dir), "ask",
+                        "How many victims of fraud did the Victim Support Hub help?")
+    lines = out.strip().splitlines()
+    assert "9,400 victims of fraud" in lines[0] and not lines[0].startswith("According to")
+    assert lines[1] == f"Source: the 2030-31 annual report (MOPAC Annual Report 2030-31), p. 3 — {URL}"
+    code, full, _ = _cli("--corpus", str(pdf_corpus.corpus_dir), "--index", str(pdf_corpus.index_dir), "ask",
+                         "--full", "How many victims of fraud did the Victim Support Hub help?")
+    assert full.startswith("According to the 2030-31 annual report") and "Sources:" in full
+    assert re.search(r"\[1\] MOPAC Annual Report 2030-31 \(2030-31\), .*, p\. 3 — ", full)
+
+
+def test_the_api_and_the_source_page_show_the_page_and_link_out(pdf_corpus: Config, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from reportqa.service import Assistant
+    from reportqa.web.api import create_app
+
+    api = pdf_corpus.api.model_copy(update={"feedback_db": tmp_path / "fb.sqlite3", "rate_limit": 1000})
+    cfg = pdf_corpus.model_copy(update={"api": api})
+    with TestClient(create_app(cfg, ui=False)) as client:
+        question = "How many victims of fraud did the Victim Support Hub help?"
+        r = client.post("/api/v1/ask", json={"question": question})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        c = body["citations"][0]
+        assert c["url"] == URL and c["page"] == 3 and c["passage_url"].endswith("#quote")
+        assert body["short"]["source"] == "the 2030-31 annual report" and body["short"]["page"] == 3
+        assert body["short"]["passage_url"] == c["passage_url"]
+        page = client.get(c["passage_url"].split("testserver", 1)[-1].split("#")[0])
+    assert page.status_code == 200
+    assert re.search(r"<mark id='quote'[^>]*>[^<]*9,400 victims of fraud", page.text)
+    assert "page 3" in page.text and f"href='{URL}'" in page.text
+    ans = Assistant.open(pdf_corpus).ask("How many victims of fraud did the Victim Support Hub help?")
+    assert ans.citations[0].page is None  # the answer itself is untouched: sources are added at the edges
+    assert with_sources(ans, Assistant.open(pdf_corpus).reports).citations[0].page == 3
+
+
+def test_short_answers_on_the_real_index_stay_short(assistant) -> None:  # type: ignore[no-untyped-def]
+    urls = {r.id: r.source_url for r in assistant.reports}
+    counts = []
+    for q in ("How many survivors of child sexual abuse did The Lighthouse support in 2022/23?",
+              "How many officers did the Met have at the end of 2022-23?",
+              "How many face to face appointments did the Havens have in 2015/16?"):
+        ans = assistant.ask(q)
+        short = short_answer(ans, urls)
+        assert not short.text.startswith("According to") and "[" not in short.text
+        assert short.title and short.year
+        counts.append(short.words)
+        assert words(short.text) == short.words <= 60
