@@ -375,8 +375,10 @@ def test_precision_truthfulness_declines_and_the_lead_sentence() -> None:
     assert out["decline_precision"] == {"value": 0.75, "n": 4}  # 3, 5, 6, 7 declined; 3 expected an answer
     assert out["lead_key_facts"] == {"value": round(1 / 3, 4), "n": 3}
     assert out["adversarial_refusal_recall"] == {"value": 1.0, "n": 1} and "refusal_recall" not in out
-    assert lead_sentence("According to X: 34,503 Officers [1] and more [2]") == \
+    assert lead_sentence("According to X: 34,503 Officers [1] and more [2] then [1]") == \
         "According to X: 34,503 Officers [1]"
+    listed = "X has four: [1]\n- a [1]\n- b [1]"
+    assert lead_sentence(listed + "\nIn Y: c [2]") == listed
     assert lead_sentence("No marker here.\nSecond line") == "No marker here."
 
 
@@ -902,7 +904,9 @@ def test_the_assembly_slice_is_real_split_by_url_and_exact(corpus: dict[str, str
     assert len(ds.items) >= 40
     for it in ds.items:
         assert it.type == "assembly_question"
-        assert it.source_url.startswith("https://www.london.gov.uk/questions/")
+        # a tabled question's page, or the Assembly's meeting record (transcript turns)
+        assert it.source_url.startswith(("https://www.london.gov.uk/questions/",
+                                         "https://www.theyworkforyou.com/london/")), it.id
         expected = "test" if int(hashlib.sha256(it.source_url.encode()).hexdigest(), 16) % 2 else "dev"
         assert it.split == expected, it.id  # the split is the URL's hash, never chosen
         assert (it.expect == "answered") == bool(it.gold)

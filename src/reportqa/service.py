@@ -21,6 +21,7 @@ from reportqa.kinds import label as document_label
 from reportqa.kinds import order as period_order
 from reportqa.periods import parse_period
 from reportqa.priorities import load_taxonomy
+from reportqa.question.query import Query, read_query
 from reportqa.retrieve import Retriever
 from reportqa.safety import check
 from reportqa.temporal import infer, newest_year, report_years
@@ -38,6 +39,7 @@ MAX_QUESTION_CHARS = 2000
 MAX_ASKS = 5  # one question is answered as at most this many asks
 MAX_HISTORY_TURNS = 12  # the turns of a conversation read for a follow-up: the most recent
 MAX_TURN_CHARS = 4000  # of each turn, the first characters
+NEWEST_SEARCHED = 2  # the newest annual reports searched again for a figure asked about the present
 
 
 def clean_question(question: str, limit: int = MAX_QUESTION_CHARS) -> str:
@@ -292,6 +294,8 @@ class Assistant:
                 notes.append(
                     "no passage matched the years or plan read from the question: searched every report"
                 )
+            hits = self._with_newest(read_query(asked if changed else standalone), standalone, hits,
+                                     scope.filters, k_used, context)
             t2 = time.perf_counter()
             answer = self.extractive.answer(
                 standalone, hits, scope.filters.years, self.coverage_text(), focus=focus,
@@ -337,6 +341,21 @@ class Assistant:
                 "timings": {"parse": t1 - t0, "retrieve": t2 - t1, "answer": t3 - t2, "total": t3 - t0},
             }
         ))
+
+    def _with_newest(self, query: Query, question: str, hits: list[Hit], filters: Filters, k: int,
+                     context: str | None) -> list[Hit]:
+        """A figure asked about the present ("how many officers now") with no year: the newest two annual
+        reports are searched too, their passages added after the others (a newer figure may rank below older
+        ones on words alone; the evidence then prefers the newest that states it)."""
+        if not query.current or not query.asks_figure or filters.years or filters.report_id:
+            return hits
+        years = report_years(self.reports)[-NEWEST_SEARCHED:]
+        if not years:
+            return hits
+        seen = {h.passage.id for h in hits}
+        scoped = filters.model_copy(update={"years": tuple(years)})
+        newer = [h for h in self.retriever.search(question, scoped, k, context) if h.passage.id not in seen]
+        return [*hits, *(h.model_copy(update={"rank": len(hits) + i + 1}) for i, h in enumerate(newer))]
 
     def _dated(self, question: str, answer: Answer) -> Answer:
         """An answer to "what is the current ...?" ("now", "latest", "these days") that cites only reports

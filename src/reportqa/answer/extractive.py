@@ -30,8 +30,15 @@ from reportqa.answer.features import (
     named_things,
     names_found,
 )
-from reportqa.answer.match import EmbedFn, Lead, MatchModel, load_match_model, match_features
-from reportqa.figures import measure_words
+from reportqa.answer.match import (
+    MEASURE_FIT,
+    EmbedFn,
+    Lead,
+    MatchModel,
+    load_match_model,
+    match_features,
+    measure_fit,
+)
 from reportqa.kinds import label as document_label
 from reportqa.kinds import order as period_order
 from reportqa.question.query import Query, read_query
@@ -133,8 +140,8 @@ class ExtractiveAnswerer:
             candidates = [c for c in candidates
                           if any(written_forms(y).search(c.sentence.text) for y in require_years)]
         candidates = self._prefer_named(q, self._prefer_typed(q, candidates))
-        if not asked_years and not require_years:
-            candidates = self._prefer_newest(read_query(focus or question), candidates)
+        query = read_query(focus or question)
+        candidates = self._prefer_measure(query, candidates, newest=not asked_years and not require_years)
         features = self.features(q, candidates, asked_years)
         if not candidates:
             return Evidence(q, (), features, "not_found", 0.0)
@@ -178,28 +185,28 @@ class ExtractiveAnswerer:
             return candidates
         return [about[0], *(c for c in candidates if c is not about[0])]
 
-    def _prefer_newest(self, query: Query, candidates: list[Candidate]) -> list[Candidate]:
-        """A question about the present ("now", "current", "latest") whose best sentence comes from an older
-        report than another sentence stating a figure of the asked kind about the asked measure: the newest
-        such sentence leads, if it scores within twice `type_margin` of the best. An old figure never leads
-        when a newer report gives one."""
-        if not query.current or not candidates:
+    def _prefer_measure(self, query: Query, candidates: list[Candidate], newest: bool) -> list[Candidate]:
+        """For a figure question, the sentence whose figure counts the asked measure leads, if it scores
+        within `type_margin` of the best (twice that for a question about the present) and the best sentence's
+        figures count something else. For a question about the present (`newest`), the newest report with
+        such a sentence leads: an old figure never leads when a newer report gives one."""
+        if not candidates or not query.asks_figure or not query.measure:
             return candidates
         top = candidates[0]
-        words = measure_words(query.measure, self.stats.idf) if query.measure else {}
-        total = sum(words.values()) or 1.0
-
-        def about(c: Candidate) -> bool:
-            if not has_answer_type(self._type_of(query), c.sentence.text):
-                return False
-            have = _prefixed(alias_tokens(c.sentence.text))
-            return not words or sum(v for w, v in words.items() if _has(have, w)) / total >= 0.5
-
-        newer = [c for c in candidates if c.passage.year > top.passage.year and about(c)
-                 and c.score >= top.score - 2 * self.model.type_margin]
-        if not newer:
+        margin = self.model.type_margin * (2 if query.current and newest else 1)
+        window = [c for c in candidates if c.score >= top.score - margin]
+        fits = {c.key: measure_fit(query, c.sentence.text, self.stats.idf) for c in window}
+        good = [c for c in window if fits[c.key] >= MEASURE_FIT]
+        if not good:
             return candidates
-        best = max(newer, key=lambda c: (c.passage.year, c.score))
+        if query.current and newest:
+            best = max(good, key=lambda c: (c.passage.year, fits[c.key], c.score))
+            if best.passage.year <= top.passage.year and fits[top.key] >= MEASURE_FIT:
+                return candidates
+        else:
+            if fits[top.key] >= MEASURE_FIT:
+                return candidates
+            best = max(good, key=lambda c: (fits[c.key], c.score))
         return [best, *(c for c in candidates if c is not best)]
 
     @staticmethod
@@ -323,7 +330,17 @@ class ExtractiveAnswerer:
     ) -> Answer | None:
         """None when the lead evidence states what `query` asks (`match.match_features`, fitted); else the
         decline: partial when the evidence is about the asked subject, not_found when it is not."""
-        if not chosen or self.embed is None or not (query.asks_figure or query.years):
+        if not chosen or self.embed is None:
+            return None
+        head = _measure_head(query.measure)
+        if head and not self.stats.mentions(head):
+            # what is asked about ("the weather", "police dogs") is a word no report holds in any spelling:
+            # the corpus does not cover the subject, whatever the nearest sentence says
+            gap = query.gap()
+            ans = self.not_found(question, hits, coverage_text, reason=f"They do not give {gap}.",
+                                 candidates=ev.candidates)
+            return ans.model_copy(update={"answerability": round(ev.probability, 4), "missing": gap})
+        if not (query.asks_figure or query.years):
             return None  # a description, a name or a list asked with no year: the evidence model decides
         unit = chosen[0]
         top = unit.candidate
@@ -339,8 +356,10 @@ class ExtractiveAnswerer:
         # is never given as the asked year's
         if p >= self.match.threshold and not feats["year_conflict"]:
             return None
+        # partial when the evidence is about the asked subject: it names the question's names, holds the
+        # measure's words, or gives the measure for another year than the one asked
         about = lead.subject >= 1.0 and (feats["measure_sentence"] >= 0.5 or feats["no_measure"] >= 1.0
-                                         or bool(subject))
+                                         or bool(subject) or feats["year_conflict"] >= 1.0)
         gap = query.gap()
         if not about:
             ans = self.not_found(question, hits, coverage_text, reason=f"They do not give {gap}.",
@@ -424,6 +443,8 @@ class ExtractiveAnswerer:
         if (_PRONOUN_START.match(s.text) and i > 0 and sents[i - 1].block == s.block
                 and not sents[i - 1].flags):
             out.insert(0, sents[i - 1])
+        elif (lead_in := _lead_in(sents, i)) is not None:
+            out.insert(0, lead_in)  # a list item ("34,503 Officers") is read under what introduces it
         if (not s.text.rstrip().endswith(":") and i + 1 < len(sents) and sents[i + 1].block == s.block
                 and not sents[i + 1].flags):
             nxt = sents[i + 1]
@@ -441,22 +462,19 @@ class ExtractiveAnswerer:
         # the items of the list the colon introduces: the following blocks, up to 8
         lead = out[-1]
         items = [x for x in sents[i + 1 :] if x.block != lead.block]
-        after = None
-        if not items and (nxt_p := self.following(p)) is not None and nxt_p.section == p.section:
-            after, items = nxt_p, list(nxt_p.sentences)
-        blocks: list[int] = []
-        kept: list[Sentence] = []
-        for item in items:
-            if item.flags:
-                break  # a flagged sentence is never cited: the list ends before it
-            if item.block not in blocks:
-                if len(blocks) == 8:
-                    break
-                blocks.append(item.block)
-            kept.append(item)
-        if after is None:
+        kept = _list_items(items, MAX_LIST_ITEMS)
+        nxt_p = self.following(p)
+        if nxt_p is None or nxt_p.section != p.section:
             return out + kept, None, []
-        return out, after, kept
+        if not items:  # the list starts in the next passage
+            return out, nxt_p, _list_items(list(nxt_p.sentences), MAX_LIST_ITEMS)
+        if kept and kept[-1] is sents[-1] and _one_sentence_blocks(sents, kept):
+            # the list runs on into the next passage: its items there are the one-sentence blocks it opens
+            # with
+            more = _leading_items(list(nxt_p.sentences), MAX_LIST_ITEMS - len({k.block for k in kept}))
+            if more:
+                return out + kept, nxt_p, more
+        return out + kept, None, []
 
     def compose(self, question: str, units: list[Unit], asked_years: Sequence[str]) -> Answer:
         documents = {label(u.source) for u in units}
@@ -530,6 +548,69 @@ class ExtractiveAnswerer:
         )
 
 
+MAX_LIST_ITEMS = 8  # the items of one list an answer carries
+
+
+def _measure_head(measure: str) -> str:
+    """The head word of an asked measure, lower-case ("police dogs" -> "dogs"); "" when it is too short or
+    not a plain word to check against the reports."""
+    words = re.findall(r"[A-Za-z][A-Za-z'’-]*", measure)
+    if not words:
+        return ""
+    head = words[-1].casefold().strip("'’-")
+    return head if len(head) >= 4 and head.isalpha() else ""
+
+
+def _list_items(items: Sequence[Sentence], limit: int) -> list[Sentence]:
+    """The sentences of the first `limit` blocks of `items`, ending before a flagged sentence."""
+    blocks: list[int] = []
+    kept: list[Sentence] = []
+    for item in items:
+        if item.flags:
+            break  # a flagged sentence is never cited: the list ends before it
+        if item.block not in blocks:
+            if len(blocks) == limit:
+                break
+            blocks.append(item.block)
+        kept.append(item)
+    return kept
+
+
+def _lead_in(sents: Sequence[Sentence], i: int) -> Sentence | None:
+    """The sentence ending in a colon that introduces the list item sents[i] (only one-sentence blocks, the
+    list's items, between them), or None when sents[i] is no list item."""
+    def alone(k: int) -> bool:
+        return sum(1 for x in sents if x.block == sents[k].block) == 1
+
+    if not alone(i):
+        return None
+    j = i - 1
+    while (j >= 0 and sents[j].block != sents[i].block and alone(j)
+           and not sents[j].text.rstrip().endswith(":")):
+        j -= 1
+    if j >= 0 and sents[j].block != sents[i].block and sents[j].text.rstrip().endswith(":") \
+            and not sents[j].flags:
+        return sents[j]
+    return None
+
+
+def _one_sentence_blocks(sents: Sequence[Sentence], chosen: Sequence[Sentence]) -> bool:
+    """Every block of `chosen` holds one sentence of `sents`: list items, not paragraphs."""
+    blocks = {s.block for s in chosen}
+    return all(sum(1 for s in sents if s.block == b) == 1 for b in blocks)
+
+
+def _leading_items(sents: Sequence[Sentence], limit: int) -> list[Sentence]:
+    """The one-sentence blocks `sents` opens with (a list continued from the passage before), at most
+    `limit`."""
+    out: list[Sentence] = []
+    for s in sents:
+        if len(out) == limit or s.flags or sum(1 for x in sents if x.block == s.block) != 1:
+            break
+        out.append(s)
+    return out
+
+
 def _render(sentences: Sequence[Sentence], marker: int) -> str:
     """Sentences of one unit, each closed by the unit's marker; list items on their own lines."""
     out: list[str] = []
@@ -566,7 +647,6 @@ def missing_detail(question: str, q: Question, stats: Stats) -> str:
 
 def missing_rare(q: Question, context: str, stats: Stats) -> float:
     """The idf of the rarest question word absent from `context`, over the idf of a word no passage holds."""
-    from reportqa.answer.evidence import _has, _prefixed
     from reportqa.answer.features import alias_tokens
 
     have = _prefixed(alias_tokens(context))

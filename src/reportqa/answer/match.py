@@ -10,8 +10,10 @@ actual), and whether the passage is about the asked subject. The model is fitted
 Features (MATCH_FEATURES), each in [0, 1] unless noted:
 - answerable: P(answerable) of the evidence model (decide.py);
 - dense: the question's cosine with the lead sentence;
-- figure: a figure question, and the lead sentences state a figure of the asked kind (0 for other questions);
-- measure_words: the idf-weighted share of the measure's words in what the best such figure counts;
+- figure: a figure question, and the lead sentences state a figure (of any kind; 0 for other questions);
+- kind_ok: ... and the figure that best matches the measure is of the asked kind (a count for "how many");
+- measure_words: the idf-weighted share of the measure's words in what the best matching figure counts
+  (words that name no particular quantity, "people", weigh a quarter);
 - measure_sentence: ... in the lead sentences as a whole;
 - measure_dense: the MiniLM cosine of the measure with what the best figure counts (figure questions);
 - measure_text_dense: the MiniLM cosine of the measure with the lead sentence;
@@ -27,6 +29,7 @@ Features (MATCH_FEATURES), each in [0, 1] unless noted:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -36,14 +39,16 @@ from typing import TYPE_CHECKING, Any
 from reportqa.answer.decide import logistic
 from reportqa.figures import Figure, basis_of, figures_in, measure_words, phrase_match
 from reportqa.question.query import FIGURE_KINDS, Query
+from reportqa.question.query import words as qwords
+from reportqa.text import tokenize
 from reportqa.years import mentions, written_forms
 
 if TYPE_CHECKING:
     from reportqa.types import Passage, Sentence
 
-MATCH_FEATURES = ("answerable", "dense", "figure", "measure_words", "measure_sentence", "measure_dense",
-                  "measure_text_dense", "year_conflict", "year_off", "basis_conflict", "stale", "subject",
-                  "missing_rare", "no_measure")
+MATCH_FEATURES = ("answerable", "dense", "figure", "kind_ok", "measure_words", "measure_sentence",
+                  "measure_dense", "measure_text_dense", "year_conflict", "year_off", "basis_conflict",
+                  "stale", "subject", "missing_rare", "no_measure")
 _NOT_ACTUAL = frozenset({"target", "planned", "plan", "forecast", "ambition", "pledge", "aim", "budgeted"})
 
 # text -> unit vector (a list of floats); the query encoder's embed_query
@@ -91,18 +96,36 @@ def _cos(a: Sequence[float], b: Sequence[float]) -> float:
     return float(sum(x * y for x, y in zip(a, b, strict=True)))
 
 
-_KIND_OF = {"count": "count", "money": "money", "percent": "percent"}
+MEASURE_FIT = 0.6  # a figure whose counted words hold this share of the asked measure's counts it
 
 
-def figures_of(query: Query, sentences: Sequence[Sentence]) -> list[tuple[Figure, str]]:
-    """The figures of the asked kind in `sentences`, each with its sentence text."""
-    want = _KIND_OF.get(query.kind)
-    out = []
-    for s in sentences:
-        for f in figures_in(s.text):
-            if want is None or f.kind == want:
-                out.append((f, s.text))
-    return out
+def measure_words_of(query: Query, idf: Callable[[str], float]) -> dict[str, float]:
+    """The measure's content words with their idf; words that name no particular quantity weigh a quarter."""
+    words = measure_words(query.measure, idf) if query.measure else {}
+    generic = {w for g in qwords().generic for w in tokenize(g)}
+    return {w: v / 4 if w in generic else v for w, v in words.items()}
+
+
+def measure_fit(query: Query, text: str, idf: Callable[[str], float]) -> float:
+    """How well the best figure of the asked kind in `text` counts the asked measure (`phrase_match`, 0-1)."""
+    words = measure_words_of(query, idf)
+    if not words:
+        return 0.0
+    return max((phrase_match(words, f) for f in figures_in(text)
+                if _kind_ok(query, f) and (f.change == (query.basis == "change"))), default=0.0)
+
+
+def figures_of(sentences: Sequence[Sentence]) -> list[tuple[Figure, str]]:
+    """Every figure `sentences` state, each with its sentence text."""
+    return [(f, s.text) for s in sentences for f in figures_in(s.text)]
+
+
+def _kind_ok(query: Query, figure: Figure) -> bool:
+    """A figure of the asked kind; "how big" and "how much" questions take a sum or a count."""
+    if figure.kind == query.kind:
+        return True
+    sized = re.search(r"(?i)\bhow (?:big|large|much)\b", query.text)
+    return bool(sized) and figure.kind in ("count", "money")
 
 
 def match_features(
@@ -111,7 +134,7 @@ def match_features(
     """MATCH_FEATURES of the lead evidence for `query` (see the module's docstring)."""
     text = " ".join(s.text for s in lead.sentences)
     measure = query.measure
-    words = measure_words(measure, idf) if measure else {}
+    words = measure_words_of(query, idf)
     f: dict[str, float] = dict.fromkeys(MATCH_FEATURES, 0.0)
     f["answerable"] = lead.answerable
     f["dense"] = lead.dense
@@ -120,8 +143,6 @@ def match_features(
     f["no_measure"] = 0.0 if words else 1.0
     if words:
         total = sum(words.values()) or 1.0
-        from reportqa.text import tokenize
-
         have = set(tokenize(text))
         have |= {"~" + w[:5] for w in have if len(w) >= 5}
         f["measure_sentence"] = sum(
@@ -131,17 +152,19 @@ def match_features(
         mv = embed(measure)
         f["measure_text_dense"] = _cos(mv, embed(text[:400]))
     if query.kind in FIGURE_KINDS:
-        figs = figures_of(query, lead.sentences)
+        figs = figures_of(lead.sentences)
         if figs:
             f["figure"] = 1.0
+            best_fig = figs[0][0]
             if words:
                 mv = embed(measure)
                 scored = [(phrase_match(words, fig), _cos(mv, embed(fig.counts)) if fig.counts else 0.0,
                            fig, st) for fig, st in figs]
-                best = max(scored, key=lambda t: (t[0] + t[1], -t[2].start))
-                f["measure_words"], f["measure_dense"] = best[0], best[1]
+                best = max(scored, key=lambda t: (t[0] + t[1] + 0.5 * _kind_ok(query, t[2]), -t[2].start))
+                f["measure_words"], f["measure_dense"], best_fig = best[0], best[1], best[2]
+            f["kind_ok"] = 1.0 if _kind_ok(query, best_fig) else 0.0
             if query.basis == "actual":
-                kinds = [basis_of(st, fig).name for fig, st in figs]
+                kinds = [basis_of(st, fig).name for fig, st in figs if _kind_ok(query, fig)]
                 f["basis_conflict"] = 1.0 if kinds and all(k in _NOT_ACTUAL for k in kinds) else 0.0
     if query.years:
         named = [m.canonical for m in mentions(text) if m.is_year and not m.plan]

@@ -94,7 +94,8 @@ class RawItem(_Model):
             raise ValueError("`missing` is only for items that expect partial")
         if self.type == "assembly_question":
             if not (self.source_url or "").startswith("https://"):
-                raise ValueError("an assembly_question needs `source_url`, its london.gov.uk/questions page")
+                raise ValueError("an assembly_question needs `source_url`, its london.gov.uk/questions page "
+                                 "or its Assembly meeting record")
             if self.expect not in ("answered", "not_found"):
                 raise ValueError("an assembly_question expects answered (with gold) or not_found")
             if self.expect == "answered" and not self.gold:

@@ -243,10 +243,18 @@ _FIRST_MARKER = re.compile(r"\[\d+\]")
 
 
 def lead_sentence(text: str) -> str:
-    """An answer's first sentence: its text up to and including the first `[n]` marker (the whole first line
-    when it has none)."""
-    m = _FIRST_MARKER.search(text)
-    return text[: m.end()] if m else text.split("\n", 1)[0]
+    """An answer's lead: its first cited unit, the text up to the last `[n]` of the first marker's run (the
+    answering sentence with the sentence its pronoun refers back to, or the list its colon introduces, all
+    cited as one span); the whole first line when it has no marker."""
+    first = _FIRST_MARKER.search(text)
+    if first is None:
+        return text.split("\n", 1)[0]
+    end = first.end()
+    for mark in _FIRST_MARKER.finditer(text, first.end()):
+        if mark.group(0) != first.group(0):
+            break
+        end = mark.end()
+    return text[:end]
 
 
 def _score_partial(item: Item, ans: AnswerRun) -> tuple[bool, bool | None, list[str]]:

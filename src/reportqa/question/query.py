@@ -51,6 +51,7 @@ class QuestionWords:
     bases: tuple[Entry, ...]
     present: Entry
     opener: re.Pattern[str]
+    generic: frozenset[str]  # measure words that name no particular quantity ("people")
 
 
 def _entry(raw: dict[str, Any], stop: str, where: str) -> Entry:
@@ -76,6 +77,7 @@ def words() -> QuestionWords:
         bases=tuple(_entry(b, stop, f"basis {b['name']}") for b in data["basis"]),
         present=_entry(pres, stop, "present"),
         opener=re.compile(pres["opener"], re.I),
+        generic=frozenset(data.get("generic_measure", ())),
     )
 
 
@@ -127,6 +129,8 @@ class Query:
             return "the detail asked for"
         if self.kind == "money" and re.search(r"(?i)\b(budget|cost|costs|spend|spending|funding)\b", measure):
             what = ""
+        if not what and re.search(r"(?i)\bthe\s+" + re.escape(measure), self.text):
+            measure = "the " + measure  # "the Met's budget", as asked
         text = f"{what} {measure}".strip() if what else _with_article(measure)
         if self.basis == "actual" and self.kind in FIGURE_KINDS:
             pass
