@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reportqa.errors import InputError, ReportQAError
-from reportqa.mq import analyse, breakdown, gap_sentence, programmes
+from reportqa.mq import analyse, breakdown, gap_sentence, garbled, programmes
 from reportqa.years import years_in
 
 if TYPE_CHECKING:
@@ -286,18 +286,49 @@ def test_a_question_in_the_preamble_is_kept_as_a_part() -> None:
 @pytest.mark.parametrize(
     "text, gap",
     [
-        (DONE_WHEN, f"The reports do not give the {LVWS}'s annual budget."),
+        # (c) "its annual budget" is the service's, in the year (a) asked about
+        (DONE_WHEN, f"The reports do not give the {LVWS}'s annual budget for 2022-23."),
         ("Will the Mayor tell me how many people the Lighthouse supported in 2023/24?",
-         "The reports do not say how many people the Lighthouse supported in 2023/24."),
+         "The reports do not give the number of people for 2023-24."),
+        # a yes/no ask names no detail: the sentence says so without repeating the question
         ("Can the Mayor confirm whether the Havens opened a new centre in 2023/24?",
-         "The reports do not say whether the Havens opened a new centre in 2023/24."),
+         "The reports do not answer this part directly."),
         ("How many staff did the Havens employ in each borough?", "The reports do not give a borough "
                                                                   "breakdown."),
-        ("How many staff did the Havens employ?", "The reports do not give an answer to this part."),
+        ("How many staff did the Havens employ?", "The reports do not give the number of staff."),
+        ("What was the VRU's total budget for 2022/23?", "The reports do not give the VRU's total budget for "
+                                                         "2022-23."),
+        # the issue's garbled case: the clause and the question are never spliced into the sentence
+        ("In your final year as Mayor what plans are you implementing to bring this down?",
+         "The reports do not answer this part directly."),
+        ("How many of the offenders recalled to prison were tagged?", "The reports do not give the number of "
+                                                                      "offenders."),
     ],
 )
 def test_the_gap_sentence_names_what_is_missing(text: str, gap: str) -> None:
-    assert gap_sentence(analyse(text).parts[-1]) == gap
+    part = analyse(text).parts[-1]
+    assert gap_sentence(part) == gap
+    assert garbled(gap) is None
+    if gap.endswith("directly."):  # nothing relevant found either: the part is not covered
+        assert gap_sentence(part, relevant=False) == "The reports do not cover this part."
+
+
+@pytest.mark.parametrize(
+    "sentence, word",
+    [("The reports do not give What is In your final year as Mayor what plans are you implementing.", "What"),
+     ("The reports don't give when will you give a response.", "when"),
+     ("The reports do not say whether the Havens opened a centre.", "whether"),
+     ("The reports do not give the number of police dogs.", None),
+     ("What is the budget? The reports give it for 2022-23.", None)],
+)
+def test_the_garbled_check_finds_question_words_after_do_not_give(sentence: str, word: str | None) -> None:
+    assert garbled(sentence) == word
+
+
+def test_a_breakdown_is_a_dimension_never_the_first_word_of_a_noun() -> None:
+    assert breakdown("How many officers are there by borough?") == "a borough breakdown"
+    assert breakdown("the figures by borough and ward over five years") == "a borough breakdown"
+    assert breakdown("What measures tackle reoffending by sex offenders?") is None
 
 
 def test_a_tabled_header_with_title_number_and_member() -> None:
@@ -351,7 +382,7 @@ def test_and_with_a_preposition_before_the_question_word_is_split() -> None:
     assert len(a.parts) == 2
     scheme = "Hate Crime Victims' Advocates scheme"
     assert a.parts[1].standalone.startswith(f"In how many boroughs {scheme} operates")
-    assert gap_sentence(a.parts[1]).startswith("The reports do not say in how many boroughs")
+    assert gap_sentence(a.parts[1]) == "The reports do not give the number of boroughs."
 
 
 def test_programmes_and_years_helpers() -> None:
@@ -491,6 +522,13 @@ def check_reference_contract(draft: MQDraft) -> None:
         assert markers_in(p.text) <= set(by_number), (p.label, p.text)
         for c in p.citations + p.related:
             assert by_number[c.marker] == c
+    # the same report sentence is never cited under two numbers: no two references share any text
+    refs = draft.references
+    for i, x in enumerate(refs):
+        for y in refs[i + 1:]:
+            overlap = x.report_id == y.report_id and x.start < y.end and y.start < x.end
+            assert not overlap, (x.marker, y.marker)
+            assert " ".join(x.quote.split()) != " ".join(y.quote.split()), (x.marker, y.marker)
 
 
 def test_done_when_draft(assistant: Assistant) -> None:
@@ -507,14 +545,20 @@ def test_done_when_draft(assistant: Assistant) -> None:
         assert all(x.year == "2022-23" and x.report_id == "mopac-2022-23" for x in part.citations)
         assert "2022-23" in part.text
     assert not c.citations
-    assert c.gap == f"The reports do not give the {LVWS}'s annual budget."
+    assert c.gap == f"The reports do not give the {LVWS}'s annual budget for 2022-23."
     assert c.text.startswith(c.gap)
+    # the reports are about the service but do not give its budget: what they say is background to (c)
+    assert c.related and c.related_as == "background" and "Background from the reports:" in c.text
+    assert "Nearby" not in c.text
     check_reference_contract(draft)
     assert "(c)" in draft.summary and "(a) and (b)" in draft.summary
     md = to_markdown(draft)
     order = ["DRAFT", "## Answer", "## Not covered by the reports", "## References"]
     assert [md.index(x) for x in order] == sorted(md.index(x) for x in order)
-    assert "The reports do not give the London Victim and Witness Service's annual budget." in md
+    assert f"- (c) The reports do not give the {LVWS}'s annual budget for 2022-23." in md
+    # each part under its words as tabled, never the rewrite it was searched with
+    assert "### (a) how many people did the London Victim and Witness Service support in 2022/23\n" in md
+    assert "### (c) what was its annual budget?\n" in md and "Searched as" not in md
     assert "6. Victims are better supported" in md and "(2022-23)" in md
     assert draft.timings["total"] > 0
 
@@ -590,8 +634,9 @@ def test_a_year_before_the_reports_is_looked_for_in_the_report_that_states_it(as
     assert any("no report covers 2012-13" in n.lower() for n in a.notes)
     # a figure for another year never stands in for one no report covers
     assert b.status == "not_found" and not b.citations
-    assert b.gap.startswith("The reports do not say how many people the London Victim and Witness Service "
-                            "supported")
+    # the gap says which year no report covers, from the years, never by repeating the question
+    assert "No report in the collection covers 2019-20; the reports cover 2014-15" in b.gap
+    assert garbled(b.gap) is None and "London Victim" not in b.gap
 
 
 def test_policy_and_off_topic_parts(assistant: Assistant) -> None:
@@ -633,9 +678,10 @@ def test_docx_is_written_and_readable(assistant: Assistant, tmp_path: Path) -> N
     out = to_docx(draft, tmp_path / "draft.docx")
     doc = docx.Document(str(out))
     text = "\n".join(p.text for p in doc.paragraphs)
-    assert text.index("DRAFT") < text.index("(a) How many people") < text.index("(c) What was its annual "
+    assert text.index("DRAFT") < text.index("(a) how many people") < text.index("(c) what was its annual "
                                                                                 "budget?")
-    assert "nearly 50,000" in text and f"The reports do not give the {LVWS}'s annual budget." in text
+    assert "nearly 50,000" in text
+    assert f"The reports do not give the {LVWS}'s annual budget for 2022-23." in text
     refs = [p.text for p in doc.paragraphs if re.match(r"\d+\. ", p.text)]
     assert [int(r.split(".")[0]) for r in refs] == [c.marker for c in draft.references]
     assert "2022-2023 MOPAC Annual Report (2022-23)" in refs[0]
@@ -686,14 +732,15 @@ def test_an_officers_choice_of_parts_and_evidence(assistant: Assistant) -> None:
     draft = draft_mq(assistant, DONE_WHEN)
     offered = evidence(draft)
     cited = [(i, c.marker) for i, kind, c in offered if kind == "cited"]
-    nearby = [(i, c.marker) for i, kind, c in offered if kind == "nearby"]
-    assert cited and nearby and all(i == 2 for i, _ in nearby)  # (c) is not answered: its evidence is nearby
+    nearby = [(i, c.marker) for i, kind, c in offered if kind == "background"]
+    # (c) is not answered: its evidence is background to it, never cited
+    assert cited and nearby and all(i == 2 for i, _ in nearby)
 
-    # the defaults the workspace ticks: every part, the cited evidence, no nearby passage
+    # every part, the cited evidence, no background passage
     chosen = select(draft, range(3), cited)
     check_reference_contract(chosen)
     assert chosen.parts[2].text == chosen.parts[2].gap and not chosen.parts[2].related
-    assert "Nearby" not in to_markdown(chosen)
+    assert "Background from the reports" not in to_markdown(chosen)
 
     # part (b) left out; (a) without its first piece of evidence; (c) with one nearby passage
     first_a = draft.parts[0].citations[0]
@@ -704,7 +751,7 @@ def test_an_officers_choice_of_parts_and_evidence(assistant: Assistant) -> None:
     assert first_a.quote not in chosen.parts[0].text
     assert [c.quote for c in chosen.parts[0].citations] == [c.quote for c in draft.parts[0].citations[1:]]
     c_part = chosen.parts[2 - 1]
-    assert c_part.text.startswith(c_part.gap + " Nearby, the reports say:") and len(c_part.related) == 1
+    assert c_part.text.startswith(c_part.gap + " Background from the reports:") and len(c_part.related) == 1
     assert "(b)" not in chosen.summary and "(c)" in chosen.summary
     md = to_markdown(chosen)
     assert "### (b)" not in md and "### (a)" in md and "### (c)" in md
@@ -881,7 +928,7 @@ def test_the_context_query_is_fused_but_the_part_still_leads(assistant: Assistan
     assert "300 volunteers" in " ".join(h.passage.clean for h in fused[:3])
 
 
-def test_the_drafting_threshold_turns_weak_evidence_into_nearby(assistant: Assistant) -> None:
+def test_the_drafting_threshold_turns_weak_evidence_into_background(assistant: Assistant) -> None:
     from reportqa.mq import draft_threshold
 
     text = "How many CSA survivors did The Lighthouse support in 2022/23?"
@@ -890,6 +937,9 @@ def test_the_drafting_threshold_turns_weak_evidence_into_nearby(assistant: Assis
     (strict,) = assistant.draft_mq(text, min_answerability=1.01).parts
     assert strict.status == "not_found" and not strict.citations
     assert strict.related and strict.text.startswith("The reports do not give")
+    # relevant evidence below the bar is background to the part, never "nearby, not the answer"
+    assert strict.related_as == "background" and "Background from the reports:" in strict.text
+    assert "Nearby" not in strict.text
     assert 0.0 < draft_threshold() < 1.0  # fitted, and read from answer/draft_threshold.json
     policy = assistant.draft_mq("Will the Mayor commit to funding The Lighthouse beyond 2022/23?",
                                 min_answerability=1.01).parts[0]
@@ -1050,7 +1100,151 @@ def test_a_drafts_question_line_bullets_and_labels_read_cleanly(assistant: Assis
     from reportqa.mq.model import shown_label
 
     text = ("Police and Crime Plan\n\nHas the 20% reduction in MOPAC 7 neighbourhood crimes been achieved?")
-    md = to_markdown(assistant.draft_mq(text, min_answerability=0.0))
-    assert "**Question:** Police and Crime Plan. Has the 20% reduction" in md
+    draft = assistant.draft_mq(text, min_answerability=0.0)
+    md = to_markdown(draft)
+    # the question's title is kept as its own line, the question follows without it
+    assert draft.question_title == "Police and Crime Plan"
+    assert "**Question title:** Police and Crime Plan\n\n**Question:** Has the 20% reduction" in md
     assert "- - " not in md
     assert shown_label("•2") == "(bullet 2)" and shown_label("a.ii") == "(a.ii)" and shown_label("") == ""
+
+
+# -- drafts an officer can send onwards (issue 23) -----------------------------------------------------
+
+ASSEMBLY = Path(__file__).resolve().parents[1] / "eval" / "assembly_questions.jsonl"
+
+
+def _one_spaced(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_no_real_question_gets_a_garbled_gap_and_every_part_is_shown_as_tabled(assistant: Assistant) -> None:
+    """Every real Assembly question drafted on the real index: no sentence saying what the reports do not
+    give holds a question word after "do not give" (the question was never spliced into it), and every part
+    is shown in its own tabled words, never a rewrite ("What is In your final year as Mayor ...")."""
+    from reportqa.mq import draft_mq, to_markdown
+
+    items = [json.loads(line) for line in ASSEMBLY.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(items) >= 80
+    gaps = 0
+    for item in items:
+        draft = draft_mq(assistant, item["question"])
+        asked = _one_spaced(item["question"])
+        md = to_markdown(draft)
+        for p in draft.parts:
+            for sentence in [p.gap, *re.split(r"(?<=[.;])\s+", p.text)]:
+                if re.search(r"(?i)\b(?:do not|don['’]t) (?:give|say)\b", sentence):
+                    gaps += 1
+                    word = garbled(sentence)
+                    assert word is None, (item["id"], p.label, word, sentence)
+            assert p.tabled and p.shown() == p.tabled
+            for piece in p.tabled.split("[quoted]"):
+                # the words as tabled (a joining "and", a marker or a quotation aside): never added to
+                assert _one_spaced(piece).strip(" ,;:") in asked, (item["id"], p.label, p.tabled)
+            if p.status != "not_processed":
+                assert "### " + f"{p.heading_label()} {p.tabled}".strip() in md.replace("\\[", "[").replace(
+                    "\\]", "]").replace("< ", "<"), (item["id"], p.label)
+        assert "Searched as" not in md
+        assert not re.search(r"&(?:gt|lt|amp|quot|#\d+);", md), item["id"]
+        check_reference_contract(draft)
+    assert gaps >= 20  # the check ran on real gap sentences, not on none
+
+
+def test_a_footnote_number_never_runs_into_a_word() -> None:
+    """"Police Encounters with the Public9": the 9 is a footnote mark the parser read off the passage."""
+    from reportqa.mq.compose import shown_quote
+    from reportqa.types import Citation
+
+    quote = "the Panel has completed two major reports, on Police Encounters with the Public9 and Body Worn"
+    c = Citation(marker=1, passage_id="p", report_id="mopac-2015-16", title="t", year="2015-16", section="s",
+                 priority="general", quote=quote, start=0, end=len(quote),
+                 passage="the Panel has completed two major reports, on Police Encounters with the Public "
+                         "and Body Worn Video which have made a contribution, Q2 2019 and COVID19")
+    assert "the Public and Body Worn" in shown_quote(c)
+    # a number the cleaned passage keeps is the report's own: never dropped
+    kept = c.model_copy(update={"quote": "in Q2 2019 and COVID19 cases"})
+    assert shown_quote(kept) == "in Q2 2019 and COVID19 cases"
+
+
+def test_references_give_the_report_section_and_its_address(assistant: Assistant) -> None:
+    """A reference names the report's full title, year and section, and its URL when the manifest has one;
+    a footnote mark never runs into a word in a draft's quotes."""
+    from reportqa.mq import draft_mq, to_markdown
+
+    draft = draft_mq(assistant, "What reports has the Police and Crime Ethics Panel completed?",
+                     min_answerability=0.0)
+    md = to_markdown(draft)
+    refs = md.split("## References", 1)[1]
+    full = "MOPAC Annual Report 2015-16: the end of the Police and Crime Plan 2013-16"
+    assert f"{full} (2015-16), section “" in refs
+    assert "Public9" not in md and "Video10" not in md
+    plan = next(r for r in assistant.reports if r.source_url)
+    cited = draft_mq(assistant, "How many boroughs held town hall meetings in the consultation on the draft "
+                                "Police and Crime Plan 2013-16?", min_answerability=0.0)
+    lines = [ln for ln in to_markdown(cited).split("## References", 1)[1].splitlines() if ln[:1].isdigit()]
+    on_plan = [ln for ln, c in zip(lines, cited.references, strict=True) if c.report_id == plan.id]
+    assert on_plan and all(ln.endswith(" " + str(plan.source_url)) for ln in on_plan)
+    assert all(not ln.endswith("http") for ln in lines)
+
+
+def test_one_sentence_is_cited_under_one_number() -> None:
+    """Two parts citing the same sentence through overlapping spans get one reference: the union of the
+    spans (exact report text), every marker renumbered to it, and nothing listed twice."""
+    from reportqa.mq.compose import _compose, _Item
+    from reportqa.mq.model import MQPart
+    from reportqa.types import Answer, Citation
+
+    source = "Crime fell by 10% in 2015. It rose by 4% in 2016. Both figures are from the MPS."
+
+    def cite(marker: int, a: int, b: int, passage_id: str) -> Citation:
+        return Citation(marker=marker, passage_id=passage_id, report_id="r", title="Report", year="2015-16",
+                        section="S", priority="general", quote=source[a:b], start=a, end=b)
+
+    first = cite(1, 0, 26, "p1")  # "Crime fell by 10% in 2015."
+    both = cite(1, 0, 50, "p2")  # the same sentence and the next, from an overlapping passage
+    second = cite(2, 27, 50, "p2")  # "It rose by 4% in 2016."
+    items = [
+        _Item(MQPart(label="a", text="a?", question="A?", standalone="A?"),
+              Answer(status="answered", text="Crime fell by 10% in 2015 (2015-16 report). [1]",
+                     citations=(first,))),
+        _Item(MQPart(label="b", text="b?", question="B?", standalone="B?"),
+              Answer(status="answered", text="Crime fell by 10% in 2015 and rose by 4% in 2016 (2015-16 "
+                                             "report). [1]", citations=(both,))),
+        _Item(MQPart(label="c", text="c?", question="C?", standalone="C?"),
+              Answer(status="answered", text="It rose by 4% in 2016 (2015-16 report). [2]",
+                     citations=(second,))),
+    ]
+    draft = _compose(items, "t", "q", "", 8)
+    assert len(draft.references) == 1
+    (ref,) = draft.references
+    assert (ref.start, ref.end, ref.quote) == (0, 50, source[:50]) and ref.marker == 1
+    assert all(markers_in(p.text) == {1} for p in draft.parts)
+    assert [p.citations for p in draft.parts] == [(ref,), (ref,), (ref,)]
+    check_reference_contract(draft)
+
+
+def test_markdown_has_no_html_entities_and_no_live_tag() -> None:
+    from markdown_it import MarkdownIt
+
+    from reportqa.mq.render import md_text
+
+    assert md_text("Over 60% of victims were < 25 and > 18 & satisfied") == (
+        "Over 60% of victims were < 25 and > 18 & satisfied")
+    out = md_text("See <script>alert(1)</script> and <!-- x --> and > quoted")
+    assert "&" not in out and "<script" not in out and "<!--" not in out
+    html = MarkdownIt("commonmark").render(md_text("x <img src=x onerror=alert(1)>\n> not a quote"))
+    assert "<img" not in html and "<blockquote>" not in html
+
+
+def test_a_reference_line_gives_the_page_and_the_address_where_known() -> None:
+    from reportqa.mq.render import _reference_line
+    from reportqa.types import Citation
+
+    c = Citation(marker=1, passage_id="p", report_id="r", title="MOPAC Annual Report 2015-16", year="2015-16",
+                 section="Cutting Costs > Bobbies before buildings", priority="general",
+                 quote="Over £50m has been saved.", start=0, end=25)
+    head = "MOPAC Annual Report 2015-16 (2015-16), section “Cutting Costs › Bobbies before buildings”"
+    assert _reference_line(c) == f"{head}: “Over £50m has been saved.”"
+    url = "https://www.london.gov.uk/mopac-2015-16.pdf"
+    paged = c.model_copy(update={"page": 31, "source_url": url})
+    assert _reference_line(paged) == f"{head}, p. 31: “Over £50m has been saved.” {url}"

@@ -24,13 +24,15 @@ from reportqa.mq.draft import (
     question_context,
     with_subject,
 )
-from reportqa.mq.grammar import breakdown, gap_sentence, programmes
+from reportqa.mq.gaps import gap_phrase, gap_sentence, garbled
+from reportqa.mq.grammar import breakdown, programmes
 from reportqa.mq.model import MQAnalysis, MQPart
 from reportqa.mq.render import docx_from_markdown, evidence, select, to_docx, to_markdown
 
 __all__ = [
     "DRAFT_NOTICE", "DRAFT_THRESHOLD_FILE", "Asker", "DraftPart", "MQAnalysis", "MQDraft", "MQPart",
     "analyse", "breakdown", "context_subject", "docx_from_markdown", "draft_from_answers", "draft_mq",
-    "draft_subject", "draft_threshold", "evidence", "gap_sentence", "programmes", "question_context",
+    "draft_subject", "draft_threshold", "evidence", "gap_phrase", "gap_sentence", "garbled", "programmes",
+    "question_context",
     "register", "select", "to_docx", "to_markdown", "with_subject",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -13,9 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from reportqa.answer.verify import verify_answer
 from reportqa.kinds import label as document_label
-from reportqa.mq.grammar import _cap, breakdown, gap_sentence
+from reportqa.mq.gaps import gap_sentence, uncovered_sentence
+from reportqa.mq.grammar import _cap, breakdown
 from reportqa.mq.model import MQPart, shown_label
-from reportqa.types import Answer, Citation
+from reportqa.types import Answer, Citation, Report
 from reportqa.years import (
     written_forms,
 )
@@ -35,17 +36,28 @@ class _Frozen(BaseModel):
 
 class DraftPart(_Frozen):
     label: str
-    question: str  # the ask as tabled, without courtesies
-    standalone: str  # the question that was asked of the reports
+    question: str  # the ask as read (courtesies removed, as a question): data for the eval, never shown
+    standalone: str  # the question that was asked of the reports: data, never shown to the officer
     status: PartStatus
     text: str  # the drafted answer, [n] markers numbered across the whole draft
     citations: tuple[Citation, ...] = ()  # markers are the draft's reference numbers
-    related: tuple[Citation, ...] = ()  # nearby passages for a part the reports do not answer
+    related: tuple[Citation, ...] = ()  # passages shown for a part the reports do not answer
+    # how `related` is shown: "background" (relevant evidence, the exact ask not given) or "nearby" (the
+    # closest the reports come to a part they do not cover)
+    related_as: Literal["background", "nearby"] = "nearby"
+    # True when `text` is the gap followed by `related` listed (`related_text`), so a choice of evidence
+    # writes it again; False when the text carries its own marked sentences
+    related_listed: bool = False
     years: tuple[str, ...] = ()
     gap: str = ""  # for a part the reports do not answer: one sentence saying what is missing
     notes: tuple[str, ...] = ()
     marker: str = ""  # the part's marker as tabled: "(a)", "ii)", "1."; "" when it has none
     answerability: float | None = None  # the answerer's P(answerable) for the part's evidence
+    tabled: str = ""  # the part's text exactly as tabled (its marker and joining "and" aside): what is shown
+
+    def shown(self) -> str:
+        """The part's words as the draft shows them: as tabled, never a rewrite."""
+        return self.tabled or self.question
 
     def display_label(self) -> str:
         return shown_label(self.label)
@@ -58,6 +70,7 @@ class DraftPart(_Frozen):
 class MQDraft(_Frozen):
     title: str
     question: str  # the question as received
+    question_title: str = ""  # the tabled question's own title line ("Body Worn Video rollout"), if any
     summary: str  # which parts are answered, which are not covered, which were not processed
     parts: tuple[DraftPart, ...]
     references: tuple[Citation, ...] = ()  # marker = the reference number used in the text
@@ -83,6 +96,8 @@ class _Item:
     part: MQPart
     answer: Answer | None
     reason: str = ""  # why a part was not processed, or the error it met
+    uncovered: tuple[str, ...] = ()  # asked years no report covers (for "No report in the collection ...")
+    covered: tuple[str, ...] = ()  # the years the reports cover
 
 
 class _References:
@@ -139,17 +154,62 @@ def _shorten(text: str, width: int) -> str:
     return textwrap.shorten(" ".join(text.split()), width, placeholder=" …")
 
 
-def _nearby_text(related: Sequence[Citation]) -> str:
+# a number glued to the end of a word or a year: "the Public9 and", "in 2011/121,"
+_GLUED = re.compile(r"(?<=[A-Za-z)])(\d{1,2})(?=[\s.,;:)”’\"']|$)|(?<=\d{4}/\d\d)(\d{1,2})(?=[\s.,;:]|$)")
+
+
+def shown_quote(c: Citation) -> str:
+    """A citation's quote as a draft shows it: without soft hyphens or line breaks, and without the
+    footnote numbers the parser read off its passage ("Police Encounters with the Public9" -> "...Public").
+
+    A glued number is dropped only when the cleaned passage has the word without it, so a figure or a name
+    ("Q2", "COVID19") that the passage keeps stays."""
+    from reportqa.display import clean_quote
+
+    quote = clean_quote(c.quote)
+    if not c.passage:
+        return quote
+    passage = " ".join(c.passage.split())
+
+    def drop(m: re.Match[str]) -> str:
+        word = re.search(r"[\w/]+$", quote[: m.start()])
+        if word is None:
+            return m.group(0)
+        stem = word.group(0)
+        if stem + m.group(0) in passage or stem not in passage:
+            return m.group(0)
+        return ""
+
+    return _GLUED.sub(drop, quote)
+
+
+_RELATED_LEAD = {"background": "Background from the reports: ", "nearby": "Nearby, the reports say: "}
+
+
+def related_text(related: Sequence[Citation], related_as: str) -> str:
+    """The passages shown for a part the reports do not answer, quoted and labelled as `related_as`."""
     if not related:
         return ""
-    bits = [f"“{_shorten(c.quote, 160)}” ({_source_label(c)}) [{c.marker}]" for c in related]
-    return "Nearby, the reports say: " + "; ".join(bits) + "."
+    bits = [f"“{_shorten(shown_quote(c), 160)}” ({_source_label(c)}) [{c.marker}]" for c in related]
+    return _RELATED_LEAD.get(related_as, _RELATED_LEAD["nearby"]) + "; ".join(bits) + "."
+
+
+def _nearby_text(related: Sequence[Citation]) -> str:
+    return related_text(related, "nearby")
+
+
+def _unanswered(base: dict[str, Any], gap: str, related: tuple[Citation, ...], related_as: str,
+                notes: Sequence[str], status: PartStatus = "not_found") -> DraftPart:
+    """A part the reports do not answer: its gap, then its passages listed as background or nearby."""
+    text = " ".join(x for x in (gap, related_text(related, related_as)) if x)
+    return DraftPart(status=status, text=text, related=related, related_as=related_as,  # type: ignore[arg-type]
+                     related_listed=True, gap=gap, notes=tuple(notes), **base)
 
 
 def _compose_part(item: _Item, refs: _References, max_related: int = 2) -> DraftPart:
     part, ans = item.part, item.answer
     base: dict[str, Any] = {"label": part.label, "question": part.question, "standalone": part.standalone,
-                            "years": part.years, "marker": part.marker,
+                            "years": part.years, "marker": part.marker, "tabled": part.text,
                             "answerability": item.answer.answerability if item.answer else None}
     if ans is None:
         status: PartStatus = "error" if item.reason.startswith("error") else "not_processed"
@@ -163,31 +223,28 @@ def _compose_part(item: _Item, refs: _References, max_related: int = 2) -> Draft
         cits = tuple(dict.fromkeys(mapping.values()))
         checked = verify_answer(body, cits)  # the one contract, again after renumbering
         if not checked.ok:
-            gap = (
-                gap_sentence(part)
-                or "The reports' answer to this part could not be checked against its sources."
-            )
             notes.append(f"verification: {checked.reason()}")
-            return DraftPart(
-                status="not_found", text=gap, related=cits[:max_related], gap=gap, notes=tuple(notes), **base
-            )
+            # the evidence is about the part, but its answer could not be checked: shown as background
+            return _unanswered(base, gap_sentence(part), cits[:max_related], "background", notes)
         dim = breakdown(part.standalone)
         if dim and not part.policy and not any(dim.split()[1].lower() in c.quote.lower() for c in cits):
             # asked by borough (or ward, month...), answered for London as a whole: not what was asked
             gap = f"The reports do not give {dim}."
             text = f"{gap[:-1]}; what they give is for London as a whole:\n{body}"
-            return DraftPart(status="not_found", text=text, related=cits, gap=gap, notes=tuple(notes), **base)
+            return DraftPart(status="not_found", text=text, related=cits, related_as="background", gap=gap,
+                             notes=tuple(notes), **base)
         if part.policy:
             body = f"{_POLICY_GAP} Background from the reports:\n{body}"
             return DraftPart(status="policy", text=body, citations=cits, gap=_POLICY_GAP, notes=tuple(notes),
                              **base)
         return DraftPart(status="answered", text=body, citations=cits, notes=tuple(notes), **base)
     if ans.status == "partial":
-        # the reports cover the subject but not the asked detail: say so, and show what they give as nearby
+        # the reports cover the subject but not the asked detail: say which detail, and show what they give
+        # as background to it
         related = tuple(refs.number(c) for c in ans.citations[:max_related])
-        gap = gap_sentence(part) or f"The reports do not give {ans.missing or 'what this part asks'}."
-        text = " ".join(x for x in (gap, _nearby_text(related)) if x)
-        return DraftPart(status="not_found", text=text, related=related, gap=gap, notes=tuple(notes), **base)
+        if part.policy:  # for the Mayor's office, whatever the evidence: the reports' background to it
+            return _unanswered(base, _POLICY_GAP, related, "background", notes, "policy")
+        return _unanswered(base, gap_sentence(part), related, "background", notes)
     if ans.status == "refused":
         category = ans.refusal or next(
             (n.split(":", 1)[1].strip() for n in ans.notes if n.startswith("refused:")), ""
@@ -195,12 +252,9 @@ def _compose_part(item: _Item, refs: _References, max_related: int = 2) -> Draft
         text = _REFUSED.get(category, _REFUSED["off_topic"])
         return DraftPart(status="refused", text=text, gap=text, notes=tuple(notes), **base)
     related = tuple(refs.number(c) for c in ans.related[:max_related])
-    lead = _POLICY_GAP if part.policy else gap_sentence(part)
-    uncovered = re.search(r"No report in the collection covers [^.]*\.", ans.text)
-    gap = " ".join(x for x in (lead, uncovered.group(0) if uncovered else "") if x)
-    text = " ".join(x for x in (gap, _nearby_text(related)) if x)
-    return DraftPart(status="policy" if part.policy else "not_found", text=text, related=related, gap=gap,
-                     notes=tuple(notes), **base)
+    lead = _POLICY_GAP if part.policy else gap_sentence(part, relevant=False)
+    gap = " ".join(x for x in (lead, uncovered_sentence(item.uncovered, item.covered)) if x)
+    return _unanswered(base, gap, related, "nearby", notes, "policy" if part.policy else "not_found")
 
 
 _POLICY_GAP = ("This part asks for the Mayor's decision or view, which the reports cannot give; "
@@ -255,8 +309,105 @@ def _summary(parts: Sequence[DraftPart], coverage: str, max_parts: int) -> str:
 
 
 
+def _same_sentence(a: Citation, b: Citation) -> bool:
+    """Whether two references quote any of the same report text: overlapping spans of one report, or the
+    same words wherever they stand."""
+    if a.report_id == b.report_id and a.start < b.end and b.start < a.end:
+        return True
+    return " ".join(a.quote.split()).casefold() == " ".join(b.quote.split()).casefold()
+
+
+def _union(group: Sequence[Citation]) -> Citation:
+    """One reference for quotes that overlap: the first one's number, the whole span they cover together
+    (a quote is its report's text source[start:end], so the union of overlapping quotes is exact)."""
+    first = min(group, key=lambda c: c.marker)
+    cur = first
+    grown = True
+    while grown:
+        grown = False
+        for c in group:
+            if c.report_id != cur.report_id or not (c.start < cur.end and cur.start < c.end):
+                continue
+            if c.start < cur.start or c.end > cur.end:
+                head = c.quote[: cur.start - c.start] if c.start < cur.start else ""
+                tail = c.quote[cur.end - c.start:] if c.end > cur.end else ""
+                cur = cur.model_copy(update={"quote": head + cur.quote + tail,
+                                             "start": min(c.start, cur.start), "end": max(c.end, cur.end)})
+                grown = True
+    widest = max((c for c in group if c.report_id == cur.report_id),
+                 key=lambda c: (c.end - c.start, -c.marker))
+    return cur.model_copy(update={"passage_id": widest.passage_id, "passage": widest.passage})
+
+
+def _one_number_per_sentence(parts: list[DraftPart], items: list[Citation], nearby: tuple[Citation, ...]
+                             ) -> tuple[list[DraftPart], list[Citation], tuple[Citation, ...]]:
+    """The same report sentence is never cited under two numbers in one draft: references that quote the
+    same text (overlapping spans, or the same words) become one, and the numbers are made consecutive again
+    in order of first use."""
+    root = list(range(len(items)))
+
+    def find(i: int) -> int:
+        while root[i] != i:
+            root[i] = root[root[i]]
+            i = root[i]
+        return i
+
+    for i in range(len(items)):
+        for j in range(i + 1, len(items)):
+            if _same_sentence(items[i], items[j]):
+                root[find(j)] = find(i)
+    groups: dict[int, list[Citation]] = {}
+    for i, c in enumerate(items):
+        groups.setdefault(find(i), []).append(c)
+    if len(groups) == len(items):
+        return parts, items, nearby
+    merged = {r: _union(g) for r, g in groups.items()}
+    order = sorted(groups, key=lambda r: min(c.marker for c in groups[r]))
+    renumbered = {r: merged[r].model_copy(update={"marker": n}) for n, r in enumerate(order, 1)}
+    by_old = {c.marker: renumbered[find(i)] for i, c in enumerate(items)}
+
+    def cites(cs: Sequence[Citation]) -> tuple[Citation, ...]:
+        return tuple(dict.fromkeys(by_old[c.marker] for c in cs if c.marker in by_old))
+
+    def text(t: str) -> str:
+        t = re.sub(r"\[(\d+)\]", lambda m: f"[{by_old[int(m.group(1))].marker}]"
+                   if int(m.group(1)) in by_old else m.group(0), t)
+        return re.sub(r"(\[(\d+)\])(?:\s*\[\2\])+", r"\1", t)  # "[2] [2]" after a merge: once
+
+    new_parts = []
+    for p in parts:
+        related = cites(p.related)
+        new_text = text(p.text)
+        if p.related_listed:  # listed again, so one passage is never listed twice
+            new_text = " ".join(x for x in (p.gap, related_text(related, p.related_as)) if x)
+        new_parts.append(p.model_copy(update={"text": new_text, "citations": cites(p.citations),
+                                              "related": related}))
+    return new_parts, [renumbered[r] for r in order], cites(nearby)
+
+
+_Drafted = tuple[list[DraftPart], list[Citation], tuple[Citation, ...]]
+
+
+def _with_sources(parts: list[DraftPart], refs: list[Citation], nearby: tuple[Citation, ...],
+                  reports: Mapping[str, Report]) -> _Drafted:
+    """Every reference, wherever the draft holds it, with its report's address and the page of its quote."""
+    from reportqa.sources import cite
+
+    by_marker = {c.marker: cite(c, reports.get(c.report_id)) for c in refs}
+
+    def sourced(cs: Sequence[Citation]) -> tuple[Citation, ...]:
+        return tuple(by_marker.get(c.marker, c) for c in cs)
+
+    parts = [p.model_copy(update={"citations": sourced(p.citations), "related": sourced(p.related)})
+             for p in parts]
+    return parts, [by_marker[c.marker] for c in refs], sourced(nearby)
+
+
 def _compose(items: Sequence[_Item], title: str, question: str, coverage: str, max_parts: int,
-             earlier: Sequence[str] = (), notes: Sequence[str] = ()) -> MQDraft:
+             earlier: Sequence[str] = (), notes: Sequence[str] = (), question_title: str = "",
+             reports: Mapping[str, Report] | None = None) -> MQDraft:
+    """One draft from the parts' answers. With `reports` (by id), every reference carries its report's
+    address and, for a PDF, the page its quote starts on (`reportqa.sources.cite`)."""
     refs = _References()
     parts = [_compose_part(it, refs) for it in items]
     nearby: tuple[Citation, ...] = ()
@@ -266,8 +417,12 @@ def _compose(items: Sequence[_Item], title: str, question: str, coverage: str, m
             for c in (it.answer.related if it.answer else ())[:3]:
                 candidates.setdefault((c.passage_id, c.start, c.end), c)
         nearby = tuple(dict.fromkeys(refs.number(c) for c in list(candidates.values())[:5]))
+    parts, references, nearby = _one_number_per_sentence(parts, refs.items, nearby)
+    if reports:
+        parts, references, nearby = _with_sources(parts, references, nearby, reports)
     return MQDraft(
-        title=title, question=question, summary=_summary(parts, coverage, max_parts), parts=tuple(parts),
-        references=tuple(refs.items), nearby=nearby, earlier_questions=tuple(earlier), coverage=coverage,
+        title=title, question=question, question_title=question_title,
+        summary=_summary(parts, coverage, max_parts), parts=tuple(parts),
+        references=tuple(references), nearby=nearby, earlier_questions=tuple(earlier), coverage=coverage,
         notes=tuple(notes),
     )

@@ -107,13 +107,14 @@ def with_subject(standalone: str, topic: str | None, subject: str, assistant: As
 
 
 def _ask_part(assistant: Asker, part: MQPart, backend: str | None, context: str = "",
-              subject: str = "", title: str = "") -> Answer:
+              subject: str = "", title: str = "") -> tuple[Answer, tuple[str, ...]]:
     """Ask one part; a year no report covers is looked for in the nearest reports that mention it.
 
     The part is searched with the question's `context` beside it, and asked about the preamble's `subject`
     when it names nothing specific itself. "What was the MPS net budget in 2012/13?" is answered by the
     2015-16 report, which states it. The answer is kept only when its quotes name the asked year, so a
-    figure for another year never stands in.
+    figure for another year never stands in. Returns the answer and the asked years no report covers
+    (empty unless the answer is not_found).
     """
     # a year carried from the preamble or an earlier part is pinned; a year the part names itself is left
     # to the service, which may widen to a later report that states that year's figure
@@ -130,12 +131,12 @@ def _ask_part(assistant: Asker, part: MQPart, backend: str | None, context: str 
         # about its subject, as background
         ans = assistant.ask(f"What do the reports say about {topic}?", year=year, backend=backend,
                             context=context or None)
-    if ans.status != "not_found" or "No report in the collection covers" not in ans.text:
-        return ans
+    if ans.status != "not_found":
+        return ans, ()
     covered = report_years(list(assistant.reports))
     uncovered = [y for y in years_in(part.standalone) if y not in covered]
     if not uncovered or not covered:
-        return ans
+        return ans, ()
     start = int(uncovered[0][:4])
     for y in sorted(covered, key=lambda c: (abs(int(c[:4]) - start), -int(c[:4])))[:2]:
         retry: Answer = assistant.ask(part.standalone, year=y, backend=backend, context=context or None)
@@ -144,8 +145,9 @@ def _ask_part(assistant: Asker, part: MQPart, backend: str | None, context: str 
         ):
             note = (f"No report covers {' or '.join(uncovered)} itself; the {y} report states the figure "
                     f"for it.")
-            return retry.model_copy(update={"text": f"{retry.text}\n{note}", "notes": retry.notes + (note,)})
-    return ans
+            found = retry.model_copy(update={"text": f"{retry.text}\n{note}", "notes": retry.notes + (note,)})
+            return found, ()
+    return ans, tuple(uncovered)
 
 
 def draft_mq(assistant: Asker, text: str, max_parts: int = 8, max_chars: int = 12000,
@@ -164,6 +166,7 @@ def draft_mq(assistant: Asker, text: str, max_parts: int = 8, max_chars: int = 1
     threshold = draft_threshold() if min_answerability is None else min_answerability
     context = question_context(analysis)
     subject = draft_subject(assistant, analysis, context)
+    covered = tuple(report_years(list(assistant.reports)))
     for i, part in enumerate(analysis.parts):
         if i >= max_parts:
             items.append(_Item(part, None, f"the draft answers the first {max_parts} parts"))
@@ -172,7 +175,7 @@ def draft_mq(assistant: Asker, text: str, max_parts: int = 8, max_chars: int = 1
             items.append(_Item(part, None, f"the {time_budget:.0f}-second time limit was reached"))
             continue
         try:
-            ans = _ask_part(assistant, part, backend, context, subject, _untitled(analysis.title))
+            ans, uncovered = _ask_part(assistant, part, backend, context, subject, _untitled(analysis.title))
         except ReportQAError as exc:
             log.warning("part %s failed: %s", part.label, exc.message)
             items.append(_Item(part, None, f"error: {exc.message}"))
@@ -183,12 +186,13 @@ def draft_mq(assistant: Asker, text: str, max_parts: int = 8, max_chars: int = 1
             continue
         if (ans.status == "answered" and not part.policy and ans.answerability is not None
                 and ans.answerability < threshold):
-            # a draft is held to a higher bar than a chat answer: below it, the evidence is shown as nearby
-            # (a part for the Mayor's office keeps the reports' background, quoted and labelled as such)
+            # a draft is held to a higher bar than a chat answer: below it, the evidence is shown as
+            # background to the part, not as its answer (a part for the Mayor's office keeps the reports'
+            # background, quoted and labelled as such)
             ans = ans.model_copy(update={"status": "partial", "notes": ans.notes + (
                 f"evidence below the drafting threshold (P(answerable) {ans.answerability:.2f} < "
-                f"{threshold:.2f}): shown as nearby, not as the answer",)})
-        items.append(_Item(part, ans))
+                f"{threshold:.2f}): shown as background, not as the answer",)})
+        items.append(_Item(part, ans, uncovered=uncovered, covered=covered))
     t2 = time.perf_counter()
     notes = list(analysis.notes)
     if analysis.quotes:
@@ -197,7 +201,8 @@ def draft_mq(assistant: Asker, text: str, max_parts: int = 8, max_chars: int = 1
     title = "Draft answer: Mayor's Question" + (
         f" (further to {', '.join(analysis.references)})" if analysis.references else "")
     draft = _compose(items, title, analysis.text, assistant.coverage_text(), max_parts,
-                     analysis.references, notes)
+                     analysis.references, notes, question_title=analysis.title,
+                     reports={r.id: r for r in assistant.reports})
     t3 = time.perf_counter()
     return draft.model_copy(update={"timings": {"analyse": t1 - t0, "answer": t2 - t1, "compose": t3 - t2,
                                                 "total": t3 - t0}})

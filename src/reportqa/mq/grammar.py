@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import re
 
-from reportqa.mq.model import MQPart
 from reportqa.text import content_words, split_sentences
-from reportqa.years import (
-    CANONICAL_PATTERN,
-)
 
 _WH = re.compile(
     r"(?i)^(?:(?:and|so|but|also)\s+)?(?:(?:in|on|by|for|from|to|under|at|with|of|over|since|across)\s+)?"
@@ -208,22 +204,12 @@ _SUBJECT_RE = re.compile(
 _BREAKDOWN_RE = re.compile(
     r"(?i)\b(?:by|per|for\s+each|in\s+each|broken\s+down\s+by|across\s+each)\s+"
     r"(?P<dim>borough|ward|bcu|month|quarter|ethnicity|ethnic\s+group|age|gender|sex|force|region)s?\b"
+    # the dimension ends the phrase ("by borough", "by borough and ward"), never a noun's first word
+    # ("by sex offenders")
+    r"(?=\s*(?:$|[,.;:?!)]|(?:and|or|for|in|over|since|from|during|between|across|of|per|each|the|last|"
+    r"under|within|at|to|with|on|by|this|that|where|which|as|so)\b))"
     r"|\b(?P<dim2>borough|ward)[-\s]by[-\s]\w+\b"
 )
-
-
-def gap_sentence(part: MQPart) -> str:
-    """What a draft says when the reports do not answer the part: 'The reports do not give ...'."""
-    dim = breakdown(part.standalone)
-    if dim:
-        return f"The reports do not give {dim}."
-    if part.subject:
-        return f"The reports do not give {part.subject.rstrip(' ?.')}."
-    if part.indirect:
-        said = re.sub(rf"\s+\([^)]*\)(?=(?:\s+in\s+{CANONICAL_PATTERN}.*)?\?$)", "", part.standalone)
-        said = said.rstrip(" ?.")
-        return f"The reports do not say {said[:1].lower() + said[1:]}."
-    return "The reports do not give an answer to this part."
 
 
 def breakdown(question: str) -> str | None:

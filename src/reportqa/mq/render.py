@@ -12,10 +12,11 @@ from reportqa.mq.compose import (
     DRAFT_NOTICE,
     DraftPart,
     MQDraft,
-    _nearby_text,
     _shorten,
     _source_label,
     _summary,
+    related_text,
+    shown_quote,
 )
 from reportqa.text import strip_bullet
 from reportqa.types import Citation
@@ -25,17 +26,24 @@ NO_EVIDENCE = "No evidence was chosen for this part."
 
 
 def _reference_line(c: Citation) -> str:
-    return f"{c.title} ({c.year}), section “{c.section}”: “{_shorten(c.quote, 400)}”"
+    """One reference: the report's full title, its year, the section (headings from the top), the page the
+    quote starts on where the report has pages (a PDF ingested with them), the quote, and the report's
+    address when the corpus manifest records one (`reportqa.sources.cite`)."""
+    section = " › ".join(x.strip() for x in c.section.split(" > ") if x.strip())
+    page = f", p. {c.page}" if c.page else ""
+    line = f"{c.title} ({c.year}), section “{section}”{page}: “{_shorten(shown_quote(c), 400)}”"
+    return f"{line} {c.source_url}" if c.source_url else line
 
 
 def evidence(draft: MQDraft) -> list[tuple[int, str, Citation]]:
     """Every passage a draft offers, in order: (part index, or -1 for the draft's `nearby`; "cited" for an
-    answer's evidence, "nearby" for what the reports say close to a part they do not answer; the citation,
-    its marker the draft's reference number)."""
+    answer's evidence, "background" for relevant evidence to a part whose exact ask the reports do not
+    give, "nearby" for what the reports say close to a part they do not cover; the citation, its marker
+    the draft's reference number)."""
     out: list[tuple[int, str, Citation]] = []
     for i, p in enumerate(draft.parts):
         out += [(i, "cited", c) for c in p.citations]
-        out += [(i, "nearby", c) for c in p.related]
+        out += [(i, p.related_as, c) for c in p.related]
     out += [(-1, "nearby", c) for c in draft.nearby]
     return out
 
@@ -60,7 +68,7 @@ def select(draft: MQDraft, parts: Sequence[int], chosen: Sequence[tuple[int, int
     `chosen` ((part index or -1, reference number), as listed by `evidence`).
 
     A sentence whose markers all name unchosen evidence is left out; a part the reports do not answer shows
-    its nearby passages only when they are chosen, still labelled "Nearby, the reports say"; an answered part
+    its background or nearby passages only when they are chosen, still labelled as such; an answered part
     left with no chosen evidence says so. The references are renumbered 1, 2, ... in order of first use, and
     the summary is written again for the chosen parts.
     """
@@ -71,10 +79,9 @@ def select(draft: MQDraft, parts: Sequence[int], chosen: Sequence[tuple[int, int
         if i not in keep:
             continue
         mine = {n for j, n in picked if j == i}
-        if "Nearby, the reports say:" in p.text:
-            head = p.text.split("Nearby, the reports say:")[0].strip()
+        if p.related_listed:
             related = tuple(c for c in p.related if c.marker in mine)
-            text = " ".join(x for x in (head, _nearby_text(related)) if x)
+            text = " ".join(x for x in (p.gap, related_text(related, p.related_as)) if x)
             new_parts.append(p.model_copy(update={"text": text, "related": related}))
             continue
         text = _keep_segments(p.text, mine)
@@ -108,17 +115,16 @@ def _sections(draft: MQDraft) -> list[tuple[str, list[tuple[str, str]]]]:
     for p in draft.parts:
         if p.status == "not_processed":
             continue
-        answer.append(("part", f"{p.heading_label()} {p.question}".strip()))
+        # the part as tabled: what the reports were searched with is never shown as the question
+        answer.append(("part", f"{p.heading_label()} {p.shown()}".strip()))
         lines = [ln for ln in p.text.split("\n") if ln.strip()]
         if lines:
             answer.append(("para", lines[0]))
             # a line that is already a list item keeps one mark: "- Robbery", never "- - Robbery"
             answer += [("bullet", strip_bullet(ln)) for ln in lines[1:]]
-        if p.standalone.rstrip("?") != p.question.rstrip("?"):
-            answer.append(("note", f"Searched as: {p.standalone}"))
     out: list[tuple[str, list[tuple[str, str]]]] = [("Answer", answer)]
     if draft.nearby:
-        items = [("bullet", f"“{_shorten(c.quote, 200)}” ({_source_label(c)}) [{c.marker}]")
+        items = [("bullet", f"“{_shorten(shown_quote(c), 200)}” ({_source_label(c)}) [{c.marker}]")
                  for c in draft.nearby]
         intro = [("para", f"The reports cover {draft.coverage}.")]
         out.append(("What the reports cover nearby", intro + items))
@@ -128,18 +134,25 @@ def _sections(draft: MQDraft) -> list[tuple[str, list[tuple[str, str]]]]:
                     [("bullet", f"{p.heading_label()} {p.gap or p.text}".strip()) for p in missing]))
     skipped = draft.parts_with("not_processed")
     if skipped:
-        out.append(("Not processed", [("bullet", f"{p.heading_label()} {_shorten(p.question, 200)}".strip())
+        out.append(("Not processed", [("bullet", f"{p.heading_label()} {_shorten(p.shown(), 200)}".strip())
                                       for p in skipped]))
     if draft.references:
         out.append(("References", [("ref", _reference_line(c)) for c in draft.references]))
     return out
 
 
+# a "<" that could open an HTML tag, comment or declaration: a letter, "/", "!" or "?" right after it
+_TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
+
+
 def md_text(text: str) -> str:
-    """Report, question or title text placed in Markdown: '<' and '>' as entities (no tag or script survives
-    an export opened as HTML; '&' stays readable for the officer who edits it), and a Markdown link or image
-    ("[x](url)") backslash-escaped to show as written."""
-    t = text.replace("<", "&lt;").replace(">", "&gt;")
+    """Report, question or title text placed in Markdown, readable as the officer edits it (no HTML entity,
+    "&gt;", ever appears): a "<" that could open a tag ("<script", "</b", "<!--") gets a space after it, so
+    no tag, comment or script survives an export opened as HTML or rendered as Markdown, while "<5%" or
+    "a < b" stay as written; a ">" opening a line is backslash-escaped (not a block quote); a Markdown link
+    or image ("[x](url)") is backslash-escaped to show as written."""
+    t = _TAG_OPEN.sub("< ", text)
+    t = re.sub(r"(?m)^(\s*)>", r"\1\\>", t)
     return re.sub(r"(!?)\[([^\]\n]*)\]\(", r"\1\\[\2\\](", t)
 
 
@@ -155,7 +168,13 @@ def to_markdown(draft: MQDraft) -> str:
     under a `### ` heading labelled as tabled, and the numbered references. `docx_from_markdown` reads it.
     Every text from a report, the question or a title goes through `md_text` (HTML escaped)."""
     lines = [f"# {md_text(draft.title)}", "", f"> **{draft.notice}**", ""]
-    lines += [f"**Question:** {md_text(_shorten(_one_line(draft.question), 2000))}", ""]
+    question = _one_line(draft.question)
+    if draft.question_title:
+        # the question's own title is kept as its own line, whatever title the officer gives the draft
+        lines += [f"**Question title:** {md_text(draft.question_title)}", ""]
+        said = _one_line(draft.question_title)
+        question = question.removeprefix(said).strip() or question
+    lines += [f"**Question:** {md_text(_shorten(question, 2000))}", ""]
     if draft.earlier_questions:
         lines += [f"*Further to question {md_text(', '.join(draft.earlier_questions))}.*", ""]
     lines += [f"**Summary:** {md_text(draft.summary)}", ""]

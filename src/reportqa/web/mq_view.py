@@ -1,11 +1,13 @@
 """The workspace's Mayor's Question tab: the question pasted as tabled, drafted part by part.
 
 The officer pastes the question (up to MQ_MAX_CHARS characters, counted as they type) and gets one
-section per part, labelled as the question labels it ("(a)", "ii)", "1."): the part's answer with the
-evidence it cites, or "The reports do not give ..." with the closest passages shown as nearby, never as
-the answer. Two lists of ticks choose the parts and the evidence that go into the draft; the draft text
-(Markdown, as `reportqa.mq.to_markdown` writes it) is rebuilt from the ticks, can be edited, and downloads as
-.md (exactly the text) or .docx (`reportqa.mq.docx_from_markdown`, the one Word writer).
+section per part, labelled as the question labels it ("(a)", "ii)", "1.") and worded exactly as tabled: the
+part's answer with the evidence it cites; or "The reports do not give ..." with the relevant evidence shown
+as background (the exact ask is not in the reports), or the closest passages shown as nearby (nothing in
+the reports is about it), never as the answer. Two lists of ticks choose the parts and the evidence that go
+into the draft; the draft text (Markdown, as `reportqa.mq.to_markdown` writes it) is rebuilt from the ticks,
+can be edited, and downloads as .md (exactly the text) or .docx (`reportqa.mq.docx_from_markdown`, the one
+Word writer).
 
 Everything from the corpus or from the officer is escaped before it is put in HTML (`web.ui.esc`).
 """
@@ -74,8 +76,21 @@ def too_long(n: int) -> str:
             "Shorten it (a long quoted earlier answer can go) and draft again.")
 
 
+BACKGROUND_STATUS = "The reports do not give exactly this: background from them"
+RELATED_HEADING = {"background": "Background from the reports — not the answer to this part",
+                   "nearby": "Nearby in the reports — not the answer"}
+
+
 def part_heading(p: DraftPart) -> str:
-    return f"{p.heading_label()} {p.question}".strip()
+    """A part's heading: its marker and its words as tabled, never the rewrite the reports were searched
+    with."""
+    return f"{p.heading_label()} {p.shown()}".strip()
+
+
+def part_status(p: DraftPart) -> str:
+    if p.status == "not_found" and p.related and p.related_as == "background":
+        return BACKGROUND_STATUS
+    return STATUS_TEXT.get(p.status, p.status)
 
 
 def _evidence_item(c: Citation, label: Callable[[str], str], nearby: bool) -> str:
@@ -88,13 +103,15 @@ def parts_html(draft: MQDraft, label: Callable[[str], str] = str) -> str:
     """Every part under its heading as tabled: its status, its answer or gap, and its evidence."""
     from reportqa.web.ui import esc
 
-    out = ["<div class='rq-mq-parts'><h2>The draft, part by part</h2>",
-           f"<p class='rq-meta'>{esc(draft.summary)}</p>"]
+    out = ["<div class='rq-mq-parts'><h2>The draft, part by part</h2>"]
+    if draft.question_title:
+        out.append(f"<p class='rq-meta'>Question title: {esc(draft.question_title)}</p>")
+    out.append(f"<p class='rq-meta'>{esc(draft.summary)}</p>")
     for note in draft.notes:
         out.append(f"<p class='rq-note'>{esc(note)}</p>")
     for i, p in enumerate(draft.parts):
         kind = "answered" if p.status == "answered" else "policy" if p.status == "policy" else "not-covered"
-        status = esc(STATUS_TEXT.get(p.status, p.status))
+        status = esc(part_status(p))
         out.append(f"<section class='rq-part rq-part-{kind}' id='rq-part-{i}' "
                    f"aria-labelledby='rq-part-{i}-h'>"
                    f"<h3 id='rq-part-{i}-h'>{esc(part_heading(p))}</h3>"
@@ -106,10 +123,9 @@ def parts_html(draft: MQDraft, label: Callable[[str], str] = str) -> str:
                 out += [_evidence_item(c, label, nearby=False) for c in p.citations]
                 out.append("</ol>")
         else:
-            gap = p.gap or p.text.split("Nearby, the reports say:")[0].strip()
-            out.append(f"<p class='rq-gap'>{esc(gap)}</p>")
+            out.append(f"<p class='rq-gap'>{esc(p.gap or p.text)}</p>")
             if p.related:
-                out.append("<h4>Nearby in the reports — not the answer</h4>"
+                out.append(f"<h4>{esc(RELATED_HEADING.get(p.related_as, RELATED_HEADING['nearby']))}</h4>"
                            "<ul class='rq-evidence rq-related'>")
                 out += [_evidence_item(c, label, nearby=True) for c in p.related]
                 out.append("</ul>")
@@ -136,17 +152,20 @@ def part_choices(draft: MQDraft) -> list[tuple[str, str]]:
 
 
 def evidence_choices(draft: MQDraft) -> tuple[list[tuple[str, str]], list[str]]:
-    """The evidence ticks (label, "part:reference") and those ticked at first: the cited, not the nearby."""
+    """The evidence ticks (label, "part:reference") and those ticked at first: the cited and the background
+    (relevant evidence, labelled as background in the draft), not the nearby."""
     from reportqa.mq import evidence
+    from reportqa.mq.compose import shown_quote
 
     choices: list[tuple[str, str]] = []
     ticked: list[str] = []
     for i, kind, c in evidence(draft):
         head = draft.parts[i].heading_label() if i >= 0 else "Whole question"
-        what = f"[{c.marker}] cited" if kind == "cited" else "nearby, not the answer"
+        what = {"cited": f"[{c.marker}] cited", "background": f"[{c.marker}] background, not the answer"}.get(
+            kind, "nearby, not the answer")
         value = f"{i}:{c.marker}"
-        choices.append((f"{head} {what}: “{_short(c.quote, 90)}” ({c.year} report)", value))
-        if kind == "cited":
+        choices.append((f"{head} {what}: “{_short(shown_quote(c), 90)}” ({c.year} report)", value))
+        if kind in ("cited", "background"):
             ticked.append(value)
     return choices, ticked
 
@@ -234,8 +253,9 @@ def add_mq_tab(get_assistant: Callable[[], Assistant], session: Any, label: Call
         pick_parts = gr.CheckboxGroup([], label="Parts to include", elem_id="rq-mq-pick-parts")
         pick_evidence = gr.CheckboxGroup(
             [], label="Evidence to include", elem_id="rq-mq-pick-evidence",
-            info="The evidence each answer cites is ticked. A passage nearby a part the reports do not "
-                 "answer is not its answer: tick it only to show what the reports do say.")
+            info="The evidence each answer cites is ticked, and the background to a part whose exact ask the "
+                 "reports do not give (labelled as background in the draft). A passage nearby a part the "
+                 "reports do not cover is not its answer: tick it only to show what the reports do say.")
         draft_text = gr.Textbox(label="Mayor's Question draft (editable)", lines=16, max_lines=50,
                                 interactive=True, elem_id="rq-mq-draft-text",
                                 info="Changing the ticks writes the draft again: edit it last.")
