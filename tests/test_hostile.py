@@ -260,7 +260,9 @@ def test_markdown_exports_escape_html_and_links() -> None:
     )
     md = to_markdown(MQDraft(title=title, question="Q <iframe>", summary="s", parts=(part,), references=(c,)))
     assert "<script>" not in md and "<img" not in md and "<iframe>" not in md and "<b>" not in md
-    assert "&lt;script&gt;" in md and "](https://evil.example" not in md.replace("\\](", "")
+    # shown as written, readable in the editable draft: no HTML entity, and no tag that could run
+    assert "< script>" in md and "&lt;" not in md and "&gt;" not in md
+    assert "](https://evil.example" not in md.replace("\\](", "")
     from markdown_it import MarkdownIt
 
     html = MarkdownIt("commonmark").render(md)
