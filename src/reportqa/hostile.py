@@ -7,15 +7,28 @@ must and must not match (lexicon/hostile.toml, loaded by `reportqa.lexicon`); `f
 sentence. `chunk.chunk_report` stores the result on every `Sentence` (`Sentence.flags`), the extractive
 answerer never takes a flagged sentence as evidence, and `answer.compose.finalize` drops any citation
 whose quote is flagged, whatever the backend.
+
+Text about the document's readers (a note to AI assistants, a line for "anyone answering questions about
+this report", a claimed correction of another report, what a summary must say) is also decided by a fitted
+classifier over the sentence's frozen MiniLM vector (lexicon/hostile_model.json, fitted on the examples of
+hostile.toml by scripts/fit_hostile.py): the index applies it at ingest to the sentence vectors it computes
+anyway (`with_model_flags`), flagging "reader/model".
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import lru_cache
+from typing import Any
 
 from reportqa.lexicon import Category, Policy, load
 from reportqa.types import Passage
+
+MODEL = "hostile_model"  # lexicon/hostile_model.json
+MODEL_FLAG = "reader/model"
+# the categories whose must_match examples are meta-text the model learns; every category's must_not_match
+# is plain report text
+MODEL_POSITIVE = ("instruction", "reader")
 
 # detectors in code a category of hostile.toml may name; each gives the spans it finds in a text
 _DETECTORS: dict[str, Callable[[str], list[tuple[int, int]]]] = {}
@@ -83,3 +96,82 @@ def quote_flags(quote: str) -> tuple[str, ...]:
             if f not in out:
                 out.append(f)
     return tuple(out)
+
+
+# ---------------------------------------------------------------------------------------------------
+# the fitted classifier of text about the document's readers
+
+
+def training_examples() -> tuple[list[str], list[str]]:
+    """The model's training data from hostile.toml: (texts, labels), "reader" for the must_match examples of
+    MODEL_POSITIVE, "plain" for every category's must_not_match."""
+    texts: list[str] = []
+    labels: list[str] = []
+    for c in policy().categories:
+        if c.name in MODEL_POSITIVE:
+            texts += c.must_match
+            labels += ["reader"] * len(c.must_match)
+        texts += c.must_not_match
+        labels += ["plain"] * len(c.must_not_match)
+    return texts, labels
+
+
+def reader_probabilities(vectors: Any) -> Any:
+    """P(text about the document's readers) for each row of `vectors` (sentence vectors, n x 384)."""
+    from reportqa.vector_model import load as load_model
+
+    return load_model(MODEL).probabilities(vectors)[:, 1]
+
+
+def model_threshold() -> float:
+    from reportqa.vector_model import load as load_model
+
+    return load_model(MODEL).threshold
+
+
+def with_model_flags(passages: list[Passage], vector_of: Callable[[str], Any]) -> list[Passage]:
+    """`passages` with MODEL_FLAG added to every sentence the model scores at or above its threshold;
+    `vector_of(sentence text)` gives the sentence's vector (the index's own, computed at ingest)."""
+    import numpy as np
+
+    sents = [s for p in passages for s in p.sentences]
+    if not sents:
+        return passages
+    probs = reader_probabilities(np.stack([np.asarray(vector_of(s.text), dtype=np.float32) for s in sents]))
+    hit = {id(s) for s, pr in zip(sents, probs, strict=True) if pr >= model_threshold()}
+    if not hit:
+        return passages
+    out = []
+    for p in passages:
+        if not any(id(s) in hit for s in p.sentences):
+            out.append(p)
+            continue
+        new = tuple(s.model_copy(update={"flags": (*s.flags, MODEL_FLAG)})
+                    if id(s) in hit and MODEL_FLAG not in s.flags else s for s in p.sentences)
+        out.append(p.model_copy(update={"sentences": new}))
+    return out
+
+
+def sentence_flags(text: str, embed: Callable[[list[str]], Any]) -> tuple[str, ...]:
+    """Every flag a sentence gets at ingest: the rules' (`flags`) and the model's, with `embed` (texts ->
+    unit vectors, `Embedder.embed`) giving its vector."""
+    found = flags(text)
+    if reader_probabilities(embed([text]))[0] >= model_threshold():
+        found = (*found, MODEL_FLAG)
+    return found
+
+
+def why(flag: str) -> str:
+    """What a flag means, for `reportqa corpus show`: the rule's `why`, or the model's threshold."""
+    if flag == MODEL_FLAG:
+        return (f"the fitted classifier of text about the document's readers scores it at or above "
+                f"{model_threshold():.2f} (lexicon/hostile_model.json)")
+    name, _, rule = flag.partition("/")
+    try:
+        c = policy().category(name)
+    except KeyError:
+        return flag
+    for p in c.patterns:
+        if p.id == rule:
+            return p.why
+    return c.message

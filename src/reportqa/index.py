@@ -56,12 +56,15 @@ from reportqa.errors import (
     disk_full,
     is_disk_full,
 )
+from reportqa.hostile import MODEL as HOSTILE_MODEL
+from reportqa.hostile import with_model_flags
 from reportqa.lexicon import read_text as read_lexicon
 from reportqa.parse import parse_report
 from reportqa.priorities import assign, load_taxonomy, taxonomy_path
 from reportqa.progress import Progress
 from reportqa.text import tokenize
 from reportqa.types import Filters, Passage, Report
+from reportqa.vector_model import model_text
 
 if TYPE_CHECKING:
     import numpy as np
@@ -151,7 +154,9 @@ def _settings(config: Config) -> dict[str, Any]:
         "model": model_fingerprint(),
         "chunker": {**config.chunk.model_dump(), "chunker": CHUNKER_VERSION, "parser": PARSER_VERSION},
         "taxonomy": hashlib.sha256(taxonomy_path(config.corpus_dir).read_bytes()).hexdigest()[:16],
-        "hostile": hashlib.sha256(read_lexicon("hostile").encode("utf-8")).hexdigest()[:16],  # Sentence.flags
+        # Sentence.flags: the rules and the fitted classifier of text about the document's readers
+        "hostile": hashlib.sha256((read_lexicon("hostile") + model_text(HOSTILE_MODEL)).encode("utf-8")
+                                  ).hexdigest()[:16],
         "format": INDEX_FORMAT,
     }
 
@@ -636,6 +641,9 @@ def _ingest(
     if _fail_after_embedding:  # used by the crash test: the process dies here
         raise ReportQAError("ingest interrupted (test hook)")
     _checkpoint("embedded")
+    # text about the document's readers, decided on the sentence vectors just computed or reused
+    new_passages = {rid: with_model_flags(ps, lambda text: svec[sentence_key(text)])
+                    for rid, ps in new_passages.items()}
     # before the swap, so the first query on the new build finds the graph of its model
     _ensure_query_graph(config, fp["model"], embedder, prog)
 

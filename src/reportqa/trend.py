@@ -103,7 +103,8 @@ class Choice:
 def _sites(c: Candidate, order: int, following: Passage | None) -> list[Site]:
     """The candidate's sentence; the next sentence of its paragraph when it goes on about the same subject
     with a pronoun ("It supported nearly 50,000 people"); and the items of a list the candidate (or the next
-    sentence of its paragraph) introduces with a colon. Each with the candidate's score."""
+    sentence of its paragraph) introduces with a colon. Each with the candidate's score. A sentence flagged at
+    ingest (`reportqa.hostile`) is never a site: it gives no year a figure."""
     p = c.passage
     sents = p.sentences
     i = c.position
@@ -112,6 +113,7 @@ def _sites(c: Candidate, order: int, following: Passage | None) -> list[Site]:
         i + 1 < len(sents)
         and sents[i + 1].block == sents[i].block
         and _PRONOUN_START.match(sents[i + 1].text)
+        and not sents[i + 1].flags
     ):
         out.append(Site(p, sents[i + 1], c.score, None, order))
     lead_i = i if sents[i].text.rstrip().endswith(":") else None
@@ -134,7 +136,8 @@ def _sites(c: Candidate, order: int, following: Passage | None) -> list[Site]:
             if len(blocks) == 8:
                 break
             blocks.append((q.id, s.block))
-        out.append(Site(q, s, c.score, lead if q.id == p.id else None, order))
+        if not s.flags:
+            out.append(Site(q, s, c.score, lead if q.id == p.id else None, order))
     return out
 
 
