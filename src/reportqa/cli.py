@@ -293,12 +293,19 @@ def cmd_corpus(args: argparse.Namespace, config: Config) -> int:
         for s in parse_report(source, report.id, report.title, report.shape)
     ]
     passages = passages_for(report, source, config, Tokens())
+    # the fitted classifier of text about the readers, on the sentences' vectors (as ingest does)
+    from reportqa.embed import Embedder
+    from reportqa.hostile import why, with_model_flags
+
+    texts = sorted({x.text for p in passages for x in p.sentences})
+    vectors = dict(zip(texts, Embedder(config.embed_batch_size).embed(texts), strict=True))
+    passages = with_model_flags(passages, vectors.__getitem__)
     # sentences flagged as hostile text (lexicon/hostile.toml), never cited: once each, in source order
     flagged = sorted({(x.start, x.end, x.flags, x.text) for p in passages for x in p.sentences if x.flags})
     if args.json:
         rows = [{"index": s.index, "path": list(s.path), "priority": s.priority, "from": s.priority_source,
                  "start": s.start, "end": s.end, "blocks": len(s.blocks),
-                 "flagged": [{"start": a, "end": z, "flags": list(f), "text": t}
+                 "flagged": [{"start": a, "end": z, "flags": list(f), "why": [why(x) for x in f], "text": t}
                              for a, z, f, t in flagged if s.start <= a < s.end]} for s in sections]
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return 0
@@ -316,6 +323,8 @@ def cmd_corpus(args: argparse.Namespace, config: Config) -> int:
         print(f"  flagged, never cited ({len(flagged)} sentences; rules in lexicon/hostile.toml):")
         for a, z, f, t in flagged:
             print(f"    chars {a}-{z} [{', '.join(f)}] {textwrap.shorten(t, 110)!r}")
+            for x in f:
+                print(f"      {x}: {why(x)}")
     else:
         print("  flagged: none")
     return 0
