@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from reportqa.lexicon import Policy, load
 
@@ -272,3 +274,108 @@ def contact_details(text: str) -> list[tuple[int, int]]:
         else:
             merged.append((start, end))
     return merged
+
+
+# ---------------------------------------------------------------------------------------------------
+# intent across the conversation: the patterns on every user turn, and a fitted classifier beside them
+#
+# A harmful ask can be split across turns ("I'm on a GPS tag." ... "How do I stop it reporting where I
+# am?"): the crime patterns read the last user turns joined with the question, as well as the question
+# alone. A window that already matched without the question was refused when it was asked; it refuses the
+# question too only when the question goes on from it (a follow-up: "and for a sobriety tag?"), so an
+# ordinary question after a refusal is answered. The classifier (lexicon/intent_model.json, fitted by
+# scripts/fit_intent.py on refusal.toml's and intent.toml's examples and the eval's dev questions) reads the
+# question's vector, the one retrieval computes anyway, and, when there are earlier user turns, the vector
+# of the last one joined with the question.
+
+INTENT_MODEL = "intent_model"  # lexicon/intent_model.json
+INTENT_CATEGORIES = ("crime", "politics")  # refusal.toml categories the classifier decides too
+CONVERSATION_TURNS = 3  # earlier user turns read with the question
+# a question that goes on from the turn before rather than standing alone
+_CONTINUES = re.compile(
+    r"^(?:and|but|so|ok(?:ay)?|also|then|what about|how about|what if|and if|or|same|again)\b"
+    r"|\b(?:it|its|it's|them|they|that|this|those|these|there|one)\b"
+)
+
+
+def intent_examples(with_sources: bool = False) -> Any:
+    """The classifier's training examples from the lexicons: (texts, labels) or, `with_sources`, (texts,
+    labels, the file each came from). refusal.toml's must_match of INTENT_CATEGORIES as those classes, its
+    must_not_match of every category as "answer"; intent.toml's examples under their class."""
+    import tomllib
+
+    from reportqa.lexicon import read_text
+
+    texts: list[str] = []
+    labels: list[str] = []
+    sources: list[str] = []
+
+    def add(items: Sequence[str], label: str, source: str) -> None:
+        texts.extend(items)
+        labels.extend([label] * len(items))
+        sources.extend([source] * len(items))
+
+    for c in policy().categories:
+        if c.name in INTENT_CATEGORIES:
+            add(c.must_match, c.name, "refusal.toml")
+        add(c.must_not_match, "answer", "refusal.toml")
+    extra = tomllib.loads(read_text("intent"))
+    for label in ("answer", *INTENT_CATEGORIES):
+        add(tuple(extra[label]["examples"]), label, "intent.toml")
+    return (texts, labels, sources) if with_sources else (texts, labels)
+
+
+def intent(vector: Sequence[float]) -> tuple[str, float]:
+    """The classifier's decision for a question's vector: ("crime" | "politics", P) at or above its
+    threshold, else ("answer", P(answer))."""
+    from reportqa.vector_model import load as load_model
+
+    return load_model(INTENT_MODEL).decide(vector)
+
+
+def _category_match(text: str, category: str) -> Refusal | None:
+    c = policy().category(category)
+    norm = normalise(text)
+    squashed = _SQUASH.sub("", norm)
+    for p in c.patterns:
+        if p.regex.search(squashed if p.squashed else norm):
+            return Refusal(c.name, c.message, p.id)
+    return None
+
+
+def _by_model(text: str, embed: Callable[[str], Sequence[float]], only: Sequence[str] = INTENT_CATEGORIES
+              ) -> Refusal | None:
+    label, p = intent(embed(text))
+    if label in only:
+        c = policy().category(label)
+        return Refusal(c.name, c.message, f"intent-model:{p:.2f}")
+    return None
+
+
+def check_conversation(
+    question: str, turns: Sequence[Any] = (), embed: Callable[[str], Sequence[float]] | None = None
+) -> Refusal | None:
+    """`check` on the question, then the crime and evasion intent across the conversation's user turns
+    (`turns`: objects with .role and .content, the last CONVERSATION_TURNS user ones read), then the fitted
+    classifier on the question's vector (`embed`: text -> unit vector, e.g. `Embedder.embed_query`, whose
+    cache retrieval then reuses) and on the last user turn joined with it. None: answer it."""
+    found = check(question)
+    if found is not None:
+        return found
+    users = [str(t.content) for t in turns if getattr(t, "role", "") == "user"][-CONVERSATION_TURNS:]
+    goes_on = bool(_CONTINUES.search(normalise(question)))
+    for k in range(1, len(users) + 1):
+        before = " ".join(users[-k:])
+        hit = _category_match(f"{before} {question}", "crime")
+        if hit is not None and (goes_on or _category_match(before, "crime") is None):
+            return hit
+    if embed is None:
+        return None
+    found = _by_model(question, embed)
+    if found is not None or not users:
+        return found
+    joined = f"{users[-1]} {question}"
+    hit = _by_model(joined, embed, ("crime",))
+    if hit is not None and (goes_on or _by_model(users[-1], embed, ("crime",)) is None):
+        return hit
+    return None

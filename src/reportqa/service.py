@@ -23,7 +23,7 @@ from reportqa.periods import parse_period
 from reportqa.priorities import load_taxonomy
 from reportqa.question.query import Query, read_query
 from reportqa.retrieve import Retriever
-from reportqa.safety import check
+from reportqa.safety import check, check_conversation
 from reportqa.temporal import infer, newest_year, report_years
 from reportqa.text import clean_control, looks_foreign
 from reportqa.types import Answer, Citation, Filters, Hit, Passage, Report, Trend, Turn
@@ -216,7 +216,7 @@ class Assistant:
         t0 = time.perf_counter()
         q = clean_question(question)
         turns = _turns(history)
-        refusal = check(q)
+        refusal = check_conversation(q, turns, self.embedder.embed_query)
         if refusal is not None:
             return _refused(q, refusal.message, refusal.category)
         if looks_foreign(q, self.extractive.stats.mentions):
