@@ -8,7 +8,9 @@ and up to ten failures with what reproduces them. Writes bench/results/robustnes
 Usage: .venv/bin/python bench/robustness.py [--quick] [--only ROW ...] [--seed N]
 Rows: questions, mq, malformed, injection, kills, planted, xss; and the fault probes of
 robustness_faults.py: headers (100 MB headers: 431 in bounded memory), chroma (a frozen Chroma server: 503
-within the timeout), disk (a full disk: no unexpected errors). --quick runs every row at a tenth of its
+within the timeout), disk (a full disk: no unexpected errors); and of robustness_hostile.py: hostile_docs
+(12 hostile documents in natural wording: no planted text cited), paraphrases (held-out refusal
+paraphrases: none answered, no near-miss refused). --quick runs every row at a tenth of its
 size (below the required counts: a smoke run, not a result).
 """
 
@@ -1582,7 +1584,8 @@ def ask_widget(page: Any, question: str, replies: int) -> None:
 
 # -- main -----------------------------------------------------------------------------------------------
 
-ROWS = ("questions", "mq", "malformed", "injection", "kills", "planted", "xss", "headers", "chroma", "disk")
+ROWS = ("questions", "mq", "malformed", "injection", "kills", "planted", "xss", "headers", "chroma", "disk",
+        "hostile_docs", "paraphrases")
 
 
 def faults() -> Any:
@@ -1590,6 +1593,13 @@ def faults() -> Any:
     import robustness_faults
 
     return robustness_faults
+
+
+def hostile_rows() -> Any:
+    """robustness_hostile.py (issue 26: hostile documents, held-out refusal paraphrases)."""
+    import robustness_hostile
+
+    return robustness_hostile
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1628,6 +1638,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "headers": lambda: faults().row_headers(world, Row),
             "chroma": lambda: faults().row_chroma(world, Row),
             "disk": lambda: faults().row_disk(world, Row),
+            "hostile_docs": lambda: hostile_rows().row_hostile_docs(world, Row, cli),
+            "paraphrases": lambda: hostile_rows().row_paraphrases(world, Row),
         }
         for name in selected:
             try:
