@@ -552,6 +552,7 @@ def test_done_when_draft(assistant: Assistant) -> None:
     assert "Nearby" not in c.text
     check_reference_contract(draft)
     assert "(c)" in draft.summary and "(a) and (b)" in draft.summary
+    assert "do not give exactly what part (c) asks: what they say is shown as background" in draft.summary
     md = to_markdown(draft)
     order = ["DRAFT", "## Answer", "## Not covered by the reports", "## References"]
     assert [md.index(x) for x in order] == sorted(md.index(x) for x in order)

@@ -297,7 +297,14 @@ def _summary(parts: Sequence[DraftPart], coverage: str, max_parts: int) -> str:
                     else "The question cannot be answered from MOPAC's reports")
                    + (f" ({coverage})." if coverage else "."))
     elif missing:
-        out.append(f"The reports do not cover {_labels(missing)}.")
+        background = [p for p in missing
+                      if p.status == "not_found" and p.related and p.related_as == "background"]
+        uncovered = [p for p in missing if p not in background]
+        if background:
+            out.append(f"The reports do not give exactly what {_labels(background)} "
+                       f"{'asks' if len(background) == 1 else 'ask'}: what they say is shown as background.")
+        if uncovered:
+            out.append(f"The reports do not cover {_labels(uncovered)}.")
     if policy:
         out.append(_cap(_labels(policy)) + (" asks" if len(policy) == 1 else " ask")
                    + " for the Mayor's decision or view: for the Mayor's office to answer.")
