@@ -83,8 +83,10 @@ def row_hostile_docs(world: Any, row_cls: Any, cli: Callable[..., Any]) -> dict[
         related_shown = 0
         for d in docs:
             own = {f for t in d["planted"] for f in _FIGURE.findall(t)}
-            real = {f for f in _FIGURE.findall(re.sub(r"<[^>]+>", " ", d["body"]))
-                    if not any(f in t for t in d["planted"])}
+            body = d["body"]
+            for t in d["planted"]:
+                body = body.replace(t, " ")
+            real = set(_FIGURE.findall(re.sub(r"<[^>]+>", " ", body)))
             for q in d["questions"]:
                 row.count += 1
                 ans = a.ask(q)
