@@ -48,6 +48,11 @@ def test_every_must_not_example_is_left_alone(group: str, name: str, example: st
         assert not q.current, (example, q)
 
 
+def test_generic_measure_words_are_read_from_the_lexicon() -> None:
+    # a top-level key: placed after a table in the TOML, it would silently belong to that table
+    assert {"people", "londoners"} <= words().generic
+
+
 def test_a_query_holds_kind_measure_period_and_present() -> None:
     q = read_query("How many police dogs does the Met have now?")
     assert (q.kind, q.measure, q.current, q.basis, q.years) == ("count", "police dogs", True, "actual", ())

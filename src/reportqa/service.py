@@ -274,8 +274,10 @@ class Assistant:
             # another report. Look in every report, for sentences that name it.
             used = scope.filters.model_copy(update={"years": ()})
             hits = self.retriever.search(standalone, used, k_used, context)
+            # only sentences naming the asked year are evidence here (a target or a forecast for it, stated
+            # in an earlier report): the period is matched by construction, so the match is not asked again
             answer = self.extractive.answer(standalone, hits, (), self.coverage_text(), focus=focus,
-                                            require_years=scope.uncovered)
+                                            require_years=scope.uncovered, match=False)
             if answer.status == "not_found":
                 answer = self.extractive.not_found(
                     standalone, hits, self.coverage_text(),

@@ -196,7 +196,10 @@ class ExtractiveAnswerer:
         margin = self.model.type_margin * (2 if query.current and newest else 1)
         window = [c for c in candidates if c.score >= top.score - margin]
         fits = {c.key: measure_fit(query, c.sentence.text, self.stats.idf) for c in window}
-        good = [c for c in window if fits[c.key] >= MEASURE_FIT]
+        # a sentence that names less of what the question names never leads instead ("young people" in
+        # another programme's passage for "people in Stop and Search Monitoring Groups")
+        good = [c for c in window
+                if fits[c.key] >= MEASURE_FIT and c.features["names"] >= top.features["names"]]
         if not good:
             return candidates
         if query.current and newest:

@@ -15,15 +15,19 @@ Features (MATCH_FEATURES), each in [0, 1] unless noted:
 - measure_words: the idf-weighted share of the measure's words in what the best matching figure counts
   (words that name no particular quantity, "people", weigh a quarter);
 - measure_sentence: ... in the lead sentences as a whole;
+- measure_passage: ... in the lead passage and its section heading;
 - measure_dense: the MiniLM cosine of the measure with what the best figure counts (figure questions);
 - measure_text_dense: the MiniLM cosine of the measure with the lead sentence;
 - year_conflict: a year was asked and the lead sentences name another year and not the asked one;
 - year_off: a year was asked and the lead comes from another report without naming the asked year;
+- year_named: a year was asked and the lead sentences name it;
 - basis_conflict: an actual figure was asked and every matching figure is a target, plan or forecast;
+- basis_match: a target or forecast was asked and a figure of the asked kind is one;
 - stale: the present was asked (or no year) and a newer report than the lead's is held;
 - subject: the share of the question's specific names that the lead passage names;
 - missing_rare: the rarest question word the lead passage lacks, as a share of the rarest possible;
-- no_measure: no measure was read from the question.
+- no_measure: no measure was read from the question, or only words that name no particular quantity
+  ("how many people take part in ..." asks about its subject).
 """
 
 from __future__ import annotations
@@ -37,7 +41,8 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from reportqa.answer.decide import logistic
-from reportqa.figures import Figure, basis_of, figures_in, measure_words, phrase_match
+from reportqa.answer.features import alias_tokens
+from reportqa.figures import Figure, basis_of, figures_in, measure_words
 from reportqa.question.query import FIGURE_KINDS, Query
 from reportqa.question.query import words as qwords
 from reportqa.text import tokenize
@@ -46,9 +51,11 @@ from reportqa.years import mentions, written_forms
 if TYPE_CHECKING:
     from reportqa.types import Passage, Sentence
 
-MATCH_FEATURES = ("answerable", "dense", "figure", "kind_ok", "measure_words", "measure_sentence",
-                  "measure_dense", "measure_text_dense", "year_conflict", "year_off", "basis_conflict",
-                  "stale", "subject", "missing_rare", "no_measure")
+MATCH_FEATURES = (
+    "answerable", "dense", "figure", "kind_ok", "measure_words", "measure_sentence", "measure_passage",
+    "measure_dense", "measure_text_dense", "year_conflict", "year_off", "year_named", "basis_conflict",
+    "basis_match", "stale", "subject", "missing_rare", "no_measure",
+)
 _NOT_ACTUAL = frozenset({"target", "planned", "plan", "forecast", "ambition", "pledge", "aim", "budgeted"})
 
 # text -> unit vector (a list of floats); the query encoder's embed_query
@@ -99,19 +106,45 @@ def _cos(a: Sequence[float], b: Sequence[float]) -> float:
 MEASURE_FIT = 0.6  # a figure whose counted words hold this share of the asked measure's counts it
 
 
+def _generic() -> frozenset[str]:
+    return frozenset(w for g in qwords().generic for w in tokenize(g))
+
+
 def measure_words_of(query: Query, idf: Callable[[str], float]) -> dict[str, float]:
-    """The measure's content words with their idf; words that name no particular quantity weigh a quarter."""
-    words = measure_words(query.measure, idf) if query.measure else {}
-    generic = {w for g in qwords().generic for w in tokenize(g)}
-    return {w: v / 4 if w in generic else v for w, v in words.items()}
+    """The measure's content words (aliases folded: "MPS" is "Metropolitan Police Service") with their idf;
+    words that name no particular quantity ("people") weigh a quarter; no generic head ("number")."""
+    if not query.measure:
+        return {}
+    heads = measure_words(query.measure)  # drops the generic heads and numbers
+    generic = _generic()
+    out: dict[str, float] = {}
+    for w in alias_tokens(query.measure):
+        dropped_head = w not in heads and w.isalpha() and w in tokenize(query.measure)
+        if w[0].isdigit() or w.startswith("£") or dropped_head:
+            continue
+        out[w] = idf(w) / 4 if w in generic else idf(w)
+    return out
+
+
+def _phrase_match(words: dict[str, float], counts: str) -> float:
+    """The weighted share of the measure's words in what a figure counts, aliases folded (a word sharing
+    only its first five letters counts half: "visitor" meets "visits")."""
+    total = sum(words.values())
+    if not total:
+        return 0.0
+    have = set(alias_tokens(counts))
+    have |= {"~" + w[:5] for w in have if len(w) >= 5}
+    return sum(v if w in have else v / 2 if len(w) >= 5 and "~" + w[:5] in have else 0.0
+               for w, v in words.items()) / total
 
 
 def measure_fit(query: Query, text: str, idf: Callable[[str], float]) -> float:
-    """How well the best figure of the asked kind in `text` counts the asked measure (`phrase_match`, 0-1)."""
+    """How well the best figure of the asked kind in `text` counts the asked measure (0-1); 0 when the measure
+    has only words that name no particular quantity ("how many people"), which any count would fit."""
     words = measure_words_of(query, idf)
-    if not words:
+    if not words or set(words) <= _generic():
         return 0.0
-    return max((phrase_match(words, f) for f in figures_in(text)
+    return max((_phrase_match(words, f.counts) for f in figures_in(text)
                 if _kind_ok(query, f) and (f.change == (query.basis == "change"))), default=0.0)
 
 
@@ -135,6 +168,8 @@ def match_features(
     text = " ".join(s.text for s in lead.sentences)
     measure = query.measure
     words = measure_words_of(query, idf)
+    if set(words) <= _generic():
+        words = {}
     f: dict[str, float] = dict.fromkeys(MATCH_FEATURES, 0.0)
     f["answerable"] = lead.answerable
     f["dense"] = lead.dense
@@ -142,13 +177,8 @@ def match_features(
     f["missing_rare"] = lead.missing_rare
     f["no_measure"] = 0.0 if words else 1.0
     if words:
-        total = sum(words.values()) or 1.0
-        have = set(tokenize(text))
-        have |= {"~" + w[:5] for w in have if len(w) >= 5}
-        f["measure_sentence"] = sum(
-            v if w in have else v / 2 if len(w) >= 5 and "~" + w[:5] in have else 0.0
-            for w, v in words.items()
-        ) / total
+        f["measure_sentence"] = _phrase_match(words, text)
+        f["measure_passage"] = _phrase_match(words, lead.passage.section + " " + lead.passage.clean)
         mv = embed(measure)
         f["measure_text_dense"] = _cos(mv, embed(text[:400]))
     if query.kind in FIGURE_KINDS:
@@ -158,19 +188,22 @@ def match_features(
             best_fig = figs[0][0]
             if words:
                 mv = embed(measure)
-                scored = [(phrase_match(words, fig), _cos(mv, embed(fig.counts)) if fig.counts else 0.0,
-                           fig, st) for fig, st in figs]
+                scored = [(_phrase_match(words, fig.counts),
+                           _cos(mv, embed(fig.counts)) if fig.counts else 0.0, fig, st) for fig, st in figs]
                 best = max(scored, key=lambda t: (t[0] + t[1] + 0.5 * _kind_ok(query, t[2]), -t[2].start))
                 f["measure_words"], f["measure_dense"], best_fig = best[0], best[1], best[2]
             f["kind_ok"] = 1.0 if _kind_ok(query, best_fig) else 0.0
+            kinds = [basis_of(st, fig).name for fig, st in figs if _kind_ok(query, fig)]
             if query.basis == "actual":
-                kinds = [basis_of(st, fig).name for fig, st in figs if _kind_ok(query, fig)]
                 f["basis_conflict"] = 1.0 if kinds and all(k in _NOT_ACTUAL for k in kinds) else 0.0
+            elif query.basis in ("target", "forecast"):
+                f["basis_match"] = 1.0 if any(k in _NOT_ACTUAL for k in kinds) else 0.0
     if query.years:
         named = [m.canonical for m in mentions(text) if m.is_year and not m.plan]
         asked_named = any(written_forms(y).search(text) for y in query.years)
         if named and not asked_named and not set(named) & set(query.years):
             f["year_conflict"] = 1.0
+        f["year_named"] = 1.0 if asked_named else 0.0
         if lead.passage.year not in query.years and not asked_named:
             f["year_off"] = 1.0
     elif newest is not None and lead.passage.year < newest and query.asks_figure:

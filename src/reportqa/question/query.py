@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-from reportqa.answer.features import answer_type, fold, named_things
+from reportqa.answer.features import answer_type, named_things
 from reportqa.years import mentions
 
 Kind = Literal["count", "money", "percent", "duration", "date", "name", "list", "yes_no", "description"]
@@ -127,6 +128,10 @@ class Query:
         measure = self.measure or (self.subjects[0] if self.subjects else "")
         if not measure:
             return "the detail asked for"
+        clause = re.match(r"(?i)(.+?) (are|is|were|was|feel|felt|think|thought|say|said) (.+)", measure)
+        if self.kind == "percent" and clause:  # "Met officers are from BME backgrounds"
+            measure = f"{clause.group(1)} that {clause.group(2)} {clause.group(3)}"
+            what = "the share of"
         if self.kind == "money" and re.search(r"(?i)\b(budget|cost|costs|spend|spending|funding)\b", measure):
             what = ""
         if not what and re.search(r"(?i)\bthe\s+" + re.escape(measure), self.text):
@@ -158,10 +163,13 @@ def _clean_measure(m: str) -> str:
 
 def read_query(question: str) -> Query:
     """`question` read into a Query (pure: no index, no model)."""
-    text = original = re.sub(r"\s+", " ", question).strip()
+    # ligatures ("ﬃ") expanded, white space collapsed
+    text = original = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", question)).strip()
     # a leading source clause names where to look, not what is asked
     text = _SOURCE_CLAUSE.sub("", text) or text
-    folded = fold(text)
+    # the lexicon's patterns ignore case: they run on the text with its quotes straightened, so a measure
+    # keeps the question's own capitals ("the Met's budget")
+    folded = text.replace("’", "'").replace("‘", "'")
     qw = words()
     at = answer_type(text)
     kind: Kind
@@ -179,8 +187,7 @@ def read_query(question: str) -> Query:
     for entry in qw.measures:
         m = entry.search(folded)
         if m and m.groupdict().get("m"):
-            raw = text[m.start("m"):m.end("m")] if len(folded) == len(text) else m.group("m")
-            measure = _clean_measure(raw)
+            measure = _clean_measure(m.group("m"))
             if measure:
                 break
     if not measure:
