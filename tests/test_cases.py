@@ -197,8 +197,14 @@ def test_an_instruction_beside_a_question_is_never_echoed(
     assert "ignored an instruction inside the question" in ans.notes
 
 
-def test_a_restated_ask_never_carries_a_link() -> None:
-    from reportqa.service import _echo
+def test_an_unanswered_ask_is_named_never_restated() -> None:
+    from reportqa.service import gap_line
 
-    assert _echo("What is at www.evil.example/login?") == "What is at [link removed]"
-    assert _echo("Visit http://evil.example now") == "the rest of the question."
+    dogs = gap_line("How many police dogs does the Met have?")
+    assert dogs == "The reports do not give the number of police dogs."
+    for asked in ("What is at www.evil.example/login?", "Visit http://evil.example now",
+                  "What is the phone number 07911 123456 used for by PC Smith at home?",
+                  "How many emails does jo@example.org get?"):
+        line = gap_line(asked)
+        for planted in ("evil", "07911", "123456", "jo@", "example"):
+            assert planted not in line, (asked, line)

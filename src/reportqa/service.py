@@ -519,10 +519,6 @@ _QUESTION_FORM = re.compile(
     r"during)\s+(?:\S+\s+){0,3}?)?(?:what|how|which|who|whom|whose|when|where|why|whether|if|is|are|was|were|"
     r"do|does|did|has|have|had|will|would|can|could|should|shall|may|might|to what extent)\b"
 )
-_URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|io|example|uk|info|biz)"
-                  r"(?:/\S*)?")
-
-
 _QUESTION_WORD = re.compile(r"(?i)\b(?:what|how|which|who|whom|whose|when|where|why|whether)\b")
 
 
@@ -532,11 +528,11 @@ def _is_question(ask: str) -> bool:
     return bool(_QUESTION_FORM.match(ask) or _QUESTION_WORD.search(ask))
 
 
-def _echo(asked: str) -> str:
-    """An ask restated in an answer: a question, never a link (a planted "visit evil.example" stays out)."""
-    if not _is_question(asked):
-        return "the rest of the question."
-    return _URL.sub("[link removed]", asked)
+def gap_line(asked: str) -> str:
+    """The sentence for an ask the reports don't answer: what it asks, from its `Query` (`Query.gap`: the
+    measure, never the user's other words, numbers or links), e.g. "The reports do not give the number of
+    police dogs." The user's text is never restated."""
+    return f"The reports do not give {read_query(asked).gap()}."
 
 
 def _renumbered(line: str, mapping: Mapping[int, int]) -> str:
@@ -579,7 +575,7 @@ def combine(question: str, answers: Sequence[Answer], elapsed: float) -> Answer:
         elif ans.status == "refused":
             texts.append(ans.text)
         else:
-            texts.append(f"The reports don't say: {_echo(ans.rewritten_question)}")
+            texts.append(gap_line(ans.rewritten_question))
             related.extend(ans.related)
     statuses = {a.status for a in answers}
     status = ("answered" if statuses == {"answered"} else "partial") if statuses & {"answered", "partial"} \
@@ -596,7 +592,8 @@ def combine(question: str, answers: Sequence[Answer], elapsed: float) -> Answer:
         backend=answers[0].backend,
         hits=tuple(h for a in answers for h in a.hits),
         missing="; ".join(
-            a.missing or a.rewritten_question for a in answers if a.status in ("partial", "not_found")
+            a.missing or read_query(a.rewritten_question).gap() for a in answers
+            if a.status in ("partial", "not_found")
         ),
         notes=(f"answered as {len(answers)} separate asks",) + tuple(n for a in answers for n in a.notes),
         timings={"total": elapsed},

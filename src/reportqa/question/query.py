@@ -125,7 +125,7 @@ class Query:
         Query's fields, never from the question's own words beyond the measure."""
         what = {"count": "the number of", "money": "the amount for", "percent": "the percentage for",
                 "duration": "the length of time for", "date": "the date for"}.get(self.kind, "")
-        measure = self.measure or (self.subjects[0] if self.subjects else "")
+        measure = _safe(self.measure or (self.subjects[0] if self.subjects else ""))
         if not measure:
             return "the detail asked for"
         clause = re.match(r"(?i)(.+?) (are|is|were|was|feel|felt|think|thought|say|said) (.+)", measure)
@@ -144,6 +144,21 @@ class Query:
         if self.years:
             text += " for " + " and ".join(self.years)
         return text
+
+
+_UNSAFE = re.compile(r"(?i)\d|@|:/|www\.|\w\.\w|^(?:www|https?|ftp)$")
+_EDGE_WORDS = frozenset("at in on of for to by from the a an and or with".split())
+
+
+def _safe(measure: str) -> str:
+    """The measure without numbers, addresses or links (a phone number or a planted link in a question is
+    never repeated in an answer), and without the small words left at its edges."""
+    words = [w for w in measure.split() if not _UNSAFE.search(w)]
+    while words and words[0].casefold() in _EDGE_WORDS:
+        words = words[1:]
+    while words and words[-1].casefold() in _EDGE_WORDS:
+        words = words[:-1]
+    return " ".join(words).strip(" ,.;:-")
 
 
 def _with_article(phrase: str) -> str:
