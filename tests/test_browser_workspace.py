@@ -230,6 +230,9 @@ def test_a_chat_draft_uses_only_the_ticked_turns_as_standalone_questions(page: A
     turns = page.locator("#rq-turns label")
     labels = [turns.nth(i).inner_text() for i in range(turns.count())]
     assert len(labels) == 3 and "And in 2023/24" not in labels[2], labels  # the rewritten, standalone form
+    # no report gives the Lighthouse's 2023-24 figure (the 2023-24 report never names it): the follow-up is
+    # not found, never answered with 2022-23's 256, and is not ticked for the draft
+    assert labels[2].endswith("(not in the reports)"), labels
     turns.nth(0).click()  # the first answer is left out
     page.get_by_role("button", name="Draft from the ticked answers").click()
     page.wait_for_function("() => document.querySelector('#rq-draft-text textarea').value.length > 50",
@@ -237,7 +240,7 @@ def test_a_chat_draft_uses_only_the_ticked_turns_as_standalone_questions(page: A
     text = page.get_by_label("Draft answer (editable)").input_value()
     assert "50,000" not in text and "Victim and Witness" not in text
     assert "256" in text and "And in 2023/24" not in text
-    assert text.count("\n### ") == 2, text
+    assert text.count("\n### ") == 1, text  # the ticked answer, and only it
     shot(page, "workspace-chat-draft")
 
 

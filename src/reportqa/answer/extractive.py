@@ -446,7 +446,7 @@ class ExtractiveAnswerer:
         if (_PRONOUN_START.match(s.text) and i > 0 and sents[i - 1].block == s.block
                 and not sents[i - 1].flags):
             out.insert(0, sents[i - 1])
-        elif (lead_in := _lead_in(sents, i)) is not None:
+        elif not _table_row(p, s) and (lead_in := _lead_in(sents, i)) is not None:
             out.insert(0, lead_in)  # a list item ("34,503 Officers") is read under what introduces it
         if (not s.text.rstrip().endswith(":") and i + 1 < len(sents) and sents[i + 1].block == s.block
                 and not sents[i + 1].flags):
@@ -577,6 +577,13 @@ def _list_items(items: Sequence[Sentence], limit: int) -> list[Sentence]:
             blocks.append(item.block)
         kept.append(item)
     return kept
+
+
+def _table_row(p: Passage, s: Sentence) -> bool:
+    """A table row ("| Barnet | 1,234 | 567"): already read under its column headers, never under a caption."""
+    at = s.start - p.start
+    line = p.text[p.text.rfind("\n", 0, at) + 1 : s.end - p.start]
+    return line.lstrip().startswith("|")
 
 
 def _lead_in(sents: Sequence[Sentence], i: int) -> Sentence | None:
