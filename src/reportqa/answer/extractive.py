@@ -580,7 +580,8 @@ def _list_items(items: Sequence[Sentence], limit: int) -> list[Sentence]:
 
 
 def _table_row(p: Passage, s: Sentence) -> bool:
-    """A table row ("| Barnet | 1,234 | 567"): already read under its column headers, never under a caption."""
+    """A table row ("| Barnet | 1,234 | 567"): already read under its column headers, never under a
+    caption."""
     at = s.start - p.start
     line = p.text[p.text.rfind("\n", 0, at) + 1 : s.end - p.start]
     return line.lstrip().startswith("|")
