@@ -120,3 +120,12 @@ def test_a_list_a_colon_introduces_is_read_whole_across_passages(assistant: Assi
     for item in ("automatically suspending police officers", "creating statutory officer requirements",
                  "Chief Constable appeal rights", "discharging probationers", "unsatisfactory performance"):
         assert item in ans.text, item
+
+
+def test_the_confidence_trend_takes_the_reports_confidence_not_its_improvement_target(
+    assistant: Assistant,
+) -> None:
+    # the 2015-16 report states both its 20% improvement target and 63% confidence: the trend takes the latter
+    ans = assistant.ask("How has public confidence in the Met changed over the years?")
+    row = next(line for line in ans.text.split("\n") if line.startswith("- 2015-16:"))
+    assert "63%" in row and "20%" not in row, row
