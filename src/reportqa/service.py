@@ -281,8 +281,9 @@ class Assistant:
             if answer.status == "not_found":
                 answer = self.extractive.not_found(
                     standalone, hits, self.coverage_text(),
-                    reason=f"No report in the collection covers {_and(scope.uncovered)}, and none names it "
-                    f"beside what was asked; the reports cover {_and(report_years(self.reports))}.",
+                    reason=f"No report in the collection covers {_and(scope.uncovered)}, and no sentence "
+                    f"naming it answers what was asked; the reports cover "
+                    f"{_and(report_years(self.reports))}.",
                 )
             else:
                 notes.append(f"no report covers {_and(scope.uncovered)}: found in a report that names it")

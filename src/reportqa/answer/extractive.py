@@ -336,7 +336,7 @@ class ExtractiveAnswerer:
         if not chosen or self.embed is None:
             return None
         head = _measure_head(query.measure)
-        if head and not self.stats.mentions(head):
+        if head and not self.stats.mentions(head) and not any(t in self.stats.df for t in alias_tokens(head)):
             # what is asked about ("the weather", "police dogs") is a word no report holds in any spelling:
             # the corpus does not cover the subject, whatever the nearest sentence says
             gap = query.gap()

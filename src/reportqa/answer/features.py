@@ -81,11 +81,18 @@ def _alias_regex() -> tuple[re.Pattern[str], dict[str, str]]:
     return rx, table
 
 
+@lru_cache(maxsize=1)
+def _lower_aliases() -> frozenset[str]:
+    """The aliases listed all in lower case: ordinary words ("cops"), never a verb mistaken for a name."""
+    return frozenset(fold(n) for g in alias_groups() for n in g.names if n.islower())
+
+
 def canonical_aliases(text: str) -> tuple[str, set[str]]:
     """The text with every alias replaced by its group's key, and the keys found.
 
-    Aliases are matched case-insensitively, except that a short alias (MPS, ICV, Met) written all in
-    lower case is left alone, so "met" the verb is not read as the police service.
+    Aliases are matched case-insensitively, except that a short alias listed with capitals (MPS, ICV, Met)
+    written all in lower case is left alone, so "met" the verb is not read as the police service; a short
+    alias listed in lower case ("cops") is a word, and matches as one.
     """
     rx, table = _alias_regex()
     found: set[str] = set()
@@ -94,7 +101,7 @@ def canonical_aliases(text: str) -> tuple[str, set[str]]:
     def sub(m: re.Match[str]) -> str:
         raw = m.group(0)
         key = table.get(fold(raw))
-        if key is None or (len(raw) <= 4 and raw.islower()):
+        if key is None or (len(raw) <= 4 and raw.islower() and fold(raw) not in _lower_aliases()):
             return raw
         found.add(key)
         return " " + key + " "
