@@ -62,7 +62,7 @@ def words(text: str) -> int:
 def lead_unit(text: str) -> str:
     """The answer's first cited unit: the text up to the last `[n]` of the first marker's run (the
     answering sentence with the ones that follow it from the same passage, or the list its colon
-    introduces); the whole first line when nothing is cited. Agrees with the eval's `lead_sentence`."""
+    introduces); the whole first line when nothing is cited. The eval's `lead_key_facts` reads this too."""
     first = _MARKER.search(text)
     if first is None:
         return text.split("\n", 1)[0]

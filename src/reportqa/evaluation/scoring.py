@@ -27,6 +27,7 @@ from typing import Any
 from reportqa.evaluation import metrics as m
 from reportqa.evaluation.dataset import DRAFTED_TYPES, TYPES, GoldSpan, Item, Part
 from reportqa.evaluation.runner import NOT_COVERED, AnswerRun, CitationRecord, ItemRun
+from reportqa.short import lead_unit
 from reportqa.years import FY_RE
 
 # The metrics the gate compares with the baseline (per split). Latency is never gated.
@@ -239,22 +240,11 @@ def score_item(item: Item, run: ItemRun) -> ItemScore:
                      trend_ok=trend_ok, lead_facts_ok=lead_facts_ok)
 
 
-_FIRST_MARKER = re.compile(r"\[\d+\]")
-
-
 def lead_sentence(text: str) -> str:
-    """An answer's lead: its first cited unit, the text up to the last `[n]` of the first marker's run (the
-    answering sentence with the sentence its pronoun refers back to, or the list its colon introduces, all
-    cited as one span); the whole first line when it has no marker."""
-    first = _FIRST_MARKER.search(text)
-    if first is None:
-        return text.split("\n", 1)[0]
-    end = first.end()
-    for mark in _FIRST_MARKER.finditer(text, first.end()):
-        if mark.group(0) != first.group(0):
-            break
-        end = mark.end()
-    return text[:end]
+    """An answer's lead, as the public short answer shows it (`reportqa.short.lead_unit`): its first cited
+    unit, the answering sentence with the sentence its pronoun refers back to or the list its colon
+    introduces, all cited as one span; the whole first line when it has no marker."""
+    return lead_unit(text)
 
 
 def _score_partial(item: Item, ans: AnswerRun) -> tuple[bool, bool | None, list[str]]:
