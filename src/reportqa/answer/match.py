@@ -42,7 +42,8 @@ from typing import TYPE_CHECKING, Any
 
 from reportqa.answer.decide import logistic
 from reportqa.answer.features import alias_tokens
-from reportqa.figures import Figure, basis_of, figures_in, measure_words
+from reportqa.figures import Figure, basis_of, figures_in
+from reportqa.figures import lexicon as figures_lexicon
 from reportqa.question.query import FIGURE_KINDS, Query
 from reportqa.question.query import words as qwords
 from reportqa.text import tokenize
@@ -115,15 +116,10 @@ def measure_words_of(query: Query, idf: Callable[[str], float]) -> dict[str, flo
     words that name no particular quantity ("people") weigh a quarter; no generic head ("number")."""
     if not query.measure:
         return {}
-    heads = measure_words(query.measure)  # drops the generic heads and numbers
+    heads = frozenset(w for g in figures_lexicon().generic_heads for w in tokenize(g))
     generic = _generic()
-    out: dict[str, float] = {}
-    for w in alias_tokens(query.measure):
-        dropped_head = w not in heads and w.isalpha() and w in tokenize(query.measure)
-        if w[0].isdigit() or w.startswith("£") or dropped_head:
-            continue
-        out[w] = idf(w) / 4 if w in generic else idf(w)
-    return out
+    return {w: idf(w) / 4 if w in generic else idf(w) for w in alias_tokens(query.measure)
+            if not (w[0].isdigit() or w.startswith("£") or w in heads)}
 
 
 def _phrase_match(words: dict[str, float], counts: str) -> float:
