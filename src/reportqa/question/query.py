@@ -15,7 +15,7 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Literal
 
@@ -176,8 +176,10 @@ def _clean_measure(m: str) -> str:
     return m.strip()
 
 
+@lru_cache(maxsize=1024)
 def read_query(question: str) -> Query:
-    """`question` read into a Query (pure: no index, no model)."""
+    """`question` read into a Query (pure: no index, no model). Cached: retrieval, evidence and the match
+    each ask for the same question's Query, and it is read once."""
     # ligatures ("ﬃ") expanded, white space collapsed
     text = original = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", question)).strip()
     # a leading source clause names where to look, not what is asked
