@@ -9,9 +9,9 @@ Usage: .venv/bin/python bench/robustness.py [--quick] [--only ROW ...] [--seed N
 Rows: questions, mq, malformed, injection, kills, planted, xss; and the fault probes of
 robustness_faults.py: headers (100 MB headers: 431 in bounded memory), chroma (a frozen Chroma server: 503
 within the timeout), disk (a full disk: no unexpected errors); and of robustness_hostile.py: hostile_docs
-(12 hostile documents in natural wording: no planted text cited), paraphrases (held-out refusal
-paraphrases: none answered, no near-miss refused). --quick runs every row at a tenth of its
-size (below the required counts: a smoke run, not a result).
+(13 hostile documents in natural wording, one a PDF with hidden text: no planted text cited), paraphrases
+(held-out refusal paraphrases: none answered, no near-miss refused). --quick runs every row at a tenth of
+its size (below the required counts: a smoke run, not a result).
 """
 
 from __future__ import annotations

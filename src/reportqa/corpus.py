@@ -209,7 +209,9 @@ def read_new_file(path: Path, max_bytes: int = 50_000_000) -> tuple[str, str]:
 
 def read_new_pages(path: Path, max_bytes: int = 50_000_000) -> tuple[str, str, list[str]]:
     """(text, shape, pages) of a new report file, or a one-line InputError saying what to do; `pages`: a
-    PDF's pages as pypdf reads them, in order, empty pages included (other files: none), for `page_starts`.
+    PDF's pages as pypdf reads them, in order, empty pages included (other files: none), for `page_starts`;
+    a PDF's text is what a reader sees (`pdf_reader.visible_text`: no invisible, background-coloured, tiny,
+    covered or off-page text).
 
     The text is `clean_text`'s (line endings, control characters, NFC) and holds words that the parser
     makes passages of; files over `max_bytes` (Config.ingest_max_bytes) and text files with a NUL byte
@@ -451,7 +453,10 @@ def _pdf_pages(path: Path, raw: bytes) -> list[str]:
         reader = PdfReader(BytesIO(raw))
         if reader.is_encrypted and not reader.decrypt(""):
             raise FileNotDecryptedError("it is encrypted with a password")
-        pages = [(page.extract_text() or "") for page in reader.pages]
+        from reportqa.pdf_reader import off_layers, visible_text
+
+        layers = off_layers(reader)  # only what a reader sees: no invisible, white, tiny or off-page text
+        pages = [visible_text(page, layers)[0] for page in reader.pages]
     except FileNotDecryptedError as exc:
         raise InputError(f"{path}: the PDF is encrypted", "remove the password first, e.g. "
                          f"qpdf --decrypt --password=... {path.name} open.pdf") from exc
