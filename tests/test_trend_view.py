@@ -1,11 +1,26 @@
 """The Trend tab's chart data and its text alternative (web.trend_view): a year with no report, or a report
 with no figure, leaves a gap in the line; the legend names the measure and its unit; the text alternative
-reads as sentences and names each unit once ("20%", never "20% %")."""
+reads as sentences and names each unit once ("20%", never "20% %"); the chart (an SVG) marks every figure
+and draws no line across a gap; the table puts the flag third."""
 
 from __future__ import annotations
 
+import re
+
 from reportqa.types import Trend, TrendRow
-from reportqa.web.trend_view import alt_text, chart_spec, figure_text, legend_title, segments, y_title
+from reportqa.web.trend_view import (
+    COLOURS,
+    HEADERS,
+    alt_text,
+    chart_html,
+    chart_spec,
+    figure_text,
+    legend_title,
+    segments,
+    table_html,
+    table_rows,
+    y_title,
+)
 
 
 def row(year: str, figure: str | None = None, value: float | None = None, unit: str = "", counts: str = "",
@@ -62,3 +77,42 @@ def test_the_text_alternative_reads_as_sentences_with_each_unit_once() -> None:
     assert "There is no annual report for 2016-17 to 2021-22 in the collection" in officers
     for sentence in officers.split(". "):
         assert sentence[0].isupper() or sentence[0].isdigit(), sentence
+
+
+def test_a_count_whose_noun_is_elsewhere_is_the_number_alone() -> None:
+    r = row("2015-16", "32,000", 32000, "count", "police officer numbers", qualifier="around")
+    assert figure_text(r) == "around 32,000"
+    t = Trend(measure="officer numbers", rows=(OFFICERS.rows[0], r))
+    assert legend_title(t) == "officer numbers (officers)" and y_title(t) == "officers"
+    assert "around 32,000 in 2015-16" in alt_text(t) and not re.search(r"\d count\b", alt_text(t))
+    assert figure_text(row("2023-24", "51 per cent", 51, "%")) == "51 per cent"
+    assert figure_text(row("2023-24", "£294m", 294e6, "£")) == "£294m"
+
+
+def test_the_chart_marks_every_figure_and_draws_no_line_across_a_gap() -> None:
+    html = chart_html(OFFICERS)
+    assert html.count("class='rq-trend-point'") == 4  # every plotted figure, the lone 2022-23 included
+    lines = re.findall(r"<path d='([^']*)' fill='none' stroke='(#[0-9a-f]{6})'", html)
+    assert len(lines) == 1 and lines[0][1] == COLOURS[0]  # 2013-14 to 2015-16; 2022-23 is a marker only
+    assert lines[0][0].count("L") == 2
+    assert "<title>2016-17 to 2021-22: no annual report in the collection</title>" in html
+    assert ">no figure</text>" in html  # 2023-24
+    assert "officer numbers (officers)" in html and "2013-14 to 2015-16: police officers" in html
+    assert "aria-describedby='rq-trend-alt-text'" in html
+    shapes = [re.sub(r"[-0-9. ]", "", d) for d in re.findall(r"class='rq-trend-point' d='([^']*)'",
+                                                              chart_html(CONFIDENCE))]
+    assert len(shapes) == 2 and shapes[0] != shapes[1]  # two lines: two marker shapes, not colour alone
+    hostile = Trend(measure="<b>{{x}}</b> ${y}", rows=(row("2014-15", "20", 20, "count", "<i>it</i>"),))
+    out = chart_html(hostile)
+    assert "<b>" not in out and "<i>" not in out and "{{" not in out and "${" not in out
+
+
+def test_the_table_puts_the_flag_third_and_names_the_years_with_no_report() -> None:
+    assert HEADERS[2] == "Comparable with the year before"
+    rows = table_rows(CONFIDENCE)
+    assert rows[0][2] == "first figure" and rows[1][2].startswith("no: one year counts")
+    html = table_html(OFFICERS)
+    assert "<th scope='col'>Comparable with the year before</th>" in html
+    order = [html.index(y) for y in ("2015-16</th>", "2016-17 to 2021-22", "2022-23</th>")]
+    assert order == sorted(order)
+    assert "no annual report in the collection" in html and "no figure in this report" in html
