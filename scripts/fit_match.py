@@ -1,13 +1,15 @@
-"""Fits the match decision (answer/match.py) on the dev split and writes src/reportqa/answer/match.json.
+"""Fits the match decision (answer/match.py), a pair model over the best few candidate sentences, on the dev
+split and writes src/reportqa/answer/match.json.
 
-1. Every ordinary dev item is asked with the match switched off (every evidence the answerability model
-   accepts is kept); the match features of its lead evidence are recorded.
-2. A row is positive when the item expects an answer and the answer holds its key facts; negative when the
-   item expects not_found or partial, or the answer misses its key facts (a wrong figure is worse than
-   none, so the match should decline it too).
-3. A logistic regression over MATCH_FEATURES (balanced classes, L2).
-4. The threshold: the one that maximises dev truthfulness over the rows (+1 a right answer kept, -1 a wrong
-   one kept, 0 a decline), ties to the lower threshold (keep more answers).
+1. Every ordinary dev item is asked with the match unfitted (every candidate is kept and the evidence
+   ranking's best leads); the match features of each candidate it scores are recorded (CANDIDATE_FEATURES).
+2. A candidate is positive when the item expects an answer and the unit the candidate would lead (its
+   sentence and what completes it) holds at least half of the item's key-fact groups; every candidate of an
+   item that expects not_found or partial is negative (a nearby figure is not the asked one).
+3. A logistic regression over CANDIDATE_FEATURES (balanced classes, L2).
+4. The threshold: per item, the candidate with the highest P(match) would lead, and the item is declined when
+   it is below the threshold. The threshold maximises dev truthfulness over the items (+1 a kept lead that is
+   positive, -1 a kept lead that is not, 0 a decline); ties go to the lower threshold (keep more answers).
 The test split is only measured with the chosen model, never fitted on; both figures are stored.
 
 Usage: .venv/bin/python scripts/fit_match.py   (needs the index built by `reportqa ingest`)
@@ -24,70 +26,92 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from reportqa import Assistant
-from reportqa.answer.match import MATCH_FEATURES, UNFITTED, MatchModel
+from reportqa.answer.match import CANDIDATE_FEATURES, UNFITTED, MatchModel
 from reportqa.config import Config
 from reportqa.evaluation.dataset import corpus_texts, load_dataset
-from reportqa.evaluation.metrics import facts_satisfied
+from reportqa.evaluation.metrics import missing_fact_groups
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "reportqa" / "answer" / "match.json"
 SKIP_TYPES = ("adversarial", "trend", "mayors_question", "follow_up")
 
+# one item: (id, [(features, label, year_conflict)] per candidate, best first in the evidence ranking)
+Item = tuple[str, list[tuple[list[float], int, bool]]]
 
-def rows(assistant: Assistant, items: list[Any]) -> list[tuple[str, list[float], int]]:
-    """(item id, features, label) for every item whose answer went through the match."""
+
+def positive(groups: Any, text: str) -> bool:
+    if not groups:
+        return False
+    return 2 * len(missing_fact_groups(groups, text)) <= len(groups)
+
+
+def items_of(assistant: Assistant, items: list[Any]) -> list[Item]:
+    """The candidates the match scores for every item it decides on, labelled."""
     ex = assistant.extractive
     ex.match = UNFITTED
-    out = []
+    out: list[Item] = []
     for item in items:
         if item.type in SKIP_TYPES or item.parts is not None:
             continue
-        seen: list[dict[str, float]] = []
-        ex.match_observer = lambda q, f, p, seen=seen: seen.append(f)
-        ans = assistant.ask(item.question, history=item.history_dicts())
-        ex.match_observer = None
-        if len(seen) != 1 or ans.status != "answered":
+        seen: list[list[Any]] = []
+        ex.candidate_observer = lambda q, scored, seen=seen: seen.append(scored)
+        assistant.ask(item.question, history=item.history_dicts())
+        ex.candidate_observer = None
+        if len(seen) != 1:
             continue
-        right = item.expect == "answered" and facts_satisfied(item.key_facts, ans.text)
-        out.append((item.id, [seen[0][k] for k in MATCH_FEATURES], int(right)))
+        answerable = item.expect == "answered"
+        rows = [([f[k] for k in CANDIDATE_FEATURES], int(answerable and positive(item.key_facts, text)),
+                 bool(f["year_conflict"])) for _, f, _, text in seen[0]]
+        out.append((item.id, rows))
     return out
 
 
-def truth(probs: np.ndarray, labels: np.ndarray, t: float) -> float:
-    kept = probs >= t
-    return float(np.sum(np.where(labels[kept] == 1, 1, -1)))
+def leads(model: MatchModel, data: list[Item]) -> list[tuple[float, int]]:
+    """Per item: (P(match) of the candidate that would lead, its label); (0, 0) when every candidate states
+    another year than the asked one."""
+    out = []
+    for _, rows in data:
+        scored = [(model.probability(dict(zip(CANDIDATE_FEATURES, x, strict=True))), -i, y)
+                  for i, (x, y, conflict) in enumerate(rows) if not conflict]
+        best = max(scored, default=(0.0, 0, 0))
+        out.append((best[0], best[2]))
+    return out
+
+
+def truth(pairs: list[tuple[float, int]], t: float) -> int:
+    return sum(1 if y else -1 for p, y in pairs if p >= t)
 
 
 def main() -> int:
     cfg = Config()
     assistant = Assistant.open(cfg)
     data = load_dataset(Path("eval/questions.jsonl"), corpus_texts(cfg.corpus_dir))
-    dev = rows(assistant, data.select("dev"))
-    test = rows(assistant, data.select("test"))
-    x = np.array([r[1] for r in dev])
-    y = np.array([r[2] for r in dev])
-    lr = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
+    dev = items_of(assistant, data.select("dev"))
+    test = items_of(assistant, data.select("test"))
+    x = np.array([r[0] for _, rows in dev for r in rows])
+    y = np.array([r[1] for _, rows in dev for r in rows])
+    lr = LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000)
     lr.fit(x, y)
-    probs = lr.predict_proba(x)[:, 1]
-    candidates = sorted({0.0, *np.round(probs, 4).tolist()})
-    best = max(candidates, key=lambda t: (truth(probs, y, t), -t))
-    weights = {k: round(float(w), 5) for k, w in zip(MATCH_FEATURES, lr.coef_[0], strict=True)}
-    model = MatchModel(weights=weights, bias=round(float(lr.intercept_[0]), 5), threshold=round(best, 4),
-                       meta={})
+    weights = {k: round(float(w), 5) for k, w in zip(CANDIDATE_FEATURES, lr.coef_[0], strict=True)}
+    model = MatchModel(weights=weights, bias=round(float(lr.intercept_[0]), 5), threshold=0.0, meta={})
+    pairs = leads(model, dev)
+    candidates = sorted({0.0, *(round(p, 4) for p, _ in pairs)})
+    threshold = max(candidates, key=lambda t: (truth(pairs, t), -t))
+    model = MatchModel(weights=weights, bias=model.bias, threshold=round(threshold, 4), meta={})
 
-    def figures(rs: list[tuple[str, list[float], int]]) -> dict[str, Any]:
-        ps = np.array([model.probability(dict(zip(MATCH_FEATURES, r[1], strict=True))) for r in rs])
-        ls = np.array([r[2] for r in rs])
-        kept = ps >= model.threshold
+    def figures(split: list[Item]) -> dict[str, Any]:
+        ps = leads(model, split)
+        kept = [(p, lab) for p, lab in ps if p >= model.threshold]
         return {
-            "rows": len(rs), "right": int(ls.sum()), "kept": int(kept.sum()),
-            "kept_right": int(ls[kept].sum()), "declined_wrong": int((~kept & (ls == 0)).sum()),
-            "precision_kept": round(float(ls[kept].mean()), 4) if kept.any() else None,
-            "truthfulness_rows": round(truth(ps, ls, model.threshold) / max(1, len(rs)), 4),
+            "items": len(split), "rows": sum(len(r) for _, r in split),
+            "items_with_a_positive": sum(any(r[1] for r in rows) for _, rows in split),
+            "kept": len(kept), "kept_right": sum(lab for _, lab in kept),
+            "precision_kept": round(sum(lab for _, lab in kept) / len(kept), 4) if kept else None,
+            "truthfulness_items": round(truth(ps, model.threshold) / max(1, len(split)), 4),
         }
 
     meta = {"fitted": True, "script": "scripts/fit_match.py", "split": "dev", "dev": figures(dev),
             "test": figures(test)}
-    OUT.write_text(json.dumps({"features": list(MATCH_FEATURES), "weights": weights, "bias": model.bias,
+    OUT.write_text(json.dumps({"features": list(CANDIDATE_FEATURES), "weights": weights, "bias": model.bias,
                                "threshold": model.threshold, "meta": meta}, indent=2) + "\n",
                    encoding="utf-8")
     print(json.dumps({"weights": weights, "bias": model.bias, "threshold": model.threshold, **meta},

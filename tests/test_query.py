@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reportqa.answer.features import fold
-from reportqa.answer.match import MATCH_FEATURES, load_match_model
+from reportqa.answer.match import CANDIDATE_FEATURES, load_match_model
 from reportqa.question.query import read_query, words
 from reportqa.service import Assistant
 
@@ -74,7 +74,7 @@ def test_a_gap_names_the_measure_never_the_rest_of_the_question() -> None:
 def test_the_committed_match_model_is_fitted_on_its_features() -> None:
     m = load_match_model()
     assert m.meta.get("fitted") is True and m.meta.get("split") == "dev"
-    assert set(m.weights) == set(MATCH_FEATURES)
+    assert set(m.weights) == set(CANDIDATE_FEATURES)
     assert 0.0 < m.threshold < 1.0
 
 
@@ -129,3 +129,23 @@ def test_the_confidence_trend_takes_the_reports_confidence_not_its_improvement_t
     ans = assistant.ask("How has public confidence in the Met changed over the years?")
     row = next(line for line in ans.text.split("\n") if line.startswith("- 2015-16:"))
     assert "63%" in row and "20%" not in row, row
+
+
+def test_the_predicate_is_what_the_question_says_of_its_measure() -> None:
+    q = read_query("How many GPS-tagged offenders were sent back to prison during 2023-24?")
+    assert q.measure == "GPS-tagged offenders" and q.measure_read
+    assert q.predicate.startswith("were sent back to prison")
+    q = read_query("How many of its recommendations have been closed?")
+    assert q.measure == "recommendations" and q.predicate == "have been closed"
+    # two asks: the predicate ends where the second begins
+    q = read_query("How many enquiries came in and how many were accepted?")
+    assert q.measure == "enquiries" and "accepted" not in q.predicate
+
+
+def test_topic_words_are_not_a_measure_read_and_how_often_is_no_count() -> None:
+    q = read_query("Who did the Mayor pick to chair the London Drugs Commission?")
+    assert not q.measure_read and q.predicate == ""
+    q = read_query("How often do the stop and search community monitoring groups meet?")
+    assert q.kind != "count" and q.measure == ""
+    q = read_query("How big was the cost of living fund for VAWG services announced in 2022/23?")
+    assert q.kind == "money" and q.measure == "cost of living fund"

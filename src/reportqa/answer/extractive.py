@@ -115,8 +115,11 @@ class ExtractiveAnswerer:
         self.embed = embed
         self.newest = newest
         self.match = match or load_match_model()
-        # called with (query, match features, P(match)) for every answer the match decides on
+        # called with (query, match features, P(match)) of the lead for every answer the match decides on,
+        # and with every candidate the match scored (candidate, features, P(match), its unit's text)
         self.match_observer: Callable[[Query, dict[str, float], float], None] | None = None
+        self.candidate_observer: Callable[
+            [Query, list[tuple[Candidate, dict[str, float], float, str]]], None] | None = None
         # the passage after a passage in its report (a list a colon introduces may run into it)
         self.following = following or (lambda p: None)
         self.model = model or load_model()
@@ -307,12 +310,15 @@ class ExtractiveAnswerer:
         chosen = self.select(ev, asked_years)
         atype = ev.question.answer_type
         subject = self._specific_names(ev.question)
-        named = [u for u in chosen if names_found(subject, u.source.section + " " + u.source.clean) >= 1.0]
         if ev.decision == "answered" and self.embed is not None and match:
-            declined = self._match(query or read_query(question), ev, chosen, subject, question, hits,
-                                   coverage_text)
-            if declined is not None:
-                return declined
+            verdict = self._match(query or read_query(question), ev, chosen, subject, question, hits,
+                                  coverage_text)
+            if isinstance(verdict, Answer):
+                return verdict
+            if verdict is not None:  # another candidate states what was asked: it leads
+                ev = verdict
+                chosen = self.select(ev, asked_years)
+        named = [u for u in chosen if names_found(subject, u.source.section + " " + u.source.clean) >= 1.0]
         if atype is not None and not any(has_answer_type(atype, s.text) for u in (named or chosen)
                                          for s in u.sentences):
             # the evidence about the subject holds no figure of the asked kind (a figure from a passage that
@@ -330,12 +336,16 @@ class ExtractiveAnswerer:
     def _match(
         self, query: Query, ev: Evidence, chosen: list[Unit], subject: list[str], question: str,
         hits: Sequence[Hit], coverage_text: str,
-    ) -> Answer | None:
-        """None when the lead evidence states what `query` asks (`match.match_features`, fitted); else the
-        decline: partial when the evidence is about the asked subject, not_found when it is not."""
+    ) -> Answer | Evidence | None:
+        """Whether the evidence states what `query` asks (`match.match_features`, a fitted pair model over the
+        best few candidate sentences). None: the lead does; an Evidence: another candidate does, and leads
+        in it; an Answer: none does, and the answer is declined: partial when the evidence is about the
+        asked subject, not_found when it is not."""
         if not chosen or self.embed is None:
             return None
-        head = _measure_head(query.measure)
+        # the topic words of a "who" question are its subject and a verb ("Who did the Mayor pick"), not a
+        # measure to look for
+        head = _measure_head(query.measure) if query.measure_read or query.kind != "name" else ""
         if head and not self.stats.mentions(head) and not any(t in self.stats.df for t in alias_tokens(head)):
             # what is asked about ("the weather", "police dogs") is a word no report holds in any spelling:
             # the corpus does not cover the subject, whatever the nearest sentence says
@@ -345,23 +355,27 @@ class ExtractiveAnswerer:
             return ans.model_copy(update={"answerability": round(ev.probability, 4), "missing": gap})
         if not (query.asks_figure or query.years):
             return None  # a description, a name or a list asked with no year: the evidence model decides
-        unit = chosen[0]
-        top = unit.candidate
-        context = unit.source.section + " " + unit.source.clean
-        lead = Lead(sentences=unit.sentences, passage=unit.source, dense=top.features.get("dense", 0.0),
-                    answerable=ev.probability, missing_rare=ev.features.get("missing_rare", 0.0),
-                    subject=names_found(subject, context) if subject else 1.0)
-        feats = match_features(query, lead, self.stats.idf, self.embed, self.newest)
-        p = self.match.probability(feats)
+        scored = self._match_candidates(query, ev, subject)
+        if self.candidate_observer is not None:
+            self.candidate_observer(query, scored)
         if self.match_observer is not None:
-            self.match_observer(query, feats, p)
-        # the lead states another period than the one asked, and never the asked one: another year's figure
-        # is never given as the asked year's
-        if p >= self.match.threshold and not feats["year_conflict"]:
-            return None
+            self.match_observer(query, scored[0][1], scored[0][2])
+        # a candidate that states another period than the one asked, and never the asked one, never leads:
+        # another year's figure is never given as the asked year's
+        fits = [(i, c, p) for i, (c, f, p, _) in enumerate(scored)
+                if p >= self.match.threshold and not f["year_conflict"]]
+        if fits:
+            i, best, _ = max(fits, key=lambda t: (t[2], -t[0]))
+            if i == 0:
+                return None
+            return replace(ev, candidates=(best, *(c for c in ev.candidates if c is not best)))
+        feats = scored[0][1]
+        unit = chosen[0]
+        context = unit.source.section + " " + unit.source.clean
+        lead_subject = names_found(subject, context) if subject else 1.0
         # partial when the evidence is about the asked subject: it names the question's names, holds the
         # measure's words, or gives the measure for another year than the one asked
-        about = lead.subject >= 1.0 and (feats["measure_sentence"] >= 0.5 or feats["no_measure"] >= 1.0
+        about = lead_subject >= 1.0 and (feats["measure_sentence"] >= 0.5 or feats["no_measure"] >= 1.0
                                          or bool(subject) or feats["year_conflict"] >= 1.0)
         gap = query.gap()
         if not about:
@@ -372,6 +386,38 @@ class ExtractiveAnswerer:
         text = f"The reports do not give {gap}. What they do say: " + ans.text
         return ans.model_copy(update={"status": "partial", "text": text, "missing": gap,
                                       "answerability": round(ev.probability, 4), "hits": tuple(hits)})
+
+    def _match_candidates(
+        self, query: Query, ev: Evidence, subject: list[str],
+    ) -> list[tuple[Candidate, dict[str, float], float, str]]:
+        """The best `MATCH_WINDOW` candidates, each with its match features (CANDIDATE_FEATURES), P(it states
+        what was asked) and the text of the unit it would lead (the sentence and what completes it)."""
+        assert self.embed is not None
+        cands = ev.candidates[:MATCH_WINDOW]
+        top = cands[0]
+        scores = {c.key: c.score for c in ev.candidates}
+        text_dense: dict[tuple[str, int], float] = {}
+        if query.measure:
+            hits = list({c.hit.passage.id: c.hit for c in cands}.values())
+            sims = dict(zip((h.passage.id for h in hits), self.dense(query.measure, hits), strict=True))
+            text_dense = {c.key: float(sims[c.passage.id][c.position]) for c in cands}
+        out = []
+        for i, c in enumerate(cands):
+            own, _, more = self._complete(c, ev.question, scores, top.score)
+            sents = tuple(own + more)
+            context = c.passage.section + " " + c.passage.clean
+            unit_text = c.passage.section + " " + " ".join(s.text for s in sents)
+            lead = Lead(sentences=sents, passage=c.passage, dense=c.features.get("dense", 0.0),
+                        answerable=ev.probability,
+                        missing_rare=missing_rare(ev.question, context, self.stats),
+                        subject=names_found(subject, context) if subject else 1.0,
+                        missing_rare_unit=missing_rare(ev.question, unit_text, self.stats),
+                        subject_unit=names_found(subject, unit_text) if subject else 1.0)
+            f = match_features(query, lead, self.stats.idf, self.embed, self.newest, text_dense.get(c.key))
+            f["score_gap"] = round(top.score - c.score, 5)
+            f["first"] = 1.0 if i == 0 else 0.0
+            out.append((c, f, self.match.probability(f), " ".join(s.text for s in sents)))
+        return out
 
     def select(self, ev: Evidence, asked_years: Sequence[str]) -> list[Unit]:
         """Units of evidence, best first; no source sentence appears in two units."""
@@ -552,6 +598,7 @@ class ExtractiveAnswerer:
 
 
 MAX_LIST_ITEMS = 8  # the items of one list an answer carries
+MATCH_WINDOW = 6  # the best candidates the match compares with the question
 
 
 def _measure_head(measure: str) -> str:

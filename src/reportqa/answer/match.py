@@ -28,6 +28,22 @@ Features (MATCH_FEATURES), each in [0, 1] unless noted:
 - missing_rare: the rarest question word the lead passage lacks, as a share of the rarest possible;
 - no_measure: no measure was read from the question, or only words that name no particular quantity
   ("how many people take part in ..." asks about its subject).
+
+The match is a pair model: it scores each of the best few candidate sentences (CANDIDATE_FEATURES adds the
+candidate's standing in the evidence ranking), the candidate that best states what was asked leads, and the
+answer is declined when none does. It is fitted on sentence-level labels from dev: a sentence is positive
+when it holds the item's key facts.
+- predicate: the idf-weighted share of the words the question says of its measure ("were sent back to
+  prison") in the candidate's unit (0 with no predicate read);
+- has_predicate: a predicate with content words was read;
+- missing_rare_unit: the rarest question word the candidate's unit (and its section heading) lacks, as a
+  share of the rarest possible;
+- predicate_missing: the rarest predicate word the unit lacks, its idf as a share of the rarest possible;
+- subject_unit: the share of the question's specific names that the unit itself (or its heading) names;
+- period_missing: the question names a calendar year or a month ("in 2015", "January 2024") that the unit
+  does not state;
+- score_gap: how far the candidate's evidence score lies below the best candidate's (a logit difference);
+- first: 1 for the evidence ranking's best candidate.
 """
 
 from __future__ import annotations
@@ -57,6 +73,10 @@ MATCH_FEATURES = (
     "measure_dense", "measure_text_dense", "year_conflict", "year_off", "year_named", "basis_conflict",
     "basis_match", "stale", "subject", "missing_rare", "no_measure",
 )
+CANDIDATE_FEATURES = (
+    *MATCH_FEATURES, "predicate", "has_predicate", "missing_rare_unit", "predicate_missing", "subject_unit",
+    "period_missing", "score_gap", "first",
+)
 _NOT_ACTUAL = frozenset({"target", "planned", "plan", "forecast", "ambition", "pledge", "aim", "budgeted"})
 
 # text -> unit vector (a list of floats); the query encoder's embed_query
@@ -73,6 +93,8 @@ class Lead:
     answerable: float  # P(answerable) of the evidence model
     missing_rare: float
     subject: float
+    missing_rare_unit: float = 0.0
+    subject_unit: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -144,6 +166,19 @@ def measure_fit(query: Query, text: str, idf: Callable[[str], float]) -> float:
                 if _kind_ok(query, f) and (f.change == (query.basis == "change"))), default=0.0)
 
 
+# a calendar year (not part of a financial year: "2015" but not "2015-16" or "2015/16") or a month
+_PERIOD = re.compile(r"(?i)\b(?:(?:19|20)\d\d(?![-/–]\d)|jan(?:uary)?|feb(?:ruary)?|march|april|june|july|"
+                     r"aug(?:ust)?|sept(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b")
+
+
+def predicate_words(query: Query, idf: Callable[[str], float]) -> dict[str, float]:
+    """The content words of what the question says of its measure, with their idf: no numbers or years, no
+    words that name no particular quantity."""
+    generic = _generic()
+    return {w: idf(w) for w in alias_tokens(query.predicate)
+            if not (w[0].isdigit() or w.startswith("£") or w in generic)}
+
+
 def figures_of(sentences: Sequence[Sentence]) -> list[tuple[Figure, str]]:
     """Every figure `sentences` state, each with its sentence text."""
     return [(f, s.text) for s in sentences for f in figures_in(s.text)]
@@ -159,14 +194,19 @@ def _kind_ok(query: Query, figure: Figure) -> bool:
 
 def match_features(
     query: Query, lead: Lead, idf: Callable[[str], float], embed: EmbedFn, newest: str | None,
+    text_dense: float | None = None,
 ) -> dict[str, float]:
-    """MATCH_FEATURES of the lead evidence for `query` (see the module's docstring)."""
+    """MATCH_FEATURES of the lead evidence for `query` (see the module's docstring). `text_dense`: the
+    measure's cosine with the lead sentence when the caller has it from the stored sentence vectors (else
+    the lead text is embedded)."""
     text = " ".join(s.text for s in lead.sentences)
     measure = query.measure
     words = measure_words_of(query, idf)
     if set(words) <= _generic():
         words = {}
     f: dict[str, float] = dict.fromkeys(MATCH_FEATURES, 0.0)
+    f.update(predicate=0.0, has_predicate=0.0, missing_rare_unit=0.0, predicate_missing=0.0,
+             subject_unit=lead.subject_unit, period_missing=0.0)
     f["answerable"] = lead.answerable
     f["dense"] = lead.dense
     f["subject"] = lead.subject
@@ -175,8 +215,8 @@ def match_features(
     if words:
         f["measure_sentence"] = _phrase_match(words, text)
         f["measure_passage"] = _phrase_match(words, lead.passage.section + " " + lead.passage.clean)
-        mv = embed(measure)
-        f["measure_text_dense"] = _cos(mv, embed(text[:400]))
+        f["measure_text_dense"] = (text_dense if text_dense is not None
+                                   else _cos(embed(measure), embed(text[:400])))
     if query.kind in FIGURE_KINDS:
         figs = figures_of(lead.sentences)
         if figs:
@@ -204,5 +244,16 @@ def match_features(
             f["year_off"] = 1.0
     elif newest is not None and lead.passage.year < newest and query.asks_figure:
         f["stale"] = 1.0 if query.current else 0.5
+    pred = predicate_words(query, idf)
+    if pred:
+        f["has_predicate"] = 1.0
+        where = lead.passage.section + " " + text
+        f["predicate"] = _phrase_match(pred, where)
+        absent = [v for w, v in pred.items() if _phrase_match({w: 1.0}, where) < 1.0]
+        f["predicate_missing"] = max(absent, default=0.0) / idf("")
+    periods = _PERIOD.findall(query.text)
+    if periods and any(not re.search(r"(?i)\b" + re.escape(x), text) for x in periods):
+        f["period_missing"] = 1.0
+    f["missing_rare_unit"] = lead.missing_rare_unit
     return {k: round(v, 5) for k, v in f.items()}
 

@@ -104,7 +104,11 @@ class Query:
     - years: the financial years named, canonical ("2015-16"); plans are not years;
     - current: the present is asked ("now", "current", "latest");
     - basis: the kind of figure asked: actual (the default), target, forecast or change;
-    - excludes: what the asker leaves out ("special constables, not other volunteers").
+    - excludes: what the asker leaves out ("special constables, not other volunteers");
+    - predicate: what the question says of the measure, after it ("were sent back to prison" in "How many
+      tagged offenders were sent back to prison?"); "" when the measure was not read by a pattern;
+    - measure_read: the measure is a noun phrase one of the lexicon's measure patterns read ("how many
+      police dogs"), not the question's topic words taken as a fallback ("Who did the Mayor pick ...").
     """
 
     text: str
@@ -115,6 +119,8 @@ class Query:
     current: bool = False
     basis: Basis = "actual"
     excludes: tuple[str, ...] = field(default_factory=tuple)
+    measure_read: bool = False
+    predicate: str = ""
 
     @property
     def asks_figure(self) -> bool:
@@ -200,15 +206,22 @@ def read_query(question: str) -> Query:
         kind = "yes_no"
     else:
         kind = "description"
-    measure = ""
+    measure = predicate = ""
     for entry in qw.measures:
         m = entry.search(folded)
         if m and m.groupdict().get("m"):
             measure = _clean_measure(m.group("m"))
             if measure:
+                predicate = re.split(r"[?;!]|\s(?:and|but)\s(?:how|what|which|who|when|where)\b",
+                                     folded[m.end("m"):], maxsplit=1)[0].strip(" ,.:")
                 break
-    if not measure:
+    measure_read = bool(measure)
+    if _OFTEN.search(folded):
+        kind, measure = "description", ""  # "how often": a frequency, not a count of anything
+    elif not measure:
         measure = _topic(text)
+    if kind == "count" and _SIZED.search(folded) and _MONEY_HEAD.search(measure):
+        kind = "money"  # "how big was the cost of living fund": a sum
     basis: Basis = "actual"
     for b in qw.bases:
         if b.search(folded):
@@ -219,9 +232,14 @@ def read_query(question: str) -> Query:
     years = tuple(dict.fromkeys(m.canonical for m in mentions(original) if not m.plan and m.is_year))
     excludes = tuple(x.group("x").strip() for x in _EXCLUDE.finditer(folded))
     return Query(text=original, kind=kind, measure=measure, subjects=tuple(named_things(original)),
-                 years=years, current=current, basis=basis, excludes=excludes)
+                 years=years, current=current, basis=basis, excludes=excludes, measure_read=measure_read,
+                 predicate=predicate)
 
 
+_OFTEN = re.compile(r"(?i)\bhow often\b")
+_SIZED = re.compile(r"(?i)\bhow (?:big|large)\b")
+_MONEY_HEAD = re.compile(r"(?i)\b(?:fund|funds|funding|budget|budgets|grant|grants|cost|costs|spend|spending|"
+                         r"investment|pot|settlement|allocation|precept)$")
 _SOURCE_CLAUSE = re.compile(
     r"(?i)^(?:according to|in|from)\s+(?:the\s+)?[\w\s/-]{0,40}?\b(?:report|plan|summary)\s*,\s*")
 _TOPIC_DROP = re.compile(
