@@ -961,13 +961,14 @@ def test_drafting_needs_only_the_asker_it_is_given() -> None:
     import sys as _sys
 
     from reportqa.mq import Asker, draft_mq
-    from reportqa.types import Answer, Report
+    from reportqa.types import Answer, Citation, Report
 
     class Double:
         generic_name_idf = 1.0
 
         def __init__(self) -> None:
             self.asked: list[tuple[str, str | None]] = []
+            self.background_asked: list[str] = []
 
         @property
         def reports(self) -> list[Report]:
@@ -984,6 +985,10 @@ def test_drafting_needs_only_the_asker_it_is_given() -> None:
         def specificity(self, name: str) -> float:
             return 2.0
 
+        def background(self, question: str, k: int = 5) -> list[Citation]:
+            self.background_asked.append(question)
+            return []
+
     double = Double()
     asker: Asker = double
     draft = draft_mq(asker, "Custody visiting\n\nThe scheme has volunteers. Will the Mayor tell me (a) how "
@@ -991,6 +996,7 @@ def test_drafting_needs_only_the_asker_it_is_given() -> None:
     assert [p.status for p in draft.parts] == ["not_found", "not_found"]
     assert [q for q, _ in double.asked][0].startswith("How many volunteers")
     assert all(c and "The scheme has volunteers." in c for _, c in double.asked)  # the preamble, every part
+    assert double.background_asked and "The scheme has volunteers." in double.background_asked[0]
     code = "import sys, reportqa.mq; print('reportqa.service' in sys.modules)"
     out = subprocess.run([_sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
@@ -1249,3 +1255,16 @@ def test_a_reference_line_gives_the_page_and_the_address_where_known() -> None:
     url = "https://www.london.gov.uk/mopac-2015-16.pdf"
     paged = c.model_copy(update={"page": 31, "source_url": url})
     assert _reference_line(paged) == f"{head}, p. 31: “Over £50m has been saved.” {url}"
+
+
+def test_a_draft_shows_what_retrieval_ranks_first_for_the_whole_question(assistant: Assistant) -> None:
+    """Whatever its parts find, a draft never shows less than retrieval of the question as tabled: each of
+    the top passages is cited, shown as a part's background, or listed as nearby."""
+    text = ("Custody visiting\n\nIndependent custody visitors check on detainees. (a) How many visits did "
+            "they make, and (b) will you publish their reports?")
+    draft = assistant.draft_mq(text)
+    top = {c.passage_id for c in assistant.background(draft.question, k=5)}
+    assert top
+    shown = {c.passage_id for p in draft.parts for c in (*p.citations, *p.related)}
+    shown |= {c.passage_id for c in draft.nearby}
+    assert top <= shown

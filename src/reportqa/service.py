@@ -31,6 +31,7 @@ from reportqa.types import Answer, Citation, Filters, Hit, Passage, Report, Tren
 if TYPE_CHECKING:
     import numpy as np
 
+    from reportqa.answer.evidence import Candidate
     from reportqa.answer.llm import LLMAnswerer
     from reportqa.mq import MQDraft
 
@@ -195,6 +196,27 @@ class Assistant:
 
     def retrieve(self, question: str, filters: Filters | None = None, k: int = 5) -> list[Hit]:
         return self.retriever.search(question, filters or Filters(), k)
+
+    def background(self, question: str, k: int = 5) -> list[Citation]:
+        """The best sentence (for `question`) of each of the `k` passages retrieval ranks first, as citations
+        numbered 1..k in rank order; flagged sentences are never chosen. A draft shows them whatever its
+        parts find, so it never shows less than retrieval does."""
+        from reportqa.answer.verify import citation_span
+
+        hits = self.retrieve(question, k=k)
+        if not hits:
+            return []
+        ev = self.extractive.evidence(question, hits)
+        best: dict[str, Candidate] = {}
+        for c in ev.candidates:
+            best.setdefault(c.passage.id, c)
+        out: list[Citation] = []
+        for h in hits:
+            chosen = best.get(h.passage.id)
+            if chosen is not None:
+                out.append(citation_span(len(out) + 1, chosen.passage, chosen.sentence.start,
+                                         chosen.sentence.end))
+        return out
 
     def ask(
         self,

@@ -241,6 +241,7 @@ def run_assembly_question(assistant: Assistant, item: Item, backend: str | None 
     summary = AnswerRun(
         item.question, "answered" if answered else "not_found", draft.summary,
         citations=tuple(cites[k] for k in sorted(cites)),
+        nearby=_citations(draft.nearby),  # the draft's own nearby passages: shown, never cited
     )
     return ItemRun(item.id, summary, parts, latency)
 

@@ -155,7 +155,7 @@ def score_assembly(item: Item, run: ItemRun, base: dict[str, Any]) -> ItemScore:
         why: tuple[str, ...] = () if cited else (
             "no gold passage cited; cited: " + (", ".join(sorted({f"{c.report_id}@{c.start}" for c in
                                                                   ans.citations})) or "nothing"),)
-        shown = cited or any(_overlaps(c, item.gold) for p in parts for c in p.nearby)
+        shown = cited or any(_overlaps(c, item.gold) for p in (*parts, ans) for c in p.nearby)
         return ItemScore(**base, gold_cited=cited, gold_shown=shown, reasons=why)
     answered = [p for p in parts if p.status not in NOT_COVERED]
     why = tuple(f"expected 'not covered', part {p.question[:60]!r} says {p.status}" for p in answered)

@@ -412,18 +412,26 @@ def _with_sources(parts: list[DraftPart], refs: list[Citation], nearby: tuple[Ci
 
 def _compose(items: Sequence[_Item], title: str, question: str, coverage: str, max_parts: int,
              earlier: Sequence[str] = (), notes: Sequence[str] = (), question_title: str = "",
-             reports: Mapping[str, Report] | None = None) -> MQDraft:
+             reports: Mapping[str, Report] | None = None,
+             background: Sequence[Citation] = ()) -> MQDraft:
     """One draft from the parts' answers. With `reports` (by id), every reference carries its report's
-    address and, for a PDF, the page its quote starts on (`reportqa.sources.cite`)."""
+    address and, for a PDF, the page its quote starts on (`reportqa.sources.cite`). `background`: the
+    passages retrieval ranks first for the whole question; those no part shows are listed as nearby."""
     refs = _References()
     parts = [_compose_part(it, refs) for it in items]
-    nearby: tuple[Citation, ...] = ()
+    candidates: dict[tuple[str, int, int], Citation] = {}
     if parts and not any(p.status in ("answered", "policy") for p in parts):
-        candidates: dict[tuple[str, int, int], Citation] = {}
         for it in items:
             for c in (it.answer.related if it.answer else ())[:3]:
                 candidates.setdefault((c.passage_id, c.start, c.end), c)
-        nearby = tuple(dict.fromkeys(refs.number(c) for c in list(candidates.values())[:5]))
+    shown = {c.passage_id for p in parts for c in (*p.citations, *p.related)}
+    picked = list(candidates.values())[:5]
+    shown |= {c.passage_id for c in picked}
+    for c in background:
+        if c.passage_id not in shown:
+            shown.add(c.passage_id)
+            picked.append(c)
+    nearby: tuple[Citation, ...] = tuple(dict.fromkeys(refs.number(c) for c in picked))
     parts, references, nearby = _one_number_per_sentence(parts, refs.items, nearby)
     if reports:
         parts, references, nearby = _with_sources(parts, references, nearby, reports)

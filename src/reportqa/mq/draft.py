@@ -16,7 +16,7 @@ from reportqa.mq.analysis import analyse
 from reportqa.mq.compose import MQDraft, _compose, _Item
 from reportqa.mq.model import MQAnalysis, MQPart
 from reportqa.temporal import report_years
-from reportqa.types import Answer, Report
+from reportqa.types import Answer, Citation, Report
 from reportqa.years import (
     written_forms,
     years_in,
@@ -44,7 +44,11 @@ class Asker(Protocol):
 
     def specificity(self, name: str) -> float: ...  # how rare a name is in the reports (idf)
 
+    # the best sentence of each of the `k` passages retrieval ranks first for `question`, as citations
+    def background(self, question: str, k: int = 5) -> list[Citation]: ...
 
+
+BACKGROUND_PASSAGES = 5  # the passages retrieval ranks first for the whole question, shown in every draft
 DRAFT_THRESHOLD_FILE = Path(__file__).parent.parent / "answer" / "draft_threshold.json"
 
 
@@ -193,6 +197,8 @@ def draft_mq(assistant: Asker, text: str, max_parts: int = 8, max_chars: int = 1
                 f"evidence below the drafting threshold (P(answerable) {ans.answerability:.2f} < "
                 f"{threshold:.2f}): shown as background, not as the answer",)})
         items.append(_Item(part, ans, uncovered=uncovered, covered=covered))
+    # what retrieval finds for the question as tabled is always shown: a part's own search may miss it
+    background = assistant.background(analysis.text, k=BACKGROUND_PASSAGES) if analysis.text.strip() else []
     t2 = time.perf_counter()
     notes = list(analysis.notes)
     if analysis.quotes:
@@ -202,7 +208,7 @@ def draft_mq(assistant: Asker, text: str, max_parts: int = 8, max_chars: int = 1
         f" (further to {', '.join(analysis.references)})" if analysis.references else "")
     draft = _compose(items, title, analysis.text, assistant.coverage_text(), max_parts,
                      analysis.references, notes, question_title=analysis.title,
-                     reports={r.id: r for r in assistant.reports})
+                     reports={r.id: r for r in assistant.reports}, background=background)
     t3 = time.perf_counter()
     return draft.model_copy(update={"timings": {"analyse": t1 - t0, "answer": t2 - t1, "compose": t3 - t2,
                                                 "total": t3 - t0}})
