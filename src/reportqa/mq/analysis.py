@@ -20,6 +20,7 @@ from reportqa.mq.grammar import (
     programmes,
 )
 from reportqa.mq.markers import (
+    EARLIER,
     QUOTED,
     _find_markers,
     _inline_list,
@@ -191,7 +192,8 @@ def analyse(text: str, max_chars: int | None = None) -> MQAnalysis:
         title, raw_body = first.strip(), rest
     else:
         raw_body = raw
-    work, refs = _take_references(raw_body)
+    originals: list[str] = []
+    work, refs = _take_references(raw_body, originals)
     work, quotes = _take_quotes(work)
     work = _compound_markers(work)
     scheme, markers = _find_markers(work)
@@ -250,6 +252,10 @@ def analyse(text: str, max_chars: int | None = None) -> MQAnalysis:
                          "include at least one question, e.g. 'How many people did ... support in 2022/23?'")
     if refs:
         notes.append("Refers to earlier question " + ", ".join(refs) + " (a reference, not a year).")
+    if originals:  # each part shows its reference as tabled ("in question 2022/0036")
+        taken = iter(originals)
+        parts = [p.model_copy(update={"text": re.sub(re.escape(EARLIER), lambda m: next(taken, m.group(0)),
+                                                     p.text)}) for p in parts]
     return MQAnalysis(
         text=raw, preamble=preamble, title=title, lead_in=lead_in.strip(), quotes=tuple(quotes),
         references=tuple(refs), years=tuple(ctx_years), plan=ctx_plan,

@@ -263,8 +263,8 @@ _REFUSED = {
     "off_topic": "The reports do not cover this: it is outside the subject of MOPAC's reports.",
     "politics": "This part asks for a political opinion, which the reports do not give; "
                 "for the Mayor's office.",
-    "personal_data": "The reports do not give personal information about individuals, "
-                     "and this draft does not.",
+    "personal_data": "Personal information about individuals is not in the reports, and this draft gives "
+                     "none.",
     "injection": "Not processed: this part reads as an instruction to the assistant rather than a question.",
     "crime": "Not processed: this part asks for help with something harmful, not about the reports.",
 }

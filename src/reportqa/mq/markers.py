@@ -24,19 +24,27 @@ _REF_NAMED = re.compile(
 _REF_BARE = re.compile(r"(?<![\d/])" + _REF_NUM + r"(?!\s*[/\-–]\d)")
 
 
-def _take_references(text: str) -> tuple[str, list[str]]:
+EARLIER = "an earlier question"  # what a reference to an earlier question reads as while parts are read
+
+
+def _take_references(text: str, originals: list[str] | None = None) -> tuple[str, list[str]]:
+    """`text` with references to earlier questions taken out ("further to my question 2014/3765") or read
+    as `EARLIER` ("in question 2022/0036"), and the references. `originals` collects, in text order, the
+    words each `EARLIER` stands for, so a part can be shown as tabled."""
     refs: list[str] = []
 
     def keep(m: re.Match[str], replacement: str) -> str:
         ref = f"{m.group(1)}/{m.group(2)}"
         if ref not in refs:
             refs.append(ref)
+        if replacement and originals is not None:
+            originals.append(m.group(0))
         return replacement
 
     text = _REF_PHRASE.sub(lambda m: keep(m, ""), text)
-    text = _REF_NAMED.sub(lambda m: keep(m, "an earlier question"), text)
+    text = _REF_NAMED.sub(lambda m: keep(m, EARLIER), text)
     text = _REF_BARE.sub(
-        lambda m: m.group(0) if is_financial_year(m.group(1), m.group(2)) else keep(m, "an earlier question"),
+        lambda m: m.group(0) if is_financial_year(m.group(1), m.group(2)) else keep(m, EARLIER),
         text,
     )
     return text, refs
