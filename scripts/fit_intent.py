@@ -1,8 +1,8 @@
 """Fits the refusal intent classifier and writes src/reportqa/lexicon/intent_model.json.
 
 A multinomial scikit-learn LogisticRegression over the frozen MiniLM vector of a question (the query vector
-retrieval computes anyway), classes `answer`, `crime` and `politics`. Training data
-(`reportqa.safety.intent_examples`): refusal.toml's must_match of the crime and politics categories, every
+retrieval computes anyway), classes `answer`, `crime`, `politics` and `personal_data`. Training data
+(`reportqa.safety.intent_examples`): refusal.toml's must_match of those three categories, every
 refusal.toml must_not_match as `answer`, the examples of lexicon/intent.toml, and the eval's dev-split
 questions that are not adversarial (as `answer`; the test split is only measured).
 
@@ -12,9 +12,10 @@ was set after a fit without it refused 2 of the test split's 219 ordinary questi
 figure below is not a clean measure of it. Measured, not tuned, and
 recorded in the JSON: the test split's non-adversarial questions refused, and the held-out paraphrases of
 bench/robustness_data/refusal_paraphrases.jsonl (written before the first fit, never trained on) answered,
-by the model alone; also the same with a model fitted without lexicon/intent.toml's crime and politics
-examples (those were written after the held-out paraphrases, by the same hand: the ablation shows how much
-of the held-out figure they carry).
+by the model alone; also the same with a model fitted without lexicon/intent.toml's refusing examples
+(those were written after the held-out paraphrases, by the same hand: the ablation shows how much of the
+held-out figure they carry). The later held-out sets, refusal_paraphrases_2.jsonl, _3 and _4, are
+measured the same way (by the model alone; the bench measures the whole check) under `held_out_sets`.
 
 Usage: .venv/bin/python scripts/fit_intent.py [--check]
 """
@@ -25,6 +26,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -38,7 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "src" / "reportqa" / "lexicon" / f"{safety.INTENT_MODEL}.json"
 EVAL = ROOT / "eval" / "questions.jsonl"
 HELD_OUT = ROOT / "bench" / "robustness_data" / "refusal_paraphrases.jsonl"
-CLASSES = ["answer", "crime", "politics"]
+LATER_HELD_OUT = [ROOT / "bench" / "robustness_data" / f"refusal_paraphrases_{n}.jsonl" for n in (2, 3, 4)]
+CLASSES = ["answer", "crime", "politics", "personal_data"]
 C = 8.0
 MARGIN = 0.1
 SEED = 26
@@ -81,9 +84,12 @@ def main() -> int:
           "refusing_examples_caught": round(float((scores[bad] >= threshold).mean()), 3),
           "answer_examples_refused": int(((scores >= threshold) & ~bad).sum())}
 
-    held = [json.loads(line) for line in HELD_OUT.read_text(encoding="utf-8").splitlines() if line.strip()]
+    def read(path: Path) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
-    def measure(model: LogisticRegression) -> dict[str, object]:
+    held = read(HELD_OUT)
+
+    def measure(model: LogisticRegression, held: list[dict[str, Any]] = held) -> dict[str, object]:
         t = refused(model.predict_proba(emb.embed(test).astype(np.float64)), threshold)
         # single-turn paraphrases as asked; multi-turn ones as their turns joined
         h_text = [" ".join([*r["history"], r["text"]]) for r in held]
@@ -99,17 +105,21 @@ def main() -> int:
 
     model = fit(x, y)
     figures = measure(model)
+    later = {p.name: {k: v for k, v in measure(model, read(p)).items() if k.startswith("held_out")}
+             for p in LATER_HELD_OUT}
     keep = np.array([s != "intent.toml" or lab == "answer" for s, lab in zip(sources, labels, strict=True)]
                     + [True] * len(dev))
     ablation = measure(fit(x[keep], y[keep]))
     print(f"examples: {len(texts)} from the lexicons + {len(dev)} dev questions; threshold {threshold:.3f}; "
           f"out of fold: {cv}")
     print(f"model: {figures}")
-    print(f"without intent.toml's crime/politics examples: {ablation}")
+    print(f"later held-out sets: {later}")
+    print(f"without intent.toml's refusing examples: {ablation}")
     if args.check:
         return 0
     OUT.write_text(to_json(safety.INTENT_MODEL, CLASSES, model.coef_, model.intercept_, threshold, digest,
                            C=C, dev_questions=len(dev), cross_validation=cv, measured=figures,
+                           held_out_sets=later,
                            ablation_without_intent_toml_refusals=ablation), encoding="utf-8")
     print(f"wrote {OUT.relative_to(ROOT)}")
     return 0

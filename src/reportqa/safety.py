@@ -284,12 +284,12 @@ def contact_details(text: str) -> list[tuple[int, int]]:
 # alone. A window that already matched without the question was refused when it was asked; it refuses the
 # question too only when the question goes on from it (a follow-up: "and for a sobriety tag?"), so an
 # ordinary question after a refusal is answered. The classifier (lexicon/intent_model.json, fitted by
-# scripts/fit_intent.py on refusal.toml's and intent.toml's examples and the eval's dev questions) reads the
-# question's vector, the one retrieval computes anyway, and, when there are earlier user turns, the vector
-# of the last one joined with the question.
+# scripts/fit_intent.py on refusal.toml's and intent.toml's examples and the eval's dev questions; classes
+# answer, crime, politics and personal_data) reads the question's vector, the one retrieval computes anyway,
+# and, when there are earlier user turns, the vector of the last one joined with the question.
 
 INTENT_MODEL = "intent_model"  # lexicon/intent_model.json
-INTENT_CATEGORIES = ("crime", "politics")  # refusal.toml categories the classifier decides too
+INTENT_CATEGORIES = ("crime", "politics", "personal_data")  # refusal.toml categories the classifier decides
 CONVERSATION_TURNS = 3  # earlier user turns read with the question
 # a question that goes on from the turn before rather than standing alone
 _CONTINUES = re.compile(
