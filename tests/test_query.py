@@ -149,3 +149,25 @@ def test_topic_words_are_not_a_measure_read_and_how_often_is_no_count() -> None:
     assert q.kind != "count" and q.measure == ""
     q = read_query("How big was the cost of living fund for VAWG services announced in 2022/23?")
     assert q.kind == "money" and q.measure == "cost of living fund"
+
+
+def test_what_a_figure_counts_is_read_widely_for_the_match() -> None:
+    from reportqa.figures import counted, figures_in
+
+    def read(text: str) -> list[str | None]:
+        return [counted(text, f) for f in figures_in(text)]
+
+    assert read("MOPAC answered 4,825 pieces of correspondence and 53 Freedom of Information requests.") == [
+        "pieces of correspondence", "Freedom of Information requests"]
+    assert read("MOPAC has sold 59 old and underutilised police buildings.") == [
+        "old and underutilised police buildings"]
+    assert read("The number of murders has fallen, from 144 in 2008 to 111 in 2015.") == ["murders"]
+    # visits are not visitors, and the emergency number is no figure
+    assert read("In 2023-24, ICVs carried out 508 visits, seeing 1801 detainees.") == ["visits", "detainees"]
+    assert None in read("In January 2024 the Met answered 91 per cent of 999 calls within 10 seconds.")
+
+
+def test_how_much_asks_for_a_sum_and_a_gap_never_names_only_mopac() -> None:
+    q = read_query("How much did MOPAC put into Project ADDER in 2023-24?")
+    assert q.kind == "money" and q.gap() == "the amount for Project ADDER for 2023-24"
+    assert read_query("How much do you know about the VRU?").kind != "money"

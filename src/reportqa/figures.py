@@ -483,6 +483,51 @@ def figures_in(text: str) -> list[Figure]:
     return out
 
 
+_SERVICE_NUMBER = re.compile(r"\s*(?:calls?|number|line)\b", re.I)
+_CHAIN = frozenset({"of", "and", "&"})
+
+
+def counted(text: str, figure: Figure, max_words: int = 8) -> str | None:
+    """What a figure counts, read more widely than `Figure.counts` for comparing it with an asked measure:
+    the noun phrase after the figure runs on through "of" and "and" while words follow ("4,825 pieces of
+    correspondence", "59 old and underutilised police buildings", "53 Freedom of Information requests");
+    a figure with no words after it counts what "the number of ..." before it names ("The number of murders
+    has fallen, from 144 in 2008 to 111"). None for a service number, not a figure ("999 calls")."""
+    lex = lexicon()
+    rest = text[figure.end:]
+    if figure.kind == "count" and figure.text in ("999", "101", "111") and _SERVICE_NUMBER.match(rest):
+        return None
+    if re.match(r"\s+of\s+", rest):
+        rest = re.sub(r"^\s+of\s+(?:the\s+|these\s+|those\s+|its\s+|their\s+)?", " ", rest)
+    toks = _WORD.findall(rest)
+    words: list[str] = []
+    for i, tok in enumerate(toks):
+        low = tok.lower()
+        if not re.match(r"[A-Za-z&]", tok):
+            break
+        if low in _CHAIN:
+            nxt = toks[i + 1] if i + 1 < len(toks) else ""
+            if not words or not re.match(r"[A-Za-z]", nxt) or nxt.lower() in lex.stop_after:
+                break
+            words.append(tok)
+            continue
+        if low in lex.stop_after or (low.endswith("ing") and low not in lex.ing_nouns) or low in _MONTHS:
+            break
+        words.append(tok)
+        if len(words) == max_words:
+            break
+    while words and words[-1].lower() in _CHAIN:
+        words.pop()
+    phrase = " ".join(words)
+    before = text[: figure.start]
+    number_of = re.findall(r"(?i)\b(?:the\s+)?(?:total\s+)?numbers?\s+of\s+([A-Za-z][\w'’ -]{2,60}?)"
+                           r"(?=\s+(?:has|have|had|is|was|were|are|fell|rose|stood|reduced|increased|"
+                           r"decreased|dropped)\b)", before)
+    if number_of and (not phrase or figure.kind == "count" and len(words) <= 1):
+        phrase = (phrase + " " + number_of[-1]).strip()
+    return phrase or figure.counts
+
+
 def _is_baseline(text: str, a: int, b: int, lex: Lexicon) -> bool:
     window = fold(text[max(0, a - 30) : b + 60])
     fig = re.escape(fold(text[a:b]).strip())

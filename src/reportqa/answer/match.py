@@ -51,14 +51,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from reportqa.answer.decide import logistic
 from reportqa.answer.features import alias_tokens
-from reportqa.figures import Figure, basis_of, figures_in
+from reportqa.figures import Figure, basis_of, counted, figures_in
 from reportqa.figures import lexicon as figures_lexicon
 from reportqa.question.query import FIGURE_KINDS, Query
 from reportqa.question.query import words as qwords
@@ -144,15 +144,18 @@ def measure_words_of(query: Query, idf: Callable[[str], float]) -> dict[str, flo
             if not (w[0].isdigit() or w.startswith("£") or w in heads)}
 
 
+PREFIX_CREDIT = 0.0  # a word sharing only its first five letters: "visitors" are not "visits"
+
+
 def _phrase_match(words: dict[str, float], counts: str) -> float:
-    """The weighted share of the measure's words in what a figure counts, aliases folded (a word sharing
-    only its first five letters counts half: "visitor" meets "visits")."""
+    """The weighted share of the measure's words in what a figure counts, aliases folded (stemmed: "visit"
+    meets "visits"; a word sharing only its first five letters earns `PREFIX_CREDIT`)."""
     total = sum(words.values())
     if not total:
         return 0.0
     have = set(alias_tokens(counts))
     have |= {"~" + w[:5] for w in have if len(w) >= 5}
-    return sum(v if w in have else v / 2 if len(w) >= 5 and "~" + w[:5] in have else 0.0
+    return sum(v if w in have else v * PREFIX_CREDIT if len(w) >= 5 and "~" + w[:5] in have else 0.0
                for w, v in words.items()) / total
 
 
@@ -162,7 +165,7 @@ def measure_fit(query: Query, text: str, idf: Callable[[str], float]) -> float:
     words = measure_words_of(query, idf)
     if not words or set(words) <= _generic():
         return 0.0
-    return max((_phrase_match(words, f.counts) for f in figures_in(text)
+    return max((_phrase_match(words, counted(text, f) or "") for f in figures_in(text)
                 if _kind_ok(query, f) and (f.change == (query.basis == "change"))), default=0.0)
 
 
@@ -180,8 +183,15 @@ def predicate_words(query: Query, idf: Callable[[str], float]) -> dict[str, floa
 
 
 def figures_of(sentences: Sequence[Sentence]) -> list[tuple[Figure, str]]:
-    """Every figure `sentences` state, each with its sentence text."""
-    return [(f, s.text) for s in sentences for f in figures_in(s.text)]
+    """Every figure `sentences` state, each with its sentence text; a service number ("999 calls") is no
+    figure, and each figure's `counts` is what it counts read widely (`figures.counted`)."""
+    out = []
+    for s in sentences:
+        for f in figures_in(s.text):
+            what = counted(s.text, f)
+            if what is not None:
+                out.append((replace(f, counts=what), s.text))
+    return out
 
 
 def _kind_ok(query: Query, figure: Figure) -> bool:

@@ -131,7 +131,8 @@ class Query:
         Query's fields, never from the question's own words beyond the measure."""
         what = {"count": "the number of", "money": "the amount for", "percent": "the percentage for",
                 "duration": "the length of time for", "date": "the date for"}.get(self.kind, "")
-        measure = _safe(self.measure or (self.subjects[0] if self.subjects else ""))
+        named = [n for n in self.subjects if n.casefold().removeprefix("the ") not in _EVERYWHERE]
+        measure = _safe(self.measure or (named or self.subjects or ("",))[0])
         if not measure:
             return "the detail asked for"
         clause = re.match(r"(?i)(.+?) (are|is|were|was|feel|felt|think|thought|say|said) (.+)", measure)
@@ -152,6 +153,9 @@ class Query:
         return text
 
 
+# names every report holds: a gap about one of them says nothing ("the amount for MOPAC")
+_EVERYWHERE = frozenset({"mopac", "met", "mps", "metropolitan police", "metropolitan police service", "mayor",
+                         "london", "city hall", "the mayor", "mayor's"})
 _UNSAFE = re.compile(r"(?i)\d|@|:/|www\.|\w\.\w|^(?:www|https?|ftp)$")
 _EDGE_WORDS = frozenset("at in on of for to by from the a an and or with".split())
 
@@ -220,6 +224,10 @@ def read_query(question: str) -> Query:
         kind, measure = "description", ""  # "how often": a frequency, not a count of anything
     elif not measure:
         measure = _topic(text)
+    if not measure_read and re.match(r"(?i)(?:much|many)\b", measure):
+        measure = ""  # "How much went to ...": the topic words start with the question's own "much"
+    if kind == "description" and _HOW_MUCH.search(folded):
+        kind = "money"  # "How much did MOPAC put into Project ADDER?": a sum, whatever the verb
     if kind == "count" and _SIZED.search(folded) and _MONEY_HEAD.search(measure):
         kind = "money"  # "how big was the cost of living fund": a sum
     basis: Basis = "actual"
@@ -236,6 +244,8 @@ def read_query(question: str) -> Query:
                  predicate=predicate)
 
 
+_HOW_MUCH = re.compile(r"(?i)\bhow much\b(?!\s+(?:time|longer|more|less|further|better|worse|of|is|are)\b|"
+                       r"\s+(?:do|does|did)\s+(?:you|i|we|they|people|londoners)\b)")
 _OFTEN = re.compile(r"(?i)\bhow often\b")
 _SIZED = re.compile(r"(?i)\bhow (?:big|large)\b")
 _MONEY_HEAD = re.compile(r"(?i)\b(?:fund|funds|funding|budget|budgets|grant|grants|cost|costs|spend|spending|"
