@@ -171,3 +171,18 @@ def test_how_much_asks_for_a_sum_and_a_gap_never_names_only_mopac() -> None:
     q = read_query("How much did MOPAC put into Project ADDER in 2023-24?")
     assert q.kind == "money" and q.gap() == "the amount for Project ADDER for 2023-24"
     assert read_query("How much do you know about the VRU?").kind != "money"
+
+
+def test_a_question_leaving_the_kind_of_figure_open_asks_for_a_figure() -> None:
+    q = read_query("What is the latest figure for public confidence in the Met?")
+    assert q.kind == "figure" and q.asks_figure and q.current
+    assert q.gap() == "the figure for public confidence"
+
+
+def test_the_present_asked_in_other_words_still_leads_with_the_newest_report(assistant: Assistant) -> None:
+    # "cops" is the reports' "police officers": the newest reports are searched for the measure in their words
+    ans = assistant.ask("how many cops has the met got these days")
+    assert ans.status == "answered" and ans.citations[0].year == "2022-23", ans.text
+    assert "34,503 Officers" in ans.text
+    ans = assistant.ask("What is the latest figure for public confidence in the Met?")
+    assert ans.status == "answered" and ans.citations[0].year == "2023-24", ans.text

@@ -377,9 +377,20 @@ class Assistant:
         years = report_years(self.reports)[-NEWEST_SEARCHED:]
         if not years:
             return hits
+        from reportqa.answer.features import expansions
+
         seen = {h.passage.id for h in hits}
         scoped = filters.model_copy(update={"years": tuple(years)})
-        newer = [h for h in self.retriever.search(question, scoped, k, context) if h.passage.id not in seen]
+        newer: list[Hit] = []
+        # the question as asked, and its measure in the reports' own words ("cops": "police officers")
+        probes = [question]
+        if query.measure:
+            probes.append(" ".join([query.measure, *expansions(query.measure)]))
+        for probe in probes:
+            for h in self.retriever.search(probe, scoped, k, context):
+                if h.passage.id not in seen:
+                    seen.add(h.passage.id)
+                    newer.append(h)
         return [*hits, *(h.model_copy(update={"rank": len(hits) + i + 1}) for i, h in enumerate(newer))]
 
     def _dated(self, question: str, answer: Answer) -> Answer:

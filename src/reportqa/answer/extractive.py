@@ -353,7 +353,7 @@ class ExtractiveAnswerer:
             ans = self.not_found(question, hits, coverage_text, reason=f"They do not give {gap}.",
                                  candidates=ev.candidates)
             return ans.model_copy(update={"answerability": round(ev.probability, 4), "missing": gap})
-        if not (query.asks_figure or query.years):
+        if not (query.asks_figure or query.years or query.current):
             return None  # a description, a name or a list asked with no year: the evidence model decides
         scored = self._match_candidates(query, ev, subject)
         if self.candidate_observer is not None:
@@ -365,7 +365,8 @@ class ExtractiveAnswerer:
         fits = [(i, c, p) for i, (c, f, p, _) in enumerate(scored)
                 if p >= self.match.threshold and not f["year_conflict"]]
         if fits:
-            i, best, _ = max(fits, key=lambda t: (t[2], -t[0]))
+            # the present asked: the newest report whose sentence states what was asked leads
+            i, best, _ = max(fits, key=lambda t: ((t[1].passage.year if query.current else ""), t[2], -t[0]))
             if i == 0:
                 return None
             return replace(ev, candidates=(best, *(c for c in ev.candidates if c is not best)))
@@ -394,6 +395,13 @@ class ExtractiveAnswerer:
         what was asked) and the text of the unit it would lead (the sentence and what completes it)."""
         assert self.embed is not None
         cands = ev.candidates[:MATCH_WINDOW]
+        if query.current and self.newest is not None:
+            # the present is asked: the best sentences of the two newest reports are compared too, so a
+            # newer report's figure can lead even when an older report's sentence scores higher
+            newest = sorted({c.passage.year for c in ev.candidates}, reverse=True)[:2]
+            for year in newest:
+                cands += tuple([c for c in ev.candidates if c.passage.year == year
+                                and c not in cands][:NEWEST_WINDOW])
         top = cands[0]
         scores = {c.key: c.score for c in ev.candidates}
         text_dense: dict[tuple[str, int], float] = {}
@@ -599,6 +607,7 @@ class ExtractiveAnswerer:
 
 MAX_LIST_ITEMS = 8  # the items of one list an answer carries
 MATCH_WINDOW = 6  # the best candidates the match compares with the question
+NEWEST_WINDOW = 2  # ... and, when the present is asked, the best of each of the two newest reports
 
 
 def _measure_head(measure: str) -> str:

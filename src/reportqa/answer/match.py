@@ -195,8 +195,9 @@ def figures_of(sentences: Sequence[Sentence]) -> list[tuple[Figure, str]]:
 
 
 def _kind_ok(query: Query, figure: Figure) -> bool:
-    """A figure of the asked kind; "how big" and "how much" questions take a sum or a count."""
-    if figure.kind == query.kind:
+    """A figure of the asked kind; "how big" and "how much" questions take a sum or a count, and a question
+    that leaves the kind open ("the latest figure for ...") any figure."""
+    if figure.kind == query.kind or query.kind == "figure":
         return True
     sized = re.search(r"(?i)\bhow (?:big|large|much)\b", query.text)
     return bool(sized) and figure.kind in ("count", "money")

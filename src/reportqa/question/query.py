@@ -22,9 +22,11 @@ from typing import Any, Literal
 from reportqa.answer.features import answer_type, named_things
 from reportqa.years import mentions
 
-Kind = Literal["count", "money", "percent", "duration", "date", "name", "list", "yes_no", "description"]
+Kind = Literal["count", "money", "percent", "figure", "duration", "date", "name", "list", "yes_no",
+               "description"]
 Basis = Literal["actual", "target", "forecast", "change"]
-FIGURE_KINDS = frozenset({"count", "money", "percent"})
+# "figure": a figure of a kind the question leaves open
+FIGURE_KINDS = frozenset({"count", "money", "percent", "figure"})
 
 __all__ = ["FIGURE_KINDS", "Query", "QuestionWords", "read_query", "words"]
 
@@ -97,7 +99,8 @@ _TAIL = re.compile(r"(?i)\s+(?:the\s+met|mopac|london|the\s+mayor|the\s+reports?
 class Query:
     """One question, read once.
 
-    - kind: the kind of answer asked: a figure (count, money, percent), a duration, a date, a name, a list,
+    - kind: the kind of answer asked: a figure (count, money, percent, or "figure" when the question leaves
+      its kind open: "the latest figure for public confidence"), a duration, a date, a name, a list,
       yes/no, or a description (everything else);
     - measure: the asked quantity as a noun phrase ("police dogs", "the Met's budget"), "" when none is read;
     - subjects: the capitalised names asked about ("the Lighthouse", "VRU");
@@ -130,6 +133,7 @@ class Query:
         """The asked detail as a noun phrase for a sentence "The reports do not give <gap>", built from the
         Query's fields, never from the question's own words beyond the measure."""
         what = {"count": "the number of", "money": "the amount for", "percent": "the percentage for",
+                "figure": "the figure for",
                 "duration": "the length of time for", "date": "the date for"}.get(self.kind, "")
         named = [n for n in self.subjects if n.casefold().removeprefix("the ") not in _EVERYWHERE]
         measure = _safe(self.measure or (named or self.subjects or ("",))[0])
@@ -226,6 +230,8 @@ def read_query(question: str) -> Query:
         measure = _topic(text)
     if not measure_read and re.match(r"(?i)(?:much|many)\b", measure):
         measure = ""  # "How much went to ...": the topic words start with the question's own "much"
+    if kind == "description" and _FIGURE_ASKED.search(folded):
+        kind = "figure"  # "the latest figure for public confidence": a figure, of whatever kind
     if kind == "description" and _HOW_MUCH.search(folded):
         kind = "money"  # "How much did MOPAC put into Project ADDER?": a sum, whatever the verb
     if kind == "count" and _SIZED.search(folded) and _MONEY_HEAD.search(measure):
@@ -244,6 +250,7 @@ def read_query(question: str) -> Query:
                  predicate=predicate)
 
 
+_FIGURE_ASKED = re.compile(r"(?i)\b(?:figures?|level|rate|total|statistics?|stats)\s+(?:for|of|on)\b")
 _HOW_MUCH = re.compile(r"(?i)\bhow much\b(?!\s+(?:time|longer|more|less|further|better|worse|of|is|are)\b|"
                        r"\s+(?:do|does|did)\s+(?:you|i|we|they|people|londoners)\b)")
 _OFTEN = re.compile(r"(?i)\bhow often\b")
