@@ -79,7 +79,7 @@ def test_ask_returns_an_answer_with_citations_in_the_documented_shape(server: Se
         r = c.post("/api/v1/ask", json={"question": QUESTION})
         assert r.status_code == 200, r.text
         body = r.json()
-        assert set(body) == {"status", "text", "short", "citations", "related", "missing", "stale",
+        assert set(body) == {"status", "text", "short", "citations", "related", "missing", "given", "stale",
                              "rewritten_question", "trend", "notice", "changed_files", "stale_warning"}
         assert "50,000" in body["short"]["text"] and body["short"]["words"] <= 60  # the widget's first view
         assert not body["short"]["text"].startswith("According to") and body["short"]["year"] == "2022-23"

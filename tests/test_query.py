@@ -99,6 +99,8 @@ def test_another_years_budget_is_not_given_as_the_asked_one(assistant: Assistant
     assert ans.status == "partial", ans.text
     assert ans.text.startswith("The reports do not give the Met's budget for 2015-16.")
     assert "In 2012/13, the MPS net budget stood at £2.6bn" in ans.text
+    # the gap is structured: what was asked, and what the reports give instead with its period
+    assert ans.missing == "the Met's budget for 2015-16" and ans.given == "£2.6bn (2012-13)"
     # the 2023-24 report gives the £4.4bn agreed for 2024-25
     ans = assistant.ask("What was the Met's budget in 2023-24?")
     assert ans.status == "partial" and ans.missing == "the Met's budget for 2023-24", ans.text

@@ -531,7 +531,7 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def _refused(q: str, message: str, category: str) -> Answer:
-    return Answer(status="refused", text=message, question=q, rewritten_question=q,
+    return Answer(status="refused", text=message, question=q, rewritten_question=q, refusal=category,
                   notes=(f"refused: {category}",), backend="policy")
 
 

@@ -166,6 +166,9 @@ class TrendRow(_Frozen):
     score: float | None = None  # the selection score the figure was chosen on
     comparable: bool = True  # False: it measures something else than the previous row with a figure
     reason: str = ""  # why not comparable, in one line
+    # another report of the same year gives a different figure for the same measure and period: both rows are
+    # shown, each with this one line naming every report's figure ("the reports differ: ...")
+    differs: str = ""
 
 
 class Trend(_Frozen):
@@ -182,6 +185,15 @@ class Trend(_Frozen):
     @property
     def flags(self) -> tuple[TrendRow, ...]:
         return tuple(r for r in self.rows if not r.comparable)
+
+    @property
+    def disputed(self) -> tuple[str, ...]:
+        """The years whose reports give different figures for the measure, in order."""
+        return tuple(dict.fromkeys(r.year for r in self.rows if r.differs))
+
+    def shared(self, year: str) -> bool:
+        """Whether more than one report of the trend is of `year` (its rows then name their report)."""
+        return sum(r.year == year for r in self.rows) > 1
 
 
 class Turn(_Frozen):
@@ -203,6 +215,7 @@ class Answer(_Frozen):
     timings: dict[str, float] = Field(default_factory=dict)
     hits: tuple[Hit, ...] = ()  # the retrieved passages the answer was chosen from, best first
     missing: str = ""  # for a partial answer: the asked detail the reports do not give
+    given: str = ""  # ... and the figure they give instead, with its period: "£2.6bn (2012-13)"
     refusal: str = ""  # for a refused answer: the policy category ("injection", "personal_data", ...)
     answerability: float | None = None  # the calibrated probability that the evidence answers the question
     trend: Trend | None = None  # a trend question's answer: the measure report by report (reportqa.trend)

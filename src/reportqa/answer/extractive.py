@@ -35,6 +35,7 @@ from reportqa.answer.match import (
     EmbedFn,
     Lead,
     MatchModel,
+    given_instead,
     load_match_model,
     match_features,
     measure_fit,
@@ -384,8 +385,10 @@ class ExtractiveAnswerer:
                                  candidates=ev.candidates)
             return ans.model_copy(update={"answerability": round(ev.probability, 4), "missing": gap})
         ans = self.compose(question, chosen[:2], query.years)
+        # what they give instead travels as a field; the text quotes it, with its marker, after the gap
+        given = given_instead(query, chosen[0].sentences)
         text = f"The reports do not give {gap}. What they do say: " + ans.text
-        return ans.model_copy(update={"status": "partial", "text": text, "missing": gap,
+        return ans.model_copy(update={"status": "partial", "text": text, "missing": gap, "given": given,
                                       "answerability": round(ev.probability, 4), "hits": tuple(hits)})
 
     def _match_candidates(

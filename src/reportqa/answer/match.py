@@ -174,6 +174,22 @@ _PERIOD = re.compile(r"(?i)\b(?:(?:19|20)\d\d(?![-/–]\d)|jan(?:uary)?|feb(?:ru
                      r"aug(?:ust)?|sept(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b")
 
 
+def given_instead(query: Query, sentences: Sequence[Sentence]) -> str:
+    """The figure the lead sentences give in place of the asked one, with the period they name when it is
+    not the asked one: "£2.6bn (2012-13)", "1,551 Volunteers & Special constables"; "" when they give
+    none of the asked kind."""
+    if query.kind not in FIGURE_KINDS:
+        return ""
+    for fig, text in figures_of(sentences):
+        if not _kind_ok(query, fig):
+            continue
+        what = fig.text if fig.kind != "count" else f"{fig.text} {fig.counts}".strip()
+        years = [m.canonical for m in mentions(text) if m.is_year and not m.plan]
+        other = [y for y in dict.fromkeys(years) if y not in query.years]
+        return f"{what} ({other[0]})" if other else what
+    return ""
+
+
 def predicate_words(query: Query, idf: Callable[[str], float]) -> dict[str, float]:
     """The content words of what the question says of its measure, with their idf: no numbers or years, no
     words that name no particular quantity."""
@@ -213,8 +229,7 @@ def match_features(
     text = " ".join(s.text for s in lead.sentences)
     measure = query.measure
     words = measure_words_of(query, idf)
-    if set(words) <= _generic():
-        words = {}
+    generic_only = set(words) <= _generic()  # "how many people ...": what they did says what is counted
     f: dict[str, float] = dict.fromkeys(MATCH_FEATURES, 0.0)
     f.update(predicate=0.0, has_predicate=0.0, missing_rare_unit=0.0, predicate_missing=0.0,
              subject_unit=lead.subject_unit, period_missing=0.0)
@@ -222,7 +237,7 @@ def match_features(
     f["dense"] = lead.dense
     f["subject"] = lead.subject
     f["missing_rare"] = lead.missing_rare
-    f["no_measure"] = 0.0 if words else 1.0
+    f["no_measure"] = 0.0 if words and not generic_only else 1.0
     if words:
         f["measure_sentence"] = _phrase_match(words, text)
         f["measure_passage"] = _phrase_match(words, lead.passage.section + " " + lead.passage.clean)

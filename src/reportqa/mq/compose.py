@@ -246,9 +246,7 @@ def _compose_part(item: _Item, refs: _References, max_related: int = 2) -> Draft
             return _unanswered(base, _POLICY_GAP, related, "background", notes, "policy")
         return _unanswered(base, gap_sentence(part), related, "background", notes)
     if ans.status == "refused":
-        category = ans.refusal or next(
-            (n.split(":", 1)[1].strip() for n in ans.notes if n.startswith("refused:")), ""
-        )
+        category = ans.refusal
         text = _REFUSED.get(category, _REFUSED["off_topic"])
         return DraftPart(status="refused", text=text, gap=text, notes=tuple(notes), **base)
     related = tuple(refs.number(c) for c in ans.related[:max_related])

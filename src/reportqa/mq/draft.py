@@ -128,8 +128,7 @@ def _ask_part(assistant: Asker, part: MQPart, backend: str | None, context: str 
         part = part.model_copy(update={"standalone": asked})
     ans: Answer = assistant.ask(part.standalone, year=year, backend=backend, context=context or None)
     topic = title or subject or part.topic or part.subject
-    refused_as = ans.refusal or next(
-        (n.split(":", 1)[1].strip() for n in ans.notes if n.startswith("refused:")), "")
+    refused_as = ans.refusal
     if part.policy and ans.status == "refused" and refused_as == "politics" and topic:
         # "Do you agree that ...?" is for the Mayor's office; the draft still gives what the reports say
         # about its subject, as background

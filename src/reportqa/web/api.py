@@ -260,7 +260,7 @@ def answer_json(answer: Answer, assistant: Assistant, base_url: str) -> dict[str
         short_json["page"] = short.citation.page
     return {"status": answer.status, "text": answer.text, "short": short_json,
             "citations": [item(c) for c in answer.citations], "related": [item(c) for c in answer.related],
-            "missing": answer.missing, "rewritten_question": answer.rewritten_question,
+            "missing": answer.missing, "given": answer.given, "rewritten_question": answer.rewritten_question,
             "trend": trend_json(answer.trend), "notice": NOTICE}
 
 
