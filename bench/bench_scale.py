@@ -236,14 +236,14 @@ def add_one(cfg: Any, size: int, embedder: Any, seed: int) -> dict[str, Any]:
     run's vectors are reused. A first add, not recorded, warms the model's first batch and sweeps what an
     earlier run or a re-chunk left for cleanup; then `os.sync()`, so no recorded add pays for writing out
     what the bring-up wrote (an index is built long before a new report comes in)."""
-    from reportqa import index as index_mod
     from reportqa.corpus import Corpus, load_corpus
     from reportqa.embed import Tokens
-    from reportqa.index import embed_text, ingest, passages_for, sentence_key
+    from reportqa.index import Layout, embed_text, ingest, passages_for, sentence_key
+    from reportqa.index import chroma as index_chroma
     from reportqa.types import Report
 
     tmp = Path(tempfile.mkdtemp(prefix="scale-new-"))
-    pending_max = index_mod.PENDING_MAX_PASSAGES
+    pending_max = index_chroma.PENDING_MAX_PASSAGES
     flush: dict[str, Any] = {}
     manifest = (cfg.corpus_dir / "manifest.json").read_bytes()
     added: list[Path] = []
@@ -257,11 +257,11 @@ def add_one(cfg: Any, size: int, embedder: Any, seed: int) -> dict[str, Any]:
         for n, row in enumerate(order):
             flushing = n == len(order) - 1  # the add after which no passage waits outside Chroma
             if flushing:
-                serving = index_mod.Layout(cfg.index_dir).current()
+                serving = Layout(cfg.index_dir).current()
                 assert serving is not None
                 built = json.loads((serving / "manifest.json").read_bytes())
                 waiting = sum(int(s["passages"]) for s in built["segments"] if s["key"] in built["pending"])
-                index_mod.PENDING_MAX_PASSAGES = 0
+                index_chroma.PENDING_MAX_PASSAGES = 0
             shutil.copy(tmp / row["file"], cfg.corpus_dir / row["file"])
             added.append(cfg.corpus_dir / row["file"])
             report = Report(**row)
@@ -278,7 +278,7 @@ def add_one(cfg: Any, size: int, embedder: Any, seed: int) -> dict[str, Any]:
             try:
                 result = ingest(cfg, new, embedder=embedder)
             finally:
-                index_mod.PENDING_MAX_PASSAGES = pending_max
+                index_chroma.PENDING_MAX_PASSAGES = pending_max
             ingest_s = time.perf_counter() - t
             t = time.perf_counter()
             embedder.embed(texts)

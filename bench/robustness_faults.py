@@ -263,9 +263,10 @@ def row_disk(world: Any, row_cls: Any) -> dict[str, Any]:
         "no longer serves or answers afterwards.",
     )
     from reportqa import corpus as corpus_mod
-    from reportqa import index as index_mod
     from reportqa.config import Config
     from reportqa.index import Layout
+    from reportqa.index import build as index_build
+    from reportqa.index import segments as index_segments
 
     tmp = Path(tempfile.mkdtemp(prefix="rq-disk-"))
     new = tmp / "annual-2030-31.md"
@@ -275,10 +276,10 @@ def row_disk(world: Any, row_cls: Any) -> dict[str, Any]:
     from chromadb.api.models.Collection import Collection
 
     cases: list[tuple[str, list[str], Any]] = [
-        ("ingest FILE: segment", add, mock.patch.object(index_mod, "_write_segment", _enospc)),
-        ("ingest FILE: fsync", add, mock.patch.object(index_mod, "_fsync_tree", _enospc)),
-        ("ingest FILE: build manifest", add, mock.patch.object(index_mod, "_write_build", _enospc)),
-        ("ingest FILE: swap", add, mock.patch.object(index_mod.Layout, "swap", _enospc)),
+        ("ingest FILE: segment", add, mock.patch.object(index_build, "write_segment", _enospc)),
+        ("ingest FILE: fsync", add, mock.patch.object(index_segments, "fsync_tree", _enospc)),
+        ("ingest FILE: build manifest", add, mock.patch.object(index_build, "write_build", _enospc)),
+        ("ingest FILE: swap", add, mock.patch.object(Layout, "swap", _enospc)),
         ("ingest FILE: report file", add, mock.patch.object(Path, "write_text", _enospc)),
         ("ingest FILE: corpus manifest", add, mock.patch.object(corpus_mod, "save_manifest", _enospc)),
         ("ingest --compact: Chroma add", ["ingest", "--compact", "-q"],

@@ -97,17 +97,20 @@ def test_a_full_disk_while_adding_a_report_is_one_line_and_the_previous_build_se
     point: str, work_copy: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from reportqa import index as index_mod
     from reportqa.cli import main
     from reportqa.index import Layout
+    from reportqa.index import build as index_build
+    from reportqa.index import segments as index_segments
 
     before = Layout(work_copy.index_dir).current()
     manifest = (work_copy.corpus_dir / "manifest.json").read_bytes()
-    target = {"segment": "_write_segment", "fsync": "_fsync_tree", "build": "_write_build"}
+    # each write point where ingest looks it up
+    target = {"segment": (index_build, "write_segment"), "fsync": (index_segments, "fsync_tree"),
+              "build": (index_build, "write_build")}
     if point == "swap":
-        monkeypatch.setattr(index_mod.Layout, "swap", enospc)
+        monkeypatch.setattr(Layout, "swap", enospc)
     else:
-        monkeypatch.setattr(index_mod, target[point], enospc)
+        monkeypatch.setattr(*target[point], enospc)
     for key, value in env_for(work_copy).items():
         monkeypatch.setenv(key, value)
     new = tmp_path / "annual-2024-25.md"

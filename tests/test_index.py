@@ -272,14 +272,14 @@ def test_files_unchanged_since_the_build_are_not_hashed_again(work_copy: Config,
     ingest(work_copy)
     hashed: list[Path] = []
     real = corpus_mod.sha256_file
-    import reportqa.index as index_mod
+    from reportqa.index import open as index_open
 
     def recorded(p: Path) -> str:
         hashed.append(p)
         return real(p)
 
     monkeypatch.setattr(corpus_mod, "sha256_file", recorded)
-    monkeypatch.setattr(index_mod, "sha256_file", recorded)  # the stale check's
+    monkeypatch.setattr(index_open, "sha256_file", recorded)  # the stale check's
     assert ingest(work_copy).status == "unchanged"
     assert hashed == []
     os.utime(work_copy.corpus_dir / "mopac-2014-15.txt")  # touched, not changed (a checkout, a copy)

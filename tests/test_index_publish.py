@@ -19,9 +19,12 @@ import pytest
 
 import reportqa.index as index_mod
 from reportqa.config import Config
-from reportqa.corpus import Corpus, load_corpus, sha256_text
+from reportqa.corpus import Corpus, load_corpus, save_manifest, sha256_text
 from reportqa.errors import IndexMissing, ReportQAError
 from reportqa.index import PUBLISH_STEPS, OpenIndex, ingest
+from reportqa.index import build as index_build
+from reportqa.index import caches as index_caches
+from reportqa.index import chroma as index_chroma
 from reportqa.service import Assistant
 from reportqa.types import Filters, Report
 
@@ -71,14 +74,14 @@ def test_a_fault_at_any_step_leaves_a_whole_index_in_step_with_the_manifest(
 ) -> None:
     before = _in_step(work)
     new, report = _add(work)
-    monkeypatch.setattr(index_mod, "_fail_at", step)
+    monkeypatch.setattr(index_build, "_fail_at", step)
     with pytest.raises(ReportQAError, match=f"interrupted at {step}"):
         ingest(work, new)
     served = _in_step(work)
     committed = PUBLISH_STEPS.index(step) >= PUBLISH_STEPS.index("swap")
     assert served == (before | {report.id} if committed else before)
     # and the next ingest finishes the job, whatever the fault left behind
-    monkeypatch.setattr(index_mod, "_fail_at", None)
+    monkeypatch.setattr(index_build, "_fail_at", None)
     corpus = load_corpus(work.corpus_dir)
     if report.id not in {r.id for r in corpus.reports}:
         corpus = new
@@ -112,7 +115,7 @@ def test_what_a_new_build_names_is_on_disk_before_current_names_it(
         swapped.append(list(synced))
         real_swap(self, build)
 
-    monkeypatch.setattr(index_mod.os, "fsync", fsync)
+    monkeypatch.setattr(os, "fsync", fsync)
     monkeypatch.setattr(index_mod.Layout, "swap", swap)
     new, _ = _add(work)
     result = ingest(work, new)
@@ -179,17 +182,17 @@ def test_waiting_passages_go_into_chroma_in_one_add_once_too_many_wait(
     ingest(work, new)
     waiting = OpenIndex.open(work).manifest["pending"]
     assert len(waiting) == 1
-    monkeypatch.setattr(index_mod, "PENDING_MAX_PASSAGES", 0)
+    monkeypatch.setattr(index_chroma, "PENDING_MAX_PASSAGES", 0)
     text = NEW.replace("2024-25 MOPAC", "2025-26 MOPAC").replace("12,345", "23,456")
     (work.corpus_dir / "mopac-2025-26.txt").write_text(text, encoding="utf-8")
     second = report.model_copy(update={"id": "mopac-2025-26", "file": "mopac-2025-26.txt", "year": "2025-26",
                                        "title": "2025-26 MOPAC Annual Report", "sha256": sha256_text(text)})
     # killed after the waiting passages went into Chroma, before the build that says so: the serving build
     # finds them twice (in Chroma and waiting), and gives each once
-    monkeypatch.setattr(index_mod, "_fail_at", "build")
+    monkeypatch.setattr(index_build, "_fail_at", "build")
     with pytest.raises(ReportQAError):
         ingest(work, Corpus(new.root, (*new.reports, second)))
-    monkeypatch.setattr(index_mod, "_fail_at", None)
+    monkeypatch.setattr(index_build, "_fail_at", None)
     assert OpenIndex.open(work).collection.get(where={"segment": waiting[0]})["ids"]
     found = [pid for pid, _ in _dense(work, "Pathfinder scheme young people")]
     assert len(found) == len(set(found)) and any(pid.startswith(report.id) for pid in found)
@@ -241,7 +244,7 @@ def test_a_manifest_whose_pending_list_is_damaged_is_named_and_the_next_ingest_h
     manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
     manifest["pending"] = None
     (build / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    index_mod._PARSED.clear()
+    index_caches.PARSED.clear()
     with pytest.raises(IndexMissing, match="pending"):
         OpenIndex.open(work)
     assert ingest(work, new, compact=True).status == "built"
@@ -253,7 +256,7 @@ def test_a_manifest_edited_by_hand_is_never_rolled_over(work: Config) -> None:
     new, report = _add(work)
     ingest(work, new)  # the add: the manifest is written once its index serves
     assert report.id in {r.id for r in load_corpus(work.corpus_dir).reports}
-    index_mod.save_manifest(Corpus(work.corpus_dir, new.reports[:-1]))  # the user takes it out again
+    save_manifest(Corpus(work.corpus_dir, new.reports[:-1]))  # the user takes it out again
     assert not index_mod.sync_corpus_manifest(work)
     assert report.id not in {r.id for r in load_corpus(work.corpus_dir).reports}
     assert "mopac-2024-25 is no longer in the corpus" in OpenIndex.open(work).stale()
@@ -316,13 +319,13 @@ def test_adding_a_report_touches_no_other_segment(work: Config) -> None:
 
 def test_the_code_that_reads_reports_is_part_of_the_index_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     """An index built by older parsing code never serves newer code: same code, same figures anywhere."""
-    from reportqa import index
     from reportqa.config import Config
+    from reportqa.index import fingerprints
 
-    before = index._settings(Config())
-    assert before["code"] == index.passage_code_digest() and len(before["code"]) == 16
-    monkeypatch.setattr(index, "PASSAGE_CODE", (*index.PASSAGE_CODE, "retrieve.py"))
-    assert index._settings(Config())["code"] != before["code"]
+    before = fingerprints.index_settings(Config())
+    assert before["code"] == fingerprints.passage_code_digest() and len(before["code"]) == 16
+    monkeypatch.setattr(fingerprints, "PASSAGE_CODE", (*fingerprints.PASSAGE_CODE, "retrieve.py"))
+    assert fingerprints.index_settings(Config())["code"] != before["code"]
 
 
 def test_a_second_ingest_on_the_same_index_is_refused_while_one_runs(work: Config) -> None:
@@ -352,9 +355,9 @@ def test_an_add_interrupted_after_its_swap_keeps_the_new_file(
     src.write_text(NEW, encoding="utf-8")
     monkeypatch.setenv("REPORTQA_CORPUS_DIR", str(work.corpus_dir))
     monkeypatch.setenv("REPORTQA_INDEX_DIR", str(work.index_dir))
-    monkeypatch.setattr(index_mod, "_fail_at", "cleanup")
+    monkeypatch.setattr(index_build, "_fail_at", "cleanup")
     assert main(["ingest", str(src), "--title", "2024-25 MOPAC Annual Report", "--year", "2024-25"]) != 0
-    monkeypatch.setattr(index_mod, "_fail_at", None)
+    monkeypatch.setattr(index_build, "_fail_at", None)
     assert (work.corpus_dir / "mopac-2024-25.txt").is_file()
     assert "mopac-2024-25" in {r.id for r in load_corpus(work.corpus_dir).reports}
     assert main(["ingest", "-q"]) == 0
