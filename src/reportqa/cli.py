@@ -295,9 +295,9 @@ def cmd_corpus(args: argparse.Namespace, config: Config) -> int:
     passages = passages_for(report, source, config, Tokens())
     # the fitted classifier of text about the readers, on the sentences' vectors (as ingest does)
     from reportqa.embed import Embedder
-    from reportqa.hostile import why, with_model_flags
+    from reportqa.hostile import model_texts, why, with_model_flags
 
-    texts = sorted({x.text for p in passages for x in p.sentences})
+    texts = sorted({x.text for p in passages for x in p.sentences} | set(model_texts(passages)))
     vectors = dict(zip(texts, Embedder(config.embed_batch_size).embed(texts), strict=True))
     passages = with_model_flags(passages, vectors.__getitem__)
     # sentences flagged as hostile text (lexicon/hostile.toml), never cited: once each, in source order

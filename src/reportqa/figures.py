@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -43,6 +43,7 @@ __all__ = [
     "measure_words",
     "period_of",
     "phrase_match",
+    "row_figures",
     "trend_question",
 ]
 
@@ -677,3 +678,31 @@ def _plural(head: str) -> str:
     if not head:
         return ""
     return head[:-1] + "ies" if head.endswith("y") and not head.endswith(("ay", "ey", "oy")) else head + "s"
+
+
+# -- table rows ---------------------------------------------------------------------------------------------
+
+
+def row_figures(reading: str, cells: Sequence[str], headers: Sequence[str],
+                spans: Sequence[tuple[int, int]]) -> list[Figure]:
+    """The figures of a table row read under its headers (`layout.read_row`: the reading "Borough Barnet:
+    Burglary 1,234; Robbery 567", its cells, their column headers and their spans in the reading): only those
+    in a cell after the row label, each read from its cell alone and counting what its row label and its
+    column header name ("Barnet, Burglary"; a column header with no word, or only a generic one such as
+    "Figure" or "2019", adds nothing), then the cell's own noun ("Lighthouse, Survivors: 1,200 children").
+    What a row's figure counts is what its headers say, never the words of another cell or of the row's
+    neighbours."""
+    lex = lexicon()
+    out: list[Figure] = []
+    lead = "Figure "  # a cell is read on its own: "890" under "2020" counts what the headers say
+    for k in range(1, min(len(cells), len(spans))):
+        header = headers[k] if k < len(headers) else ""
+        named = [w for w in re.findall(r"[A-Za-z][A-Za-z'’-]*", header) if w.lower() not in lex.generic_heads]
+        under = f"{cells[0]}, {header}" if named else cells[0]
+        at = spans[k][0] - len(lead)
+        for f in figures_in(lead + reading[spans[k][0] : spans[k][1]]):
+            own = f.counts if f.counts != lead.strip() else ""  # the cell's own noun: "1,200 children"
+            counts = f"{under}: {own}" if own else under
+            head = f.head if own else _head(re.findall(r"[A-Za-z][A-Za-z'’-]*", under), lex.generic_heads)
+            out.append(replace(f, counts=counts, head=head, start=f.start + at, end=f.end + at))
+    return out

@@ -26,7 +26,14 @@ from reportqa.lexicon import read_text
 
 _GAP_RE = re.compile(r"(?<=\S)( {3,}|\t+)(?=\S)")
 _PIPE_SEP_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
-_FIGURE_RE = re.compile(r"^[£$]?[-+]?\d[\d,.]*\s*(%|m|bn|k)?$|^(n/?a|-|–|—)$", re.I)
+# a cell that holds a figure: "1,234", "£2.5m", "63%", "49 per cent", "up 300 per cent.", "about 1,200", "n/a"
+_FIGURE_RE = re.compile(
+    r"^(?:(?:up|down|about|around|over|under|nearly|almost|approximately|approx\.?|c\.|some|"
+    r"(?:more|less|fewer) than)\s+(?:by\s+)?)?"
+    r"[£$]?[-+]?\d[\d,.]*\s*(%|m|bn|k|per\s?cent|percent|percentage points?|million|billion)?\.?$"
+    r"|^(n/?a|-|–|—)$",
+    re.I,
+)
 MIN_COLUMN_LINES = 3  # lines with both columns before text is read as set in two columns
 MIN_TABLE_ROWS = 2  # a header and at least one row of figures
 
@@ -256,27 +263,29 @@ def _table_like(lines: Sequence[Line], first: int, last: int) -> bool:
 
 
 def find_tables(lines: Sequence[Line]) -> list[Table]:
-    """Tables: runs of consecutive lines with the same number of cells (a markdown separator row allowed
-    after the header), whose first row names columns and whose other rows hold a figure in a cell after
-    the first."""
+    """Tables: runs of consecutive lines with the same number of cells, whose first row names columns and
+    whose other rows hold a figure in a cell after the first. A markdown separator row ("|---|---|") under
+    the first row makes it the header and every following row of as many cells a data row, figures or not:
+    a row whose figure the reader cannot tell ("up 300 per cent.") never becomes the header of the rows
+    after it."""
     out: list[Table] = []
     i = 0
     while i < len(lines):
         head = _cells(lines[i].text)
-        if head is None or any(_is_figure(lines[i].text[a:b]) for a, b in head[1:]):
+        # a markdown separator under a line makes it the header, whatever its cells hold ("| Area | 2019 |")
+        marked = head is not None and i + 1 < len(lines) and bool(_PIPE_SEP_RE.match(lines[i + 1].text))
+        if head is None or not marked and any(_is_figure(lines[i].text[a:b]) for a, b in head[1:]):
             i += 1
             continue
         n = len(head)
-        j = i + 1
-        if j < len(lines) and _PIPE_SEP_RE.match(lines[j].text):
-            j += 1
+        j = i + 2 if marked else i + 1
         rows: list[tuple[int, tuple[tuple[int, int], ...]]] = []
         while j < len(lines):
             cells = _cells(lines[j].text)
             if cells is None or len(cells) != n:
                 break
-            if not any(_is_figure(lines[j].text[a:b]) for a, b in cells[1:]):
-                break
+            if not marked and not any(_is_figure(lines[j].text[a:b]) for a, b in cells[1:]):
+                break  # under a separator every row of the same width is a row: markdown says so
             rows.append((j, tuple(cells)))
             j += 1
         if len(rows) + 1 >= MIN_TABLE_ROWS:
@@ -294,3 +303,45 @@ def row_reading(header: Sequence[str], cells: Sequence[str]) -> str:
     label = f"{header[0]} {cells[0]}".strip() if header and header[0] else cells[0]
     values = [f"{h} {c}".strip() for h, c in zip(header[1:], cells[1:], strict=False) if c.strip()]
     return f"{label}: " + "; ".join(values) if values else label
+
+
+@dataclass(frozen=True)
+class Row:
+    """A table row as `row_reading` read it: its cells (the row label first), each cell's column header
+    ("" where the reading gives none) and each cell's span in the reading."""
+
+    cells: tuple[str, ...]
+    headers: tuple[str, ...]
+    spans: tuple[tuple[int, int], ...]
+
+    @property
+    def label(self) -> str:
+        return self.cells[0]
+
+
+def read_row(reading: str, source: str) -> Row | None:
+    """The row a sentence is, from its reading (`row_reading`) and its exact source text ("Barnet | 1,234 |
+    567", or cells apart by tabs or wide gaps); None for a sentence that is no table row (its source is not
+    cells every one of which its reading holds, in order, after its header)."""
+    if reading == source or ": " not in reading:
+        return None
+    split = r"\|" if "|" in source else r"\t+| {2,}"
+    cells = tuple(c.strip() for c in re.split(split, source) if c.strip())
+    if len(cells) < 2:
+        return None
+    first = reading.find(cells[0])
+    if first < 0 or not reading.startswith(": ", first + len(cells[0])):
+        return None
+    headers = [reading[:first].strip()]
+    spans = [(first, first + len(cells[0]))]
+    at = first + len(cells[0]) + 2
+    for c in cells[1:]:
+        pos = reading.find(c, at)
+        while pos >= 0 and not (pos + len(c) == len(reading) or reading.startswith("; ", pos + len(c))):
+            pos = reading.find(c, pos + 1)
+        if pos < 0 or (pos > at and reading[pos - 1] != " "):
+            return None
+        headers.append(reading[at:pos].strip())
+        spans.append((pos, pos + len(c)))
+        at = pos + len(c) + 2
+    return Row(cells, tuple(headers), tuple(spans))

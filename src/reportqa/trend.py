@@ -39,9 +39,11 @@ from reportqa.figures import (
     measure_words,
     period_of,
     phrase_match,
+    row_figures,
     trend_question,
 )
 from reportqa.kinds import is_annual
+from reportqa.layout import read_row
 from reportqa.types import Answer, Citation, Filters, Hit, Passage, Report, Sentence, Trend, TrendRow
 
 if TYPE_CHECKING:
@@ -158,11 +160,25 @@ def options(assistant: Assistant, measure: str, year: str) -> tuple[list[Choice]
         for site in _sites(c, n, assistant.extractive.following(c.passage)):
             if names and names_found(names, _name_context(site)) < 1.0:
                 continue  # a figure about something else near the named thing ("£5m ... Operation Yamata")
-            for f in figures_in(site.sentence.text):
+            figures, in_row = _figures(site)
+            for f in figures:
                 if kind is not None and f.kind != kind:
                     continue  # a count is never a budget: the measure says which kind it is
-                out.append(Choice(site, f, 0.0, phrase_match(words, f), f.change and f.kind != "percent"))
+                match = phrase_match(words, f)
+                if in_row and match <= 0:
+                    continue  # a table row's figure counts what its headers name: here, something else
+                out.append(Choice(site, f, 0.0, match, f.change and f.kind != "percent"))
     return out, ev.candidates[0]
+
+
+def _figures(site: Site) -> tuple[list[Figure], bool]:
+    """The figures a site states, and whether it is a table row: a row's figures are read under its row
+    and column headers (`figures.row_figures`), never under the words of its other cells."""
+    p, s = site.passage, site.sentence
+    row = read_row(s.text, p.text[s.start - p.start : s.end - p.start])
+    if row is None:
+        return figures_in(s.text), False
+    return row_figures(s.text, row.cells, row.headers, row.spans), True
 
 
 def rank(c: Choice, phrase_weight: float, change_penalty: float) -> float:
