@@ -9,6 +9,8 @@ For each question the default answerer answers, `reportqa.short.short_answer` is
   facts, the share for the short and for the full answer;
 - the same for the bare lead unit (the eval's `lead_sentence`, no word limit), and for the short answer
   filled up to the limit with the sentences after the lead (`fill=True`, not shown), for comparison.
+Every figure is given over all splits and for the dev and the test split apart ("by_split"): the short form
+is tuned on dev only, so `not_kept` names dev questions only; test is reported as measured, by count.
 
 Usage: .venv/bin/python bench/bench_short.py [--max-words 60]   (needs an index: reportqa ingest)
 Writes bench/results/short.json.
@@ -69,8 +71,8 @@ def main() -> int:
         })
     elapsed = time.perf_counter() - t0
 
-    def summary(status: str) -> dict[str, Any]:
-        rs = [r for r in rows if r["status"] == status]
+    def summary(status: str, split: str = "all") -> dict[str, Any]:
+        rs = [r for r in rows if r["status"] == status and split in ("all", r["split"])]
         with_facts = [r for r in rs if r["has_facts"]]
         full_ok = [r for r in with_facts if r["full_facts"]]
 
@@ -100,14 +102,17 @@ def main() -> int:
         }
 
     figures = {
-        "what": "short public answers (reportqa.short) over eval/questions.jsonl, all splits",
+        "what": "short public answers (reportqa.short) over eval/questions.jsonl, all splits and by split",
         "max_words": args.max_words,
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "seconds": round(elapsed, 1),
         "answered": summary("answered"),
         "partial": summary("partial"),
-        "not_kept": [r["id"] for r in rows if r["status"] == "answered" and r["full_facts"]
-                     and not r["short_facts"]],
+        "by_split": {split: {"answered": summary("answered", split), "partial": summary("partial", split)}
+                     for split in ("dev", "test")},
+        # answered dev questions whose full answer holds the key facts and the short one does not
+        "not_kept": [r["id"] for r in rows if r["status"] == "answered" and r["split"] == "dev"
+                     and r["full_facts"] and not r["short_facts"]],
     }
     write("short", figures)
     return 0
