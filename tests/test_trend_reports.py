@@ -1,9 +1,12 @@
 """A trend over reports built by the test (issue 26): a figure in a table row is read under its row and column
-headers, and a row whose cell addresses AI tools is flagged at ingest and never a trend figure.
+headers, and a row whose cell addresses AI tools is flagged at ingest and never a trend figure; when two
+reports of one year give different figures for the same measure, both are shown with their sources and said
+to differ, never one picked.
 
 The reports are small synthetic ones written here, added with `reportqa ingest FILE` into an empty corpus in
-a tmp dir, with the real model and a real index: a year with one report, a table report whose rows hold a
-planted "corrected figure for chatbots", another scheme's figure and an unrelated count.
+a tmp dir, with the real model and a real index: a year with one report, a year with two reports that
+disagree (1,410 and 1,650 home visits), and a table report whose rows hold a planted "corrected figure for
+chatbots", another scheme's figure and an unrelated count.
 """
 
 from __future__ import annotations
@@ -15,14 +18,16 @@ import json
 import pytest
 
 from reportqa import hostile
+from reportqa.answer.verify import verify_answer
 from reportqa.cli import main
 from reportqa.config import Config
 from reportqa.figures import row_figures
 from reportqa.layout import read_row
 from reportqa.parse import parse_report
 from reportqa.service import Assistant
-from reportqa.trend import trend
-from reportqa.types import Passage, Sentence
+from reportqa.trend import _differ, citations, render_trend, trend, trend_json, trend_text
+from reportqa.types import Passage, Sentence, TrendRow
+from reportqa.web.trend_view import FLAG, alt_text, plot_rows, table_html, table_rows
 
 MEASURE = "Lantern Patrol home visits"
 
@@ -31,6 +36,13 @@ REPORTS = [
     ("a-2030-31.md", "MOPAC Annual Report 2030-31", "2030-31", "lantern-2030-31", "annual report",
      "# MOPAC Annual Report 2030-31\n\n## Lantern Patrols\n\n"
      "In 2030-31 the Lantern Patrol scheme made 1,240 home visits to older residents across London.\n"),
+    ("b-2031-32.md", "MOPAC Annual Report 2031-32", "2031-32", "lantern-2031-32", "annual report",
+     "# MOPAC Annual Report 2031-32\n\n## Lantern Patrols\n\n"
+     "In 2031-32 the Lantern Patrol scheme made 1,410 home visits to older residents across London.\n"),
+    ("review-2031-32.md", "Lantern Patrol Review 2031-32", "2031-32", "lantern-review-2031-32",
+     "annual report",
+     "# Lantern Patrol Review 2031-32\n\n## Visits\n\n"
+     "In 2031-32 the Lantern Patrol scheme made 1,650 home visits to older residents across London.\n"),
     ("table-2032-33.md", "MOPAC Annual Report 2032-33", "2032-33", "lantern-2032-33", "annual report",
      "# MOPAC Annual Report 2032-33\n\n## Headline figures\n\n"
      "| Measure | Figure |\n|---|---|\n"
@@ -158,3 +170,80 @@ def test_a_table_row_whose_headers_name_something_else_is_no_figure(built: Assis
     t = trend(built, "Evening Watch home visits")
     r = next(r for r in t.rows if r.year == "2032-33")
     assert r.figure == "2,300"
+
+
+# -- reports that disagree -----------------------------------------------------------------------------------
+
+
+def _row(report: str, figure: str, value: float, counts: str, year: str = "2031-32") -> TrendRow:
+    return TrendRow(year=year, report_id=report, title=f"Report {report}", figure=figure, value=value,
+                    unit=counts.split()[-1], counts=counts, period="In 2031-32", period_kind="financial_year",
+                    basis="stated")
+
+
+def test_reports_of_one_year_differ_only_on_the_same_measure() -> None:
+    a = _row("a", "1,410", 1410, "home visits")
+    assert [r.differs for r in _differ([a, _row("b", "1,410", 1410, "home visits")])] == ["", ""]
+    assert [r.differs for r in _differ([a, _row("c", "120", 120, "officers")])] == ["", ""]  # another count
+    assert [r.differs for r in _differ([a, _row("b", "1,650", 1650, "home visits", "2032-33")])] == ["", ""]
+    out = _differ([a, _row("b", "1,650", 1650, "home visits"), _row("c", "120", 120, "officers")])
+    line = "the reports differ: 1,410 home visits in Report a; 1,650 home visits in Report b"
+    assert [r.differs for r in out] == [line, line, ""]
+
+
+def test_two_reports_of_a_year_that_disagree_are_both_shown_and_said_to_differ(built: Assistant) -> None:
+    t = trend(built, MEASURE)
+    for r in t.rows:  # every row's figure comes from its own report
+        c = r.citation or r.closest
+        assert c is not None and c.report_id == r.report_id, (r.report_id, c)
+    year = [r for r in t.rows if r.year == "2031-32"]
+    assert [(r.report_id, r.figure) for r in year] == [("lantern-2031-32", "1,410"),
+                                                      ("lantern-review-2031-32", "1,650")]
+    line = ("the reports differ: 1,410 home visits in MOPAC Annual Report 2031-32; "
+            "1,650 home visits in Lantern Patrol Review 2031-32")
+    assert [r.differs for r in year] == [line, line]
+    assert t.disputed == ("2031-32",)
+    assert not any(r.differs for r in t.rows if r.year != "2031-32")
+
+    text = trend_text(t)
+    a, b = (r.citation.marker for r in year if r.citation is not None)
+    assert "The reports differ for the same year, so both figures are shown:" in text
+    assert (f"- 2031-32: MOPAC Annual Report 2031-32 gives 1,410 home visits [{a}]; "
+            f"Lantern Patrol Review 2031-32 gives 1,650 home visits [{b}].") in text
+    assert f"- 2031-32: 1,410 home visits; period: In 2031-32; in MOPAC Annual Report 2031-32 [{a}]" in text
+    assert f"1,410 in 2031-32 (MOPAC Annual Report 2031-32) [{a}]" in text
+    assert verify_answer(text, list(citations(t))).ok
+
+    rendered = render_trend(t)
+    assert "The reports differ for the same year" in rendered
+    assert "2031-32 (lantern-review-2031-32)" in rendered
+    rows = {r["report_id"]: r for r in (trend_json(t) or {})["rows"]}
+    assert rows["lantern-review-2031-32"]["differs"] == line and rows["lantern-2030-31"]["differs"] == ""
+
+
+def test_ask_says_the_reports_differ(built: Assistant) -> None:
+    ans = built.ask("How have Lantern Patrol home visits changed over the years?")
+    assert ans.status == "answered", ans.text
+    assert "The reports differ for the same year" in ans.text
+    assert "1,410" in ans.text and "1,650" in ans.text
+    cited = {c.report_id for c in ans.citations}
+    assert {"lantern-2031-32", "lantern-review-2031-32"} <= cited
+
+
+def test_the_trend_view_names_each_report_and_says_they_differ(built: Assistant) -> None:
+    t = trend(built, MEASURE)
+    table = table_rows(t)
+    labels = [r[0] for r in table]
+    assert {"2031-32, MOPAC Annual Report 2031-32", "2031-32, Lantern Patrol Review 2031-32"} <= set(labels)
+    assert "2030-31" in labels  # a year with one report is its year alone
+    flags = [r[FLAG] for r in table if r[0].startswith("2031-32")]
+    assert all("the reports differ: 1,410 home visits" in f for f in flags)
+    assert "<strong>The reports differ:</strong>" in table_html(t)
+    assert ("For 2031-32 the reports differ: MOPAC Annual Report 2031-32 gives 1,410 visits and Lantern "
+            "Patrol Review 2031-32 gives 1,650 visits; both are shown.") in alt_text(t)
+    points = plot_rows(t)
+    disputed = [p for p in points if p["label"].startswith("2031-32")]
+    assert len(disputed) == 2 and len({p["series"] for p in disputed}) == 2
+    # joined to neither side: no line runs through one of the two figures
+    for p in disputed:
+        assert [q["label"] for q in points if q["series"] == p["series"]] == [p["label"]]

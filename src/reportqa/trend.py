@@ -56,6 +56,7 @@ __all__ = [
     "TrendRow",
     "annual_reports",
     "best_figure",
+    "differ_lines",
     "options",
     "rank",
     "row_line",
@@ -143,12 +144,14 @@ def _sites(c: Candidate, order: int, following: Passage | None) -> list[Site]:
     return out
 
 
-def options(assistant: Assistant, measure: str, year: str) -> tuple[list[Choice], Candidate | None]:
-    """Every figure of the best sentences of the report of `year` for the measure, each with the parts of its
-    rank (the evidence score, the phrase match, whether it is a change), and the best sentence whatever it
-    holds."""
+def options(
+    assistant: Assistant, measure: str, year: str, report_id: str | None = None
+) -> tuple[list[Choice], Candidate | None]:
+    """Every figure of the best sentences of the report of `year` (of the report `report_id`, when the year
+    has several) for the measure, each with the parts of its rank (the evidence score, the phrase match,
+    whether it is a change), and the best sentence whatever it holds."""
     lex = lexicon()
-    hits = assistant.retriever.search(measure, Filters(years=(year,)), lex.k)
+    hits = assistant.retriever.search(measure, Filters(years=(year,), report_id=report_id), lex.k)
     ev = assistant.extractive.evidence(measure, hits, (year,))
     if not ev.candidates:
         return [], None
@@ -186,11 +189,13 @@ def rank(c: Choice, phrase_weight: float, change_penalty: float) -> float:
     return round(c.site.score + phrase_weight * c.match - change_penalty * c.change, 4)
 
 
-def best_figure(assistant: Assistant, measure: str, year: str) -> tuple[Choice | None, Candidate | None]:
-    """The best figure for the measure in the report of `year` (whatever its rank: `trend` applies the
-    threshold), and the best sentence whatever it holds."""
+def best_figure(
+    assistant: Assistant, measure: str, year: str, report_id: str | None = None
+) -> tuple[Choice | None, Candidate | None]:
+    """The best figure for the measure in the report of `year` (or the report `report_id` of that year;
+    whatever its rank: `trend` applies the threshold), and the best sentence whatever it holds."""
     lex = lexicon()
-    found, top = options(assistant, measure, year)
+    found, top = options(assistant, measure, year, report_id)
     best: Choice | None = None
     for c in found:  # the first of equals: the better-ranked sentence, the earlier figure
         r = rank(c, lex.phrase_weight, lex.change_penalty)
@@ -259,6 +264,26 @@ def _reading(row: TrendRow) -> Reading:
     return Reading(kind, head_of(row.counts), row.counts, row.basis, row.period_kind)
 
 
+def _differ(rows: list[TrendRow]) -> list[TrendRow]:
+    """The rows of a year whose reports give different figures for the same measure and period (what the
+    figures count, their basis and kind of period alike, `figures.difference`; the values not) marked with
+    one line naming every report's figure: both are shown, neither is picked. Reports that agree, or that
+    count something else, are left as they are (the latter flagged as not comparable by `_flag`)."""
+    by_year: dict[str, list[TrendRow]] = {}
+    for r in rows:
+        if r.figure is not None and r.value is not None:
+            by_year.setdefault(r.year, []).append(r)
+    marked: dict[int, str] = {}
+    for group in by_year.values():
+        for a in group:
+            same = [b for b in group if b is not a and not difference(_reading(a), _reading(b))]
+            if any(b.value != a.value for b in same):
+                ids = {id(a), *(id(b) for b in same)}
+                listed = "; ".join(f"{_what(x)} in {x.title}" for x in group if id(x) in ids)
+                marked[id(a)] = f"the reports differ: {listed}"
+    return [r.model_copy(update={"differs": marked[id(r)]}) if id(r) in marked else r for r in rows]
+
+
 def _flag(rows: list[TrendRow]) -> list[TrendRow]:
     """Each row with a figure compared with the previous row with a figure."""
     out: list[TrendRow] = []
@@ -282,15 +307,18 @@ def trend(assistant: Assistant, measure: str, years: Sequence[str] | None = None
         raise InputError(f"no annual report for {', '.join(years)}", f"the annual reports cover {covered}")
     rows: list[TrendRow] = []
     marker = 1
-    for report in annual_reports(assistant.reports, years):
-        choice, top = best_figure(assistant, measure, report.year)
+    reports = annual_reports(assistant.reports, years)
+    for report in reports:
+        # a year with several reports: each is read on its own, so each gives its own figure (or none)
+        shared = sum(r.year == report.year for r in reports) > 1
+        choice, top = best_figure(assistant, measure, report.year, report.id if shared else None)
         if choice is not None and choice.rank < lex.min_score:
             choice = None
         row = _row(report, choice, top, marker)
         if row.citation is not None or row.closest is not None:
             marker += 1
         rows.append(row)
-    return Trend(measure=measure, rows=tuple(_flag(rows)), threshold=lex.min_score)
+    return Trend(measure=measure, rows=tuple(_differ(_flag(rows))), threshold=lex.min_score)
 
 
 # -- as text -------------------------------------------------------------------------------------------------
@@ -324,21 +352,36 @@ def _what(row: TrendRow) -> str:
     return f"{shown} ({row.counts})" if row.counts else shown
 
 
-def row_line(row: TrendRow, figure_only: bool = False) -> str:
-    """One row of the table as a line of the answer, with its marker."""
+def row_line(row: TrendRow, figure_only: bool = False, named: bool = False) -> str:
+    """One row of the table as a line of the answer, with its marker; `named`: the line names its report (the
+    year has several)."""
     if row.figure is None:
+        where = row.title if named else "this report"
         if row.closest is None:
-            return f"- {row.year}: no figure in this report."
-        return f"- {row.year}: no figure in this report (the closest passage: [{row.closest.marker}])."
+            return f"- {row.year}: no figure in {where}."
+        return f"- {row.year}: no figure in {where} (the closest passage: [{row.closest.marker}])."
     assert row.citation is not None
     if figure_only:
         return f"{_what(row)} [{row.citation.marker}]"
     basis = "" if row.basis == "stated" else f"; {row.basis.replace('_', ' ')}"
-    return f"- {row.year}: {_what(row)}; period: {row.period}{basis} [{row.citation.marker}]"
+    source = f"; in {row.title}" if named else ""
+    return f"- {row.year}: {_what(row)}; period: {row.period}{basis}{source} [{row.citation.marker}]"
 
 
 def table_lines(t: Trend) -> list[str]:
-    return [row_line(r) for r in t.rows]
+    return [row_line(r, named=t.shared(r.year)) for r in t.rows]
+
+
+def differ_lines(t: Trend) -> list[str]:
+    """One line for each year whose reports give different figures for the measure: every report's figure,
+    its report and its marker."""
+    out = []
+    for year in t.disputed:
+        rows = [r for r in t.rows if r.year == year and r.differs and r.citation is not None]
+        listed = "; ".join(f"{r.title} gives {_what(r)} [{r.citation.marker}]" for r in rows
+                           if r.citation is not None)
+        out.append(f"- {year}: {listed}.")
+    return out
 
 
 def flag_lines(t: Trend) -> list[str]:
@@ -354,7 +397,10 @@ def flag_lines(t: Trend) -> list[str]:
             else f"[{r.citation.marker}]"
         )
         since = f" with {prev.year}" if prev else ""
-        out.append(f"- {r.year} is not comparable{since}: {r.reason} {marks}")
+        if prev is not None and prev.year == r.year:
+            since = f" with the other {prev.year} report ({prev.title})"
+        which = f" ({r.title})" if t.shared(r.year) else ""
+        out.append(f"- {r.year}{which} is not comparable{since}: {r.reason} {marks}")
     return out
 
 
@@ -364,7 +410,8 @@ def trend_text(t: Trend) -> str:
     name = t.measure[:1].upper() + t.measure[1:]
     if shown:
         parts = [
-            f"{r.qualifier + ' ' if r.qualifier else ''}{r.figure} in {r.year} [{r.citation.marker}]"
+            f"{r.qualifier + ' ' if r.qualifier else ''}{r.figure} in {r.year}"
+            f"{' (' + r.title + ')' if r.differs else ''} [{r.citation.marker}]"
             for r in shown
             if r.citation is not None
         ]
@@ -377,6 +424,10 @@ def trend_text(t: Trend) -> str:
         f"{_count(len(shown)).capitalize()} of the {_count(len(t.rows))} annual reports {verb} a figure:"
     )
     lines += table_lines(t)
+    differ = differ_lines(t)
+    if differ:
+        lines.append("The reports differ for the same year, so both figures are shown:")
+        lines += differ
     flags = flag_lines(t)
     if flags:
         lines.append("Definitions change between years, so these are not like-for-like:")
@@ -389,15 +440,20 @@ def render_trend(t: Trend) -> str:
     head = ("year", "figure", "what it counts", "period", "basis")
     table = [head]
     for r in t.rows:
+        year = f"{r.year} ({r.report_id})" if t.shared(r.year) else r.year
         if r.figure is None:
-            table.append((r.year, "no figure in this report", "", "", ""))
+            table.append((year, "no figure in this report", "", "", ""))
         else:
             shown = f"{r.qualifier} {r.figure}".strip()
-            table.append((r.year, shown, r.counts, r.period, r.basis.replace("_", " ")))
+            table.append((year, shown, r.counts, r.period, r.basis.replace("_", " ")))
     widths = [min(34, max(len(row[i]) for row in table)) for i in range(len(head))]
     lines = [f"{t.measure}: {len(t.with_figures)} of {len(t.rows)} annual reports give a figure"]
     for row in table:
         lines.append("  ".join(cell[:34].ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    if t.disputed:
+        lines.append("\nThe reports differ for the same year (both shown):")
+        lines += [f"  {year}: {next(r.differs for r in t.rows if r.year == year and r.differs)}"
+                  for year in t.disputed]
     flagged = [r for r in t.rows if not r.comparable]
     if flagged:
         lines.append("\nNot comparable with the year before:")
@@ -415,7 +471,8 @@ def render_trend(t: Trend) -> str:
 
 def trend_json(t: Trend | None) -> dict[str, Any] | None:
     """The trend for the public API: every row with its figure (or null), what it counts, its period and
-    basis, the marker of its citation in the answer, and whether it is comparable with the row before."""
+    basis, the marker of its citation in the answer, whether it is comparable with the row before, its
+    report, and where another report of its year gives a different figure, the line that says so."""
     if t is None:
         return None
     rows = []
@@ -434,6 +491,9 @@ def trend_json(t: Trend | None) -> dict[str, Any] | None:
                 "marker": r.citation.marker if r.citation is not None else None,
                 "comparable": r.comparable,
                 "reason": r.reason,
+                "report_id": r.report_id,
+                "title": r.title,
+                "differs": r.differs,
             }
         )
     return {"measure": t.measure, "rows": rows}

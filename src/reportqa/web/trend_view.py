@@ -13,7 +13,10 @@ everything it shows, as sentences.
 The table (plain HTML, full width, its cells wrapping) gives every year, its figure or "no figure in this
 report", whether it is comparable with the year before (the flag, third so that it is never scrolled to),
 what it counts, the period and the basis as the report words them, and the marker of the source quoted
-below it; a run of years with no report is one row.
+below it; a run of years with no report is one row. A year with several reports has a row for each, named
+by its report; when they give different figures for the same measure and period, each row's flag says "the
+reports differ" with every report's figure, the chart shows each as its own point, and the text
+alternative says so.
 
 Everything from the corpus or from the officer is escaped before it is put in HTML. Gradio is imported only
 inside the function that builds the tab.
@@ -27,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from reportqa.errors import ReportQAError
 from reportqa.types import Answer, Trend, TrendRow
-from reportqa.web.ui import esc
+from reportqa.web.markup import esc
 
 if TYPE_CHECKING:
     from reportqa.service import Assistant
@@ -67,12 +70,17 @@ def _fy(start: int) -> str:
 
 def segments(t: Trend) -> list[list[TrendRow]]:
     """The runs of rows with figures, each comparable with the row before and a year after it: a year with
-    no report, or a report with no figure, leaves a gap (the line is never drawn across it)."""
+    no report, or a report with no figure, leaves a gap (the line is never drawn across it). A year whose
+    reports differ is a point for each report, joined to neither side: no line picks one of them."""
     out: list[list[TrendRow]] = []
     joined = False  # whether the row before was plotted, for the financial year just before this one
     last = None
     for r in t.rows:
         if r.figure is None or r.value is None:
+            joined = False
+            continue
+        if r.differs:
+            out.append([r])
             joined = False
             continue
         follows = joined and last is not None and _start(r.year) - _start(last.year) == 1
@@ -154,15 +162,25 @@ def series_name(run: list[TrendRow]) -> str:
     return f"{years}: {what}" if what else years
 
 
+def _label(t: Trend, r: TrendRow) -> str:
+    """A row's year, and its report when the year has several ("2031-32, Lantern Patrol Review")."""
+    return f"{r.year}, {r.title}" if t.shared(r.year) else r.year
+
+
 def plot_rows(t: Trend) -> list[dict[str, Any]]:
-    """The chart's points: x (the financial year's first calendar year), y, series (one per comparable run),
-    label (the financial year) and figure (as the report writes it, with its unit)."""
-    return [
-        {"year": float(_start(r.year)), "value": r.value, "series": series_name(run), "label": r.year,
-         "figure": figure_text(r)}
-        for run in segments(t)
-        for r in run
-    ]
+    """The chart's points: x (the financial year's first calendar year), y, series (one per comparable run;
+    a run of a year with several reports is named with its report too), label (the financial year, and the
+    report when the year has several) and figure (as the report writes it, with its unit)."""
+    out = []
+    names: set[str] = set()
+    for run in segments(t):
+        name = series_name(run)
+        if name in names or any(t.shared(r.year) for r in run):
+            name = f"{name} ({run[-1].title})"
+        names.add(name)
+        out += [{"year": float(_start(r.year)), "value": r.value, "series": name, "label": _label(t, r),
+                 "figure": figure_text(r)} for r in run]
+    return out
 
 
 def y_title(t: Trend) -> str:
@@ -179,14 +197,16 @@ def table_rows(t: Trend) -> list[list[str]]:
     rows = []
     for r in t.rows:
         if r.figure is None:
-            rows.append([r.year, "no figure in this report", "", "", "", "", ""])
+            rows.append([_label(t, r), "no figure in this report", "", "", "", "", ""])
             continue
         flag = "yes" if r.comparable else f"no: {r.reason}"
         if r is t.with_figures[0]:
             flag = "first figure"
+        if r.differs:  # another report of the year gives another figure: said first, never hidden
+            flag = f"{flag}; {r.differs}"
         marker = f"[{r.citation.marker}]" if r.citation is not None else ""
-        cells = [r.year, f"{r.qualifier} {r.figure}".strip(), r.counts, r.period, r.basis.replace("_", " "),
-                 marker]
+        cells = [_label(t, r), f"{r.qualifier} {r.figure}".strip(), r.counts, r.period,
+                 r.basis.replace("_", " "), marker]
         cells.insert(FLAG, flag)
         rows.append(cells)
     return rows
@@ -210,9 +230,13 @@ def alt_text(t: Trend) -> str:
         when = (f"In {run[0].year} alone" if len(run) == 1
                 else f"From {run[0].year} to {run[-1].year}, one line")
         parts.append(f"{when}{', counting ' + what if what else ''}: {listed}.")
+    for year in t.disputed:
+        differ = [r for r in t.rows if r.year == year and r.differs]
+        parts.append(f"For {year} the reports differ: "
+                     f"{_and([f'{r.title} gives {figure_text(r)}' for r in differ])}; both are shown.")
     for r in t.flags:
-        parts.append(f"{r.year} is not joined to the year before: {r.reason}.")
-    missing = [r.year for r in t.rows if r.figure is None]
+        parts.append(f"{_label(t, r)} is not joined to the year before: {r.reason}.")
+    missing = [_label(t, r) for r in t.rows if r.figure is None]
     if missing:
         parts.append(f"The {_and(missing)} report{'s give' if len(missing) > 1 else ' gives'} no figure.")
     gaps = no_report(t)
@@ -386,10 +410,11 @@ def table_html(t: Trend) -> str:
     for r, cells in zip(t.rows, table_rows(t), strict=True):
         tds = [f"<th scope='row'>{esc(cells[0])}</th>"]
         for i, c in enumerate(cells[1:], start=1):
-            if i == FLAG and c.startswith("no: "):
-                tds.append(f"<td><strong>No:</strong> {esc(c[4:])}</td>")
-            else:
-                tds.append(f"<td>{esc(c)}</td>")
+            html = f"<strong>No:</strong> {esc(c[4:])}" if i == FLAG and c.startswith("no: ") else esc(c)
+            if i == FLAG and r.differs:
+                html = html.replace(esc(r.differs), "<strong>The reports differ:</strong> "
+                                    + esc(r.differs.removeprefix("the reports differ: ")))
+            tds.append(f"<td>{html}</td>")
         body.append((_start(r.year), "<tr>" + "".join(tds) + "</tr>"))
     for a, b in gaps:
         body.append((a, f"<tr class='rq-trend-gap'><th scope='row'>{_gap_years(a, b)}</th>"
@@ -422,7 +447,7 @@ def add_trend_tab(
     """The Trend tab, built inside the caller's gr.Tabs (see web.ui.build_ui)."""
     import gradio as gr
 
-    from reportqa.web.ui import sources_html
+    from reportqa.web.markup import sources_html
 
     def run(measure: str) -> tuple[Any, ...]:
         m = (measure or "").strip()
