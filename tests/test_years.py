@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reportqa.errors import InputError
+from reportqa.priorities import load_taxonomy
 from reportqa.years import (
     FY_RE,
     YEAR_AFTER_RE,
@@ -22,7 +23,6 @@ from reportqa.years import (
     parse_plan,
     parse_report_year,
     parse_year,
-    plan_for_year,
     plan_in,
     previous_year,
     written_forms,
@@ -142,8 +142,8 @@ def test_parse_report_year_keeps_the_financial_year_message(written: str) -> Non
 )
 def test_plan_for_year(year: str, plan: str | None) -> None:
     """From the plans in corpus/priorities.toml; a year no known plan covers has none, never an invented
-    one (a 2012-13 report came before the first plan)."""
-    assert plan_for_year(year) == plan
+    one (a 2012-13 report came before the first plan). The taxonomy answers it: years knows no plans."""
+    assert load_taxonomy().plan_for_year(year) == plan
 
 
 # -- the forms a report writes a year in ------------------------------------------------------------

@@ -206,11 +206,3 @@ def first_year_in(text: str) -> str | None:
 def plan_in(text: str) -> str | None:
     """The first period a text names as a plan: 'under the 2013-16 plan' -> '2013-16'."""
     return next((m.canonical for m in mentions(text) if m.plan), None)
-
-
-def plan_for_year(year: str) -> str | None:
-    """The Police and Crime Plan a financial year (or a plan's own period) falls under, from the plans in
-    corpus/priorities.toml; None when no known plan covers it (never an invented period)."""
-    from reportqa.priorities import load_taxonomy
-
-    return load_taxonomy().plan_for_year(year)

@@ -9,7 +9,7 @@ into the draft; the draft text (Markdown, as `reportqa.mq.to_markdown` writes it
 can be edited, and downloads as .md (exactly the text) or .docx (`reportqa.mq.docx_from_markdown`, the one
 Word writer).
 
-Everything from the corpus or from the officer is escaped before it is put in HTML (`web.ui.esc`).
+Everything from the corpus or from the officer is escaped before it is put in HTML (`web.markup.esc`).
 """
 
 from __future__ import annotations
@@ -19,12 +19,14 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from reportqa.errors import ReportQAError
+from reportqa.web.markup import COPY_JS, LIVE_JS, citation_item, esc
+from reportqa.web.session import retitled, write_draft_files
 
 if TYPE_CHECKING:
     from reportqa.mq import DraftPart, MQDraft
     from reportqa.service import Assistant
     from reportqa.types import Citation
-    from reportqa.web.ui import Session
+    from reportqa.web.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +62,6 @@ document.addEventListener('input', (e) => {{
 
 def counter_text(n: int) -> str:
     """The counter as the page first shows it, and after the box is filled from the server."""
-    from reportqa.web.ui import esc
-
     over = n - MQ_MAX_CHARS
     text = f"{n:,} of {MQ_MAX_CHARS:,} characters"
     if over > 0:
@@ -94,15 +94,11 @@ def part_status(p: DraftPart) -> str:
 
 
 def _evidence_item(c: Citation, label: Callable[[str], str], nearby: bool) -> str:
-    from reportqa.web.ui import citation_item
-
     return citation_item(c, label, marker=not nearby, related=nearby)
 
 
 def parts_html(draft: MQDraft, label: Callable[[str], str] = str) -> str:
     """Every part under its heading as tabled: its status, its answer or gap, and its evidence."""
-    from reportqa.web.ui import esc
-
     out = ["<div class='rq-mq-parts'><h2>The draft, part by part</h2>"]
     if draft.question_title:
         out.append(f"<p class='rq-meta'>Question title: {esc(draft.question_title)}</p>")
@@ -186,8 +182,6 @@ def add_mq_tab(get_assistant: Callable[[], Assistant], session: Any, label: Call
                private: dict[str, Any]) -> None:
     """The Mayor's Question tab, built inside the caller's gr.Tabs (see web.ui.build_ui)."""
     import gradio as gr
-
-    from reportqa.web.ui import COPY_JS, LIVE_JS, esc, retitled, write_draft_files
 
     def run(text: str, title: str, sess: Session) -> tuple[Any, ...]:
         keep = (gr.update(),) * 6
