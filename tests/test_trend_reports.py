@@ -1,7 +1,7 @@
 """A trend over reports built by the test (issue 26): a figure in a table row is read under its row and column
 headers, and a row whose cell addresses AI tools is flagged at ingest and never a trend figure; when two
 reports of one year give different figures for the same measure, both are shown with their sources and said
-to differ, never one picked.
+to differ, never one picked, in the trend and in an ordinary answer.
 
 The reports are small synthetic ones written here, added with `reportqa ingest FILE` into an empty corpus in
 a tmp dir, with the real model and a real index: a year with one report, a year with two reports that
@@ -18,10 +18,11 @@ import json
 import pytest
 
 from reportqa import hostile
+from reportqa.answer.disagree import _same
 from reportqa.answer.verify import verify_answer
 from reportqa.cli import main
 from reportqa.config import Config
-from reportqa.figures import row_figures
+from reportqa.figures import figures_in, row_figures
 from reportqa.layout import read_row
 from reportqa.parse import parse_report
 from reportqa.service import Assistant
@@ -247,3 +248,27 @@ def test_the_trend_view_names_each_report_and_says_they_differ(built: Assistant)
     # joined to neither side: no line runs through one of the two figures
     for p in disputed:
         assert [q["label"] for q in points if q["series"] == p["series"]] == [p["label"]]
+
+
+def test_an_answer_gives_every_report_s_figure_when_the_reports_of_its_year_differ(built: Assistant) -> None:
+    ans = built.ask("How many home visits did the Lantern Patrol scheme make in 2031-32?")
+    assert ans.status == "answered", ans.text
+    assert "The reports differ for 2031-32: " in ans.text
+    assert "1,410 home visits" in ans.text and "1,650 home visits" in ans.text
+    assert {c.report_id for c in ans.citations} == {"lantern-2031-32", "lantern-review-2031-32"}
+    assert verify_answer(ans.text, ans.citations).ok
+    # a year with one report, or reports that agree, say nothing of the kind
+    ans = built.ask("How many home visits did the Lantern Patrol scheme make in 2030-31?")
+    assert "1,240" in ans.text and "differ" not in ans.text
+
+
+@pytest.mark.parametrize(("other", "same"), [
+    ("In 2031-32 the scheme made 1,650 home visits.", True),
+    ("The scheme plans to make 1,650 home visits by 2032.", False),  # a plan, not what was done
+    ("In 2031-32 the scheme had 1,650 officers.", False),  # another count
+    ("In 2030-31 the scheme made 1,650 home visits.", False),  # another year
+    ("Home visits rose by 1,650 in 2031-32.", False),  # a change
+])
+def test_only_the_same_measure_and_period_can_differ(other: str, same: bool) -> None:
+    lead = "In 2031-32 the scheme made 1,410 home visits."
+    assert _same(figures_in(lead)[0], lead, figures_in(other)[0], other) is same

@@ -1,12 +1,15 @@
 """The one point every answer passes before it is returned: the citation contract, checked.
 
 Extractive answers, multi-ask merges, Mayor's Question parts (which are asked through `Assistant.ask`)
-and LLM answers all end here. An answered or partial answer whose text fails `verify.verify_answer`
-loses the failing sentences; if nothing cited is left it becomes not_found. Either way a note says so.
+and LLM answers all end here. An answer whose passages hold another report's different figure for the same
+measure and year says so, with that report's citation (`answer.disagree`). An answered or partial answer
+whose text fails `verify.verify_answer` loses the failing sentences; if nothing cited is left it becomes
+not_found. Either way a note says so.
 """
 
 from __future__ import annotations
 
+from reportqa.answer.disagree import with_disagreement
 from reportqa.answer.verify import verify_answer
 from reportqa.types import Answer, Citation, Passage
 
@@ -17,6 +20,8 @@ def finalize(answer: Answer) -> Answer:
     answer = _without_flagged(answer)
     if answer.status not in ("answered", "partial"):
         return answer
+    # another report of the same year gives another figure for the same measure: said, with its source
+    answer = with_disagreement(answer)
     v = verify_answer(answer.text, answer.citations)
     if v.ok:
         return answer
