@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from reportqa.kinds import labelled_year
 from reportqa.temporal import strip_time
 from reportqa.text import content_words
-from reportqa.types import Turn
+from reportqa.types import MARKER, Turn
 from reportqa.years import (
     YEAR_AFTER_RE,
     YEAR_BEFORE_RE,
@@ -79,7 +79,7 @@ def is_followup(question: str) -> bool:
 
 def _answer_text(text: str) -> str:
     """An assistant turn without its report intros and [n] markers: what it said about the subject."""
-    text = re.sub(r"\[\d+\]", " ", text)
+    text = MARKER.sub(" ", text)
     text = re.sub(r"(?m)^(According to|In) the [^:\n]{0,160}?(report|page)( \([^)\n]*\))?:\s*", "", text)
     return text
 

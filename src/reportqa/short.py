@@ -36,7 +36,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from reportqa.display import clean_text
-from reportqa.types import Answer, Citation
+from reportqa.types import MARKER, Answer, Citation
 
 if TYPE_CHECKING:
     from reportqa.answer.features import AnswerType
@@ -47,11 +47,10 @@ MAX_WORDS = 60
 # that answers is not left out for a few words; measured by bench/bench_short.py)
 STRETCH = 10
 
-_MARKERS = re.compile(r"\s*(?:\[\d+\]\s*)+")
-_MARKER = re.compile(r"\[(\d+)\]")
+_MARKERS = re.compile(r"\s*(?:" + MARKER.pattern + r"\s*)+")
 _SPACE_BEFORE = re.compile(r"[ \t]+([.,;:!?])")
 # a unit ends at a marker run followed by a line break, the end, or a new sentence
-_UNIT_END = re.compile(r"(?:\s*\[\d+\])+(?=\s*\n|\s*$|\s+[\"“‘(£]?[A-Z0-9£])")
+_UNIT_END = re.compile(r"(?:\s*" + MARKER.pattern + r")+(?=\s*\n|\s*$|\s+[\"“‘(£]?[A-Z0-9£])")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“‘(]?[A-Z0-9£])")
 
 
@@ -88,11 +87,11 @@ def lead_unit(text: str) -> str:
     """The answer's first cited unit: the text up to the last `[n]` of the first marker's run (the
     answering sentence with the ones that follow it from the same passage, or the list its colon
     introduces); the whole first line when nothing is cited. The eval's `lead_key_facts` reads this too."""
-    first = _MARKER.search(text)
+    first = MARKER.search(text)
     if first is None:
         return text.split("\n", 1)[0]
     end = first.end()
-    for mark in _MARKER.finditer(text, first.end()):
+    for mark in MARKER.finditer(text, first.end()):
         if mark.group(0) != first.group(0):
             break
         end = mark.end()
@@ -161,14 +160,14 @@ def _pieces(text: str, openings: tuple[str, ...]) -> list[_Piece]:
         first = True
         for a, b in zip(cuts, cuts[1:], strict=False):
             unit = line[a:b]
-            marks = tuple(dict.fromkeys(int(m) for m in _MARKER.findall(unit)))
+            marks = tuple(dict.fromkeys(int(m) for m in MARKER.findall(unit)))
             starts = [0] + [m.end() for m in _SENTENCE_END.finditer(unit)]
             for c, d in zip(starts, [*starts[1:], len(unit)], strict=True):
                 sentence = unit[c:d]
                 shown = _shown(sentence, openings)
                 if not shown:
                     continue
-                own = tuple(dict.fromkeys(int(m) for m in _MARKER.findall(sentence)))
+                own = tuple(dict.fromkeys(int(m) for m in MARKER.findall(sentence)))
                 gap = not own and (not marks or sentence.lstrip().startswith(_GAP))
                 out.append(_Piece(index=len(out), start=at + a + c, line=line_no, raw=sentence.lstrip(),
                                   shown=shown, markers=own or marks, gap=gap, item=shown.startswith(_BULLETS),
@@ -345,7 +344,7 @@ def short_answer(answer: Answer, urls: Mapping[str, str | None] | None = None,
     bench/bench_short.py; not the default: they are the tangents the short answer leaves out)."""
     openings = _openings(answer.citations)
     full = _shown(answer.text, openings)
-    if not answer.citations or not _MARKER.search(answer.text):
+    if not answer.citations or not MARKER.search(answer.text):
         return ShortAnswer(text=full, words=words(full))
     lead_end = len(_whole_sentence(answer.text, lead_unit(answer.text)))
     pieces = _pieces(answer.text, openings)

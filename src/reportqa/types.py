@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
@@ -124,6 +125,12 @@ class Hit(_Frozen):
     rank: int
     score: float
     scores: dict[str, float] = Field(default_factory=dict)
+
+
+# A citation marker in an answer's text, "[n]": group 1 is the Citation.marker it names. The one definition
+# of the pattern (find markers with MARKER.findall / finditer, renumber them with MARKER.sub, build longer
+# patterns from MARKER.pattern).
+MARKER = re.compile(r"\[(\d+)\]")
 
 
 class Citation(_Frozen):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol, TypeAlias
 
 from reportqa.answer.verify import Cited
+from reportqa.types import MARKER
 
 # -- retrieval -----------------------------------------------------------------------------------
 
@@ -103,7 +104,7 @@ _QUOTES = str.maketrans({
     "’": "'", "‘": "'", "‛": "'", "′": "'", "`": "'", "“": '"', "”": '"', "„": '"', "″": '"',
     "–": "-", "—": "-", "‑": "-", "‒": "-", "−": "-",
 })
-_MARKER = re.compile(r"\s*\[\d+\]")
+_MARKER = re.compile(r"\s*" + MARKER.pattern)
 
 
 def normalise_fact_text(text: str) -> str:

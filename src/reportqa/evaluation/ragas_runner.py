@@ -30,6 +30,7 @@ from reportqa.config import offline_environment
 from reportqa.evaluation.dataset import TYPES, Item
 from reportqa.evaluation.metrics import mean
 from reportqa.evaluation.runner import AnswerRun, ItemRun
+from reportqa.types import MARKER
 
 if TYPE_CHECKING:
     from langchain_core.callbacks import Callbacks
@@ -94,7 +95,7 @@ class RagasResult:
     notes: list[str] = field(default_factory=list)
 
 
-_MARKER = re.compile(r"\s*\[\d+\]")
+_MARKER = re.compile(r"\s*" + MARKER.pattern)
 
 
 def _sample(

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from reportqa.evaluation import metrics as m
+from reportqa.types import MARKER
 
 _ROW = re.compile(r"^- (\d{4}-\d\d): (.*)$", re.M)
-_MARK = re.compile(r"\[(\d+)\]")
 
 
 def score_trend(item: Any, text: str, citations: Sequence[Any]) -> tuple[bool, list[str]]:
@@ -24,7 +24,7 @@ def score_trend(item: Any, text: str, citations: Sequence[Any]) -> tuple[bool, l
     by_marker = {c.marker: c for c in citations}
     rows = []
     for year, body in _ROW.findall(text):
-        cited = [by_marker[int(n)] for n in _MARK.findall(body) if int(n) in by_marker]
+        cited = [by_marker[int(n)] for n in MARKER.findall(body) if int(n) in by_marker]
         rows.append((year, body, body.startswith("no figure"), cited))
     if not rows:
         return False, ["trend: the answer has no table of years"]
