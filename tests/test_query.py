@@ -188,3 +188,11 @@ def test_the_present_asked_in_other_words_still_leads_with_the_newest_report(ass
     assert "34,503 Officers" in ans.text
     ans = assistant.ask("What is the latest figure for public confidence in the Met?")
     assert ans.status == "answered" and ans.citations[0].year == "2023-24", ans.text
+
+
+def test_a_count_written_as_a_word_is_a_figure_for_the_match() -> None:
+    from reportqa.figures import worded_figures
+
+    assert [(f.text, f.counts) for f in worded_figures("Every ward will have two dedicated ward officers.")] == [
+        ("two", "dedicated ward officers")]
+    assert worded_figures("It took two years to build.") == []

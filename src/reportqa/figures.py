@@ -484,6 +484,27 @@ def figures_in(text: str) -> list[Figure]:
     return out
 
 
+_NUMBER_WORDS = {w: float(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve".split())}
+_NUMBER_WORD = re.compile(r"(?i)\b(" + "|".join(list(_NUMBER_WORDS)[2:]) + r")\b")
+
+
+def worded_figures(text: str) -> list[Figure]:
+    """Counts written as words, two to twelve ("two dedicated ward officers"), each with what it counts (the
+    noun phrase after it, as `figures_in` reads one); a word with no noun phrase after it is not a count.
+    Kept apart from `figures_in`, whose figures trends compare year by year."""
+    lex = lexicon()
+    out: list[Figure] = []
+    for m in _NUMBER_WORD.finditer(text):
+        after = _after(text[m.end():], lex)
+        if not after or after[0].lower() in _DURATIONS or after[0].lower().rstrip("s") in _DURATIONS:
+            continue
+        out.append(Figure(text=m.group(1), value=_NUMBER_WORDS[m.group(1).lower()], kind="count",
+                          unit=after[-1].lower(), qualifier="", counts=" ".join(after),
+                          head=_head(after, lex.generic_heads), start=m.start(1), end=m.end(1), change=False))
+    return out
+
+
 _SERVICE_NUMBER = re.compile(r"\s*(?:calls?|number|line)\b", re.I)
 _CHAIN = frozenset({"of", "and", "&"})
 

@@ -58,7 +58,7 @@ from typing import TYPE_CHECKING, Any
 
 from reportqa.answer.decide import logistic
 from reportqa.answer.features import alias_tokens
-from reportqa.figures import Figure, basis_of, counted, figures_in
+from reportqa.figures import Figure, basis_of, counted, figures_in, worded_figures
 from reportqa.figures import lexicon as figures_lexicon
 from reportqa.question.query import FIGURE_KINDS, Query
 from reportqa.question.query import words as qwords
@@ -203,7 +203,7 @@ def figures_of(sentences: Sequence[Sentence]) -> list[tuple[Figure, str]]:
     figure, and each figure's `counts` is what it counts read widely (`figures.counted`)."""
     out = []
     for s in sentences:
-        for f in figures_in(s.text):
+        for f in [*figures_in(s.text), *worded_figures(s.text)]:
             what = counted(s.text, f)
             if what is not None:
                 out.append((replace(f, counts=what), s.text))
