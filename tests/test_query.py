@@ -193,6 +193,6 @@ def test_the_present_asked_in_other_words_still_leads_with_the_newest_report(ass
 def test_a_count_written_as_a_word_is_a_figure_for_the_match() -> None:
     from reportqa.figures import worded_figures
 
-    assert [(f.text, f.counts) for f in worded_figures("Every ward will have two dedicated ward officers.")] == [
-        ("two", "dedicated ward officers")]
+    read = worded_figures("Every ward will have two dedicated ward officers.")
+    assert [(f.text, f.counts) for f in read] == [("two", "dedicated ward officers")]
     assert worded_figures("It took two years to build.") == []
