@@ -145,8 +145,9 @@ class ExtractiveAnswerer:
                           if any(written_forms(y).search(c.sentence.text) for y in require_years)]
         candidates = self._prefer_named(q, self._prefer_typed(q, candidates))
         query = read_query(focus or question)
-        candidates = self._prefer_measure(query, candidates, newest=not asked_years and not require_years)
+        # whether the reports answer is decided on the best evidence; which sentence leads is the measure's
         features = self.features(q, candidates, asked_years)
+        candidates = self._prefer_measure(query, candidates, newest=not asked_years and not require_years)
         if not candidates:
             return Evidence(q, (), features, "not_found", 0.0)
         decision, p = self.model.decide(features, atype is not None)
@@ -330,7 +331,7 @@ class ExtractiveAnswerer:
         ans = self.compose(question, chosen, asked_years)
         if ev.decision == "partial":
             missing = missing_detail(question, ev.question, self.stats)
-            text = f"The reports do not give {missing}. What they do say: " + ans.text
+            text = f"The reports do not give {missing}.\nWhat they do say: " + ans.text
             ans = ans.model_copy(update={"status": "partial", "text": text, "missing": missing})
         return ans.model_copy(update={"answerability": round(ev.probability, 4), "hits": tuple(hits)})
 
@@ -387,7 +388,7 @@ class ExtractiveAnswerer:
         ans = self.compose(question, chosen[:2], query.years)
         # what they give instead travels as a field; the text quotes it, with its marker, after the gap
         given = given_instead(query, chosen[0].sentences)
-        text = f"The reports do not give {gap}. What they do say: " + ans.text
+        text = f"The reports do not give {gap}.\nWhat they do say: " + ans.text
         return ans.model_copy(update={"status": "partial", "text": text, "missing": gap, "given": given,
                                       "answerability": round(ev.probability, 4), "hits": tuple(hits)})
 

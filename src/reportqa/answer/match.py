@@ -129,6 +129,16 @@ def _cos(a: Sequence[float], b: Sequence[float]) -> float:
 MEASURE_FIT = 0.6  # a figure whose counted words hold this share of the asked measure's counts it
 
 
+@lru_cache(maxsize=1)
+def _persons() -> frozenset[str]:
+    return frozenset(w for g in qwords().persons for w in tokenize(g))
+
+
+def _person_fit(counts: str) -> float:
+    """1.0 when what a figure counts names people ("300 volunteers"): what "how many people" asks for."""
+    return 1.0 if _persons() & set(alias_tokens(counts)) else 0.0
+
+
 def _generic() -> frozenset[str]:
     return frozenset(w for g in qwords().generic for w in tokenize(g))
 
@@ -250,7 +260,8 @@ def match_features(
             best_fig = figs[0][0]
             if words:
                 mv = embed(measure)
-                scored = [(_phrase_match(words, fig.counts),
+                # "how many people": a figure that counts people of any name counts what was asked
+                scored = [(_person_fit(fig.counts) if generic_only else _phrase_match(words, fig.counts),
                            _cos(mv, embed(fig.counts)) if fig.counts else 0.0, fig, st) for fig, st in figs]
                 best = max(scored, key=lambda t: (t[0] + t[1] + 0.5 * _kind_ok(query, t[2]), -t[2].start))
                 f["measure_words"], f["measure_dense"], best_fig = best[0], best[1], best[2]

@@ -55,6 +55,7 @@ class QuestionWords:
     present: Entry
     opener: re.Pattern[str]
     generic: frozenset[str]  # measure words that name no particular quantity ("people")
+    persons: frozenset[str]  # nouns that name people ("volunteers"): what "how many people" counts
 
 
 def _entry(raw: dict[str, Any], stop: str, where: str) -> Entry:
@@ -81,6 +82,7 @@ def words() -> QuestionWords:
         present=_entry(pres, stop, "present"),
         opener=re.compile(pres["opener"], re.I),
         generic=frozenset(data.get("generic_measure", ())),
+        persons=frozenset(data.get("person_nouns", ())),
     )
 
 
