@@ -22,6 +22,9 @@ from reportqa.corpus import read_new_pages
 from reportqa.pdf_reader import hidden_reasons, visible_text
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+from robustness_data.malformed import pdf_file  # noqa: E402 - after the sys.path line
+
 VENV_BIN = Path(sys.executable).parent
 SEEN = "In 2024-25 the London Victim and Witness Service supported 51,234 people."
 AFTER = "The scheme ran in seven boroughs."
@@ -51,16 +54,7 @@ def build_pdf(pages: list[bytes], resources: bytes = b"", objects: tuple[bytes, 
                     b"/Resources << /Font << /F1 3 0 R >> " % (5 + 2 * i) + resources + b">> >>")
         objs.append(_stream(content))
     objs.extend(objects)
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for i, body in enumerate(objs, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-    return bytes(out)
+    return pdf_file(objs)
 
 
 def line(text: str, y: int, before: bytes = b"", size: bytes = b"11", x: int = 72) -> bytes:

@@ -13,6 +13,7 @@ import contextlib
 import io
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,9 @@ from reportqa.corpus import load_corpus, page_starts
 from reportqa.short import short_answer, source_line, words
 from reportqa.sources import page_at, with_sources
 from reportqa.types import Answer, Citation
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from robustness_data.malformed import pdf_file  # noqa: E402 - after the sys.path line
 
 TITLE_22 = "2022-2023 MOPAC Annual Report"
 
@@ -210,16 +214,7 @@ def _pdf(pages: list[list[str]]) -> bytes:
                           b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (k - 1, font))
     listed = b" ".join(b"%d 0 R" % k for k in kids)
     objects[1] = b"<< /Type /Pages /Kids [" + listed + b"] /Count %d >>" % len(kids)
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for i, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return pdf_file(objects)
 
 
 def _cli(*argv: str) -> tuple[int, str, str]:

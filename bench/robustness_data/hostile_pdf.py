@@ -9,6 +9,8 @@ Helvetica, one line each, top down on one page.
 
 from __future__ import annotations
 
+from robustness_data.malformed import pdf_file
+
 HIDING = ("", "white", "invisible", "tiny", "off-page", "covered", "same-as-box")
 
 
@@ -58,16 +60,7 @@ def build(lines: list[list[str]]) -> bytes:
         b"<< /Length %d >>\nstream\n" % len(body) + body + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for i, obj in enumerate(objs, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-    return bytes(out)
+    return pdf_file(objs)
 
 
 def text(lines: list[list[str]]) -> str:

@@ -22,8 +22,10 @@ SENTENCE = (
 # -- PDFs -----------------------------------------------------------------------------------------------
 
 
-def _pdf(objects: list[bytes], root: int = 1, xref_shift: int = 0, trailer_extra: bytes = b"") -> bytes:
-    """A PDF from numbered object bodies (1-based), with an xref table (its offsets moved by xref_shift)."""
+def pdf_file(objects: list[bytes], root: int = 1, xref_shift: int = 0, trailer_extra: bytes = b"") -> bytes:
+    """A PDF from numbered object bodies (1-based), with an xref table (its offsets moved by xref_shift).
+    The one PDF writer of the bench and the tests, which build PDFs byte by byte to plant what a reader must
+    see or miss."""
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for i, body in enumerate(objects, 1):
@@ -55,7 +57,7 @@ def _content(text: str, compress: bool = False) -> bytes:
 
 
 def good_pdf(text: str = SENTENCE * 3, compress: bool = False) -> bytes:
-    return _pdf(
+    return pdf_file(
         [
             b"<< /Type /Catalog /Pages 2 0 R >>",
             b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -90,7 +92,7 @@ def _pdfs(rng: random.Random) -> Iterator[tuple[str, bytes]]:
     for shift in (-40, -7, -1, 1, 3, 55, 10_000):
         yield (
             f"pdf-xref-shift{shift}.pdf",
-            _pdf(
+            pdf_file(
                 [
                     b"<< /Type /Catalog /Pages 2 0 R >>",
                     b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -110,7 +112,7 @@ def _pdfs(rng: random.Random) -> Iterator[tuple[str, bytes]]:
     yield "pdf-root-missing-object.pdf", good.replace(b"/Root 1 0 R", b"/Root 99 0 R")
     yield (
         "pdf-pages-loop.pdf",
-        _pdf(
+        pdf_file(
             [
                 b"<< /Type /Catalog /Pages 2 0 R >>",
                 b"<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>",
@@ -121,7 +123,7 @@ def _pdfs(rng: random.Random) -> Iterator[tuple[str, bytes]]:
     )
     yield (
         "pdf-page-self-kid.pdf",
-        _pdf(
+        pdf_file(
             [
                 b"<< /Type /Catalog /Pages 2 0 R >>",
                 b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -131,14 +133,14 @@ def _pdfs(rng: random.Random) -> Iterator[tuple[str, bytes]]:
     )
     yield "pdf-count-huge.pdf", good.replace(b"/Count 1", b"/Count 999999999999")
     yield "pdf-kids-not-array.pdf", good.replace(b"/Kids [3 0 R]", b"/Kids 3")
-    yield "pdf-no-pages.pdf", _pdf([b"<< /Type /Catalog >>"])
+    yield "pdf-no-pages.pdf", pdf_file([b"<< /Type /Catalog >>"])
     yield "pdf-contents-missing.pdf", good.replace(b"/Contents 4 0 R", b"/Contents 77 0 R")
     yield "pdf-stream-length-wrong.pdf", good.replace(b"/Length ", b"/Length 9")
     yield "pdf-stream-length-negative.pdf", good.replace(b"/Length ", b"/Length -")
     yield "pdf-stream-length-indirect-loop.pdf", good.replace(b"/Length ", b"/Length 4 0 R %")
     yield (
         "pdf-flate-garbage.pdf",
-        _pdf(
+        pdf_file(
             [
                 b"<< /Type /Catalog /Pages 2 0 R >>",
                 b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -149,7 +151,7 @@ def _pdfs(rng: random.Random) -> Iterator[tuple[str, bytes]]:
     )
     yield (
         "pdf-unknown-filter.pdf",
-        _pdf(
+        pdf_file(
             [
                 b"<< /Type /Catalog /Pages 2 0 R >>",
                 b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -160,7 +162,7 @@ def _pdfs(rng: random.Random) -> Iterator[tuple[str, bytes]]:
     )
     yield (
         "pdf-filter-chain.pdf",
-        _pdf(
+        pdf_file(
             [
                 b"<< /Type /Catalog /Pages 2 0 R >>",
                 b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -172,7 +174,7 @@ def _pdfs(rng: random.Random) -> Iterator[tuple[str, bytes]]:
     )
     yield (
         "pdf-deep-array.pdf",
-        _pdf(
+        pdf_file(
             [
                 b"<< /Type /Catalog /Pages 2 0 R /X " + b"[" * 5000 + b"]" * 5000 + b" >>",
                 b"<< /Type /Pages /Kids [] /Count 0 >>",
@@ -181,7 +183,7 @@ def _pdfs(rng: random.Random) -> Iterator[tuple[str, bytes]]:
     )
     yield (
         "pdf-deep-dict.pdf",
-        _pdf(
+        pdf_file(
             [
                 b"<< /Type /Catalog /Pages 2 0 R /X " + b"<< /A " * 3000 + b">>" * 3000 + b" >>",
                 b"<< /Type /Pages /Kids [] /Count 0 >>",
@@ -194,7 +196,7 @@ def _pdfs(rng: random.Random) -> Iterator[tuple[str, bytes]]:
     )
     yield (
         "pdf-text-operator-garbage.pdf",
-        _pdf(
+        pdf_file(
             [
                 b"<< /Type /Catalog /Pages 2 0 R >>",
                 b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -206,7 +208,7 @@ def _pdfs(rng: random.Random) -> Iterator[tuple[str, bytes]]:
     )
     yield (
         "pdf-no-text-layer.pdf",
-        _pdf(
+        pdf_file(
             [
                 b"<< /Type /Catalog /Pages 2 0 R >>",
                 b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -236,7 +238,7 @@ def _pdfs(rng: random.Random) -> Iterator[tuple[str, bytes]]:
     )
     yield (
         "pdf-objstm-bogus.pdf",
-        _pdf(
+        pdf_file(
             [
                 b"<< /Type /Catalog /Pages 2 0 R >>",
                 b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
