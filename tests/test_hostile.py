@@ -8,13 +8,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from corpora import small_corpus
 
 from reportqa import hostile
 from reportqa.answer.compose import finalize
@@ -179,12 +179,7 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Any, dict
     """The planted report ingested with the CLI beside one real report into a temporary corpus and index;
     (config, the assistant, the planted sentences' spans in the stored corpus file)."""
     base = tmp_path_factory.mktemp("planted")
-    corpus = base / "corpus"
-    corpus.mkdir()
-    shutil.copy(ROOT / "corpus" / f"{SMALL}.txt", corpus)
-    manifest = json.loads((ROOT / "corpus" / "manifest.json").read_text(encoding="utf-8"))
-    manifest["reports"] = [r for r in manifest["reports"] if r["id"] == SMALL]
-    (corpus / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    corpus = small_corpus(base / "corpus", SMALL)
     cfg = Config(corpus_dir=corpus, index_dir=base / "index")
     proc = run_cli(
         "ingest",

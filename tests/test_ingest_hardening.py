@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from corpora import small_corpus
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -51,15 +52,6 @@ def run_cli(*args: str, cfg: Config, env: dict[str, str] | None = None) -> subpr
     return subprocess.run(
         [str(VENV_BIN / "reportqa"), *args], capture_output=True, text=True, env=full_env, timeout=600
     )
-
-
-def small_corpus(dst: Path) -> Path:
-    dst.mkdir(parents=True)
-    shutil.copy(ROOT / "corpus" / f"{SMALL}.txt", dst)
-    manifest = json.loads((ROOT / "corpus" / "manifest.json").read_text(encoding="utf-8"))
-    manifest["reports"] = [r for r in manifest["reports"] if r["id"] == SMALL]
-    (dst / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    return dst
 
 
 @pytest.fixture(scope="module")

@@ -4,10 +4,8 @@ text and text in a layer that is off. Every PDF is built here, content stream by
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from io import BytesIO
@@ -15,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from corpora import small_corpus
 from pypdf import PdfReader
 
 from reportqa.config import Config
@@ -229,12 +228,7 @@ def ingested(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Any]:
     """The report PDF ingested with the CLI beside one real report into a temporary corpus and index;
     (the stored corpus text, the assistant)."""
     base = tmp_path_factory.mktemp("pdf-hidden")
-    corpus = base / "corpus"
-    corpus.mkdir()
-    shutil.copy(ROOT / "corpus" / f"{SMALL}.txt", corpus)
-    manifest = json.loads((ROOT / "corpus" / "manifest.json").read_text(encoding="utf-8"))
-    manifest["reports"] = [r for r in manifest["reports"] if r["id"] == SMALL]
-    (corpus / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    corpus = small_corpus(base / "corpus", SMALL)
     pdf = base / "youth-programme-review.pdf"
     pdf.write_bytes(_report_pdf())
     cfg = Config(corpus_dir=corpus, index_dir=base / "index")
