@@ -167,6 +167,24 @@ def test_what_a_figure_counts_is_read_widely_for_the_match() -> None:
     # visits are not visitors, and the emergency number is no figure
     assert read("In 2023-24, ICVs carried out 508 visits, seeing 1801 detainees.") == ["visits", "detainees"]
     assert None in read("In January 2024 the Met answered 91 per cent of 999 calls within 10 seconds.")
+    # a share counts what it is a share of, named after it or before it
+    assert read("the Met answered 91 per cent of 999 calls")[0] == "999 calls"
+    assert read("The proportion of respondents worried about local anti-social behaviour fell by 14 per "
+                "cent, to 36 per cent.")[1] == "respondents worried about local anti-social behaviour"
+
+
+def test_a_share_or_a_length_of_time_is_no_count_of_what_was_asked(assistant: Assistant) -> None:
+    from reportqa.answer.match import _kind_ok
+    from reportqa.figures import Figure
+
+    ten_seconds = Figure(text="10", value=10.0, kind="count", unit="seconds", qualifier="", counts="seconds",
+                         head="second", start=0, end=2, change=False)
+    assert not _kind_ok(read_query("How many 999 calls did the Met receive?"), ten_seconds)
+    assert _kind_ok(read_query("How many days does a custody visit take?"), ten_seconds)
+    # the reports give the share of 999 calls answered in January 2024, never how many came in
+    ans = assistant.ask("How many 999 calls did the Met receive in January 2024?")
+    assert ans.status != "answered" and ans.missing, ans.text
+    assert "91 per cent" in (ans.given or ans.text), ans.text
 
 
 def test_how_much_asks_for_a_sum_and_a_gap_never_names_only_mopac() -> None:

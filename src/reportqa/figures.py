@@ -513,8 +513,9 @@ def counted(text: str, figure: Figure, max_words: int = 8) -> str | None:
     """What a figure counts, read more widely than `Figure.counts` for comparing it with an asked measure:
     the noun phrase after the figure runs on through "of" and "and" while words follow ("4,825 pieces of
     correspondence", "59 old and underutilised police buildings", "53 Freedom of Information requests");
-    a figure with no words after it counts what "the number of ..." before it names ("The number of murders
-    has fallen, from 144 in 2008 to 111"). None for a service number, not a figure ("999 calls")."""
+    a figure with no words after it counts what "the number of ..." (or "the proportion of ...") before it
+    names ("The number of murders has fallen, from 144 in 2008 to 111"). None for a service number, not a
+    figure ("999 calls")."""
     lex = lexicon()
     rest = text[figure.end:]
     if figure.kind == "count" and figure.text in ("999", "101", "111") and _SERVICE_NUMBER.match(rest):
@@ -523,6 +524,9 @@ def counted(text: str, figure: Figure, max_words: int = 8) -> str | None:
         rest = re.sub(r"^\s+of\s+(?:the\s+|these\s+|those\s+|its\s+|their\s+)?", " ", rest)
     toks = _WORD.findall(rest)
     words: list[str] = []
+    if figure.kind == "percent" and len(toks) > 1 and re.fullmatch(r"[\d,]+", toks[0]) and re.match(
+            r"[A-Za-z]", toks[1]):
+        words.append(toks.pop(0))  # a share of a number of things: "91 per cent of 999 calls"
     for i, tok in enumerate(toks):
         low = tok.lower()
         if not re.match(r"[A-Za-z&]", tok):
@@ -542,7 +546,8 @@ def counted(text: str, figure: Figure, max_words: int = 8) -> str | None:
         words.pop()
     phrase = " ".join(words)
     before = text[: figure.start]
-    number_of = re.findall(r"(?i)\b(?:the\s+)?(?:total\s+)?numbers?\s+of\s+([A-Za-z][\w'’ -]{2,60}?)"
+    number_of = re.findall(r"(?i)\b(?:the\s+)?(?:total\s+)?(?:numbers?|proportion|share|percentage)\s+of\s+"
+                           r"([A-Za-z][\w'’ -]{2,60}?)"
                            r"(?=\s+(?:has|have|had|is|was|were|are|fell|rose|stood|reduced|increased|"
                            r"decreased|dropped)\b)", before)
     if number_of and (not phrase or figure.kind == "count" and len(words) <= 1):

@@ -43,7 +43,9 @@ when it holds the item's key facts.
 - period_missing: the question names a calendar year or a month ("in 2015", "January 2024") that the unit
   does not state;
 - score_gap: how far the candidate's evidence score lies below the best candidate's (a logit difference);
-- first: 1 for the evidence ranking's best candidate.
+- first: 1 for the evidence ranking's best candidate;
+- place_other: the question asks about London (it names no wider area) and the candidate's unit speaks of a
+  wider area ("in the UK", "nationally", "England and Wales") without naming London.
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ MATCH_FEATURES = (
 )
 CANDIDATE_FEATURES = (
     *MATCH_FEATURES, "predicate", "has_predicate", "missing_rare_unit", "predicate_missing", "subject_unit",
-    "period_missing", "score_gap", "first",
+    "period_missing", "score_gap", "first", "place_other",
 )
 _NOT_ACTUAL = frozenset({"target", "planned", "plan", "forecast", "ambition", "pledge", "aim", "budgeted"})
 
@@ -220,9 +222,23 @@ def figures_of(sentences: Sequence[Sentence]) -> list[tuple[Figure, str]]:
     return out
 
 
+# an area wider than London, and London itself (its boroughs are named with it in the reports)
+_WIDER_AREA = re.compile(r"(?i)\b(?:UK|United Kingdom|Britain|British|England|Wales|national(?:ly)?|"
+                         r"nationwide|the country|countrywide)\b")
+_LONDON = re.compile(r"(?i)\b(?:London(?:ers?)?|capital|MPS|Met|Metropolitan Police|borough|city)\b")
+_TIME_UNIT = re.compile(r"(?i)\b(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b")
+
+
 def _kind_ok(query: Query, figure: Figure) -> bool:
     """A figure of the asked kind; "how big" and "how much" questions take a sum or a count, and a question
     that leaves the kind open ("the latest figure for ...") any figure."""
+    timed = figure.kind == "count" and bool(_TIME_UNIT.match(figure.counts or ""))
+    if timed and query.kind == "count":
+        # "within 10 seconds" is a length of time, not a count of what was asked ("how many 999 calls"),
+        # unless a time unit is what is asked ("how many days")
+        return bool(_TIME_UNIT.search(query.measure))
+    if timed and query.kind == "duration":
+        return True
     if figure.kind == query.kind or query.kind == "figure":
         return True
     sized = re.search(r"(?i)\bhow (?:big|large|much)\b", query.text)
@@ -242,7 +258,7 @@ def match_features(
     generic_only = set(words) <= _generic()  # "how many people ...": what they did says what is counted
     f: dict[str, float] = dict.fromkeys(MATCH_FEATURES, 0.0)
     f.update(predicate=0.0, has_predicate=0.0, missing_rare_unit=0.0, predicate_missing=0.0,
-             subject_unit=lead.subject_unit, period_missing=0.0)
+             subject_unit=lead.subject_unit, period_missing=0.0, place_other=0.0)
     f["answerable"] = lead.answerable
     f["dense"] = lead.dense
     f["subject"] = lead.subject
@@ -263,8 +279,12 @@ def match_features(
                 # "how many people": a figure that counts people of any name counts what was asked
                 scored = [(_person_fit(fig.counts) if generic_only else _phrase_match(words, fig.counts),
                            _cos(mv, embed(fig.counts)) if fig.counts else 0.0, fig, st) for fig, st in figs]
-                best = max(scored, key=lambda t: (t[0] + t[1] + 0.5 * _kind_ok(query, t[2]), -t[2].start))
-                f["measure_words"], f["measure_dense"], best_fig = best[0], best[1], best[2]
+                # the figure of the asked kind that best counts the measure: "91 per cent of 999 calls" is no
+                # count of 999 calls, so a sentence with no figure of the asked kind fits no measure
+                pool = [t for t in scored if _kind_ok(query, t[2])]
+                if pool:
+                    best = max(pool, key=lambda t: (t[0] + t[1], -t[2].start))
+                    f["measure_words"], f["measure_dense"], best_fig = best[0], best[1], best[2]
             f["kind_ok"] = 1.0 if _kind_ok(query, best_fig) else 0.0
             kinds = [basis_of(st, fig).name for fig, st in figs if _kind_ok(query, fig)]
             if query.basis == "actual":
@@ -292,5 +312,7 @@ def match_features(
     if periods and any(not re.search(r"(?i)\b" + re.escape(x), text) for x in periods):
         f["period_missing"] = 1.0
     f["missing_rare_unit"] = lead.missing_rare_unit
+    if not _WIDER_AREA.search(query.text) and _WIDER_AREA.search(text) and not _LONDON.search(text):
+        f["place_other"] = 1.0
     return {k: round(v, 5) for k, v in f.items()}
 
