@@ -69,6 +69,9 @@ def test_a_gap_names_the_measure_never_the_rest_of_the_question() -> None:
     gap = q.gap()
     assert gap == "the number of tasers"
     assert "07911" not in gap and "evil" not in gap
+    # topic words that run on into the verb give the name asked about, not the verb
+    assert read_query("What did the Shared Endeavour Fund get in 2022-23?").gap() == (
+        "the Shared Endeavour Fund for 2022-23")
 
 
 def test_the_committed_match_model_is_fitted_on_its_features() -> None:

@@ -212,14 +212,35 @@ def predicate_words(query: Query, idf: Callable[[str], float]) -> dict[str, floa
 
 def figures_of(sentences: Sequence[Sentence]) -> list[tuple[Figure, str]]:
     """Every figure `sentences` state, each with its sentence text; a service number ("999 calls") is no
-    figure, and each figure's `counts` is what it counts read widely (`figures.counted`)."""
+    figure, and each figure's `counts` is what it counts read widely (`figures.counted`). A list item is
+    read under its lead-in: "10,316 Staff" after "the Metropolitan Police Workforce consisted of:" counts
+    "Staff (Metropolitan Police Workforce)"."""
     out = []
+    lead_in = ""
     for s in sentences:
+        item = bool(lead_in) and len(s.text) <= _LIST_ITEM_CHARS
         for f in [*figures_in(s.text), *worded_figures(s.text)]:
             what = counted(s.text, f)
             if what is not None:
-                out.append((replace(f, counts=what), s.text))
+                out.append((replace(f, counts=f"{what} ({lead_in})" if item and what else what), s.text))
+        if s.text.rstrip().endswith(":"):
+            lead_in = _lead_in(s.text)
+        elif not item:
+            lead_in = ""
     return out
+
+
+_LIST_ITEM_CHARS = 120  # a list item is short: "1,551 Volunteers & Special constables"
+
+
+def _lead_in(text: str) -> str:
+    """What a list's lead-in sentence says its items are: the clause before the colon, from its last comma,
+    without its verb ("the Metropolitan Police Workforce consisted of:" -> "Metropolitan Police
+    Workforce")."""
+    clause = text.rstrip().rstrip(":").rsplit(",", 1)[-1]
+    clause = re.sub(r"(?i)\b(?:consist(?:s|ed)?\s+of|compris(?:es|ed)|includ(?:es|ed|ing)|were|was|are|"
+                    r"is)\b.*$", "", clause)
+    return re.sub(r"(?i)^\s*(?:the|this|these|our)\s+", "", clause).strip()
 
 
 # an area wider than London, and London itself (its boroughs are named with it in the reports)

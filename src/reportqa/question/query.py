@@ -139,6 +139,10 @@ class Query:
                 "duration": "the length of time for", "date": "the date for"}.get(self.kind, "")
         named = [n for n in self.subjects if n.casefold().removeprefix("the ") not in _EVERYWHERE]
         measure = _safe(self.measure or (named or self.subjects or ("",))[0])
+        if not self.measure_read:
+            # topic words run on past the name asked about into the verb ("What did the Shared Endeavour
+            # Fund get"): the name is what is asked about
+            measure = next((_safe(n) for n in named if n in measure and n != measure), measure)
         if not measure:
             return "the detail asked for"
         clause = re.match(r"(?i)(.+?) (are|is|were|was|feel|felt|think|thought|say|said) (.+)", measure)
