@@ -15,7 +15,8 @@ from reportqa.service import Assistant
 def _examples(kind: str) -> list[tuple[str, str, str]]:
     qw = words()
     out = []
-    for group, entries in (("measure", qw.measures), ("basis", qw.bases), ("present", (qw.present,))):
+    for group, entries in (("measure", qw.measures), ("basis", qw.bases), ("present", (qw.present,)),
+                           ("realised", (qw.realised,))):
         for e in entries:
             for ex in (e.must if kind == "must" else e.must_not):
                 out.append((group, e.name, ex))
@@ -32,6 +33,8 @@ def test_every_must_example_matches_its_entry(group: str, name: str, example: st
         assert q.measure, (example, q)
     elif group == "basis":
         assert q.basis == name, (example, q)
+    elif group == "realised":
+        assert q.realised, (example, q)
     else:
         assert q.current, (example, q)
 
@@ -44,6 +47,8 @@ def test_every_must_not_example_is_left_alone(group: str, name: str, example: st
         assert entry.search(fold(example)) is None, example
     elif group == "basis":
         assert q.basis != name, (example, q)
+    elif group == "realised":
+        assert not q.realised, (example, q)
     else:
         assert not q.current, (example, q)
 

@@ -45,7 +45,9 @@ when it holds the item's key facts.
 - score_gap: how far the candidate's evidence score lies below the best candidate's (a logit difference);
 - first: 1 for the evidence ranking's best candidate;
 - place_other: the question asks about London (it names no wider area) and the candidate's unit speaks of a
-  wider area ("in the UK", "nationally", "England and Wales") without naming London.
+  wider area ("in the UK", "nationally", "England and Wales") without naming London;
+- plan_for_realised: the question insists on what has happened ("actually", "so far") and the figure that
+  best counts the measure is a plan, target or forecast (basis_conflict).
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ MATCH_FEATURES = (
 )
 CANDIDATE_FEATURES = (
     *MATCH_FEATURES, "predicate", "has_predicate", "missing_rare_unit", "predicate_missing", "subject_unit",
-    "period_missing", "score_gap", "first", "place_other",
+    "period_missing", "score_gap", "first", "place_other", "plan_for_realised",
 )
 _NOT_ACTUAL = frozenset({"target", "planned", "plan", "forecast", "ambition", "pledge", "aim", "budgeted"})
 
@@ -279,7 +281,8 @@ def match_features(
     generic_only = set(words) <= _generic()  # "how many people ...": what they did says what is counted
     f: dict[str, float] = dict.fromkeys(MATCH_FEATURES, 0.0)
     f.update(predicate=0.0, has_predicate=0.0, missing_rare_unit=0.0, predicate_missing=0.0,
-             subject_unit=lead.subject_unit, period_missing=0.0, place_other=0.0)
+             subject_unit=lead.subject_unit, period_missing=0.0, place_other=0.0,
+             plan_for_realised=0.0)
     f["answerable"] = lead.answerable
     f["dense"] = lead.dense
     f["subject"] = lead.subject
@@ -295,6 +298,7 @@ def match_features(
         if figs:
             f["figure"] = 1.0
             best_fig = figs[0][0]
+            pool: list[tuple[float, float, Figure, str]] = []
             if words:
                 mv = embed(measure)
                 # "how many people": a figure that counts people of any name counts what was asked
@@ -307,9 +311,14 @@ def match_features(
                     best = max(pool, key=lambda t: (t[0] + t[1], -t[2].start))
                     f["measure_words"], f["measure_dense"], best_fig = best[0], best[1], best[2]
             f["kind_ok"] = 1.0 if _kind_ok(query, best_fig) else 0.0
-            kinds = [basis_of(st, fig).name for fig, st in figs if _kind_ok(query, fig)]
+            # the basis of the figure that best counts the measure ("over 1,000 women ... will receive
+            # support" is a plan, whatever else the sentence states), of any figure of the asked kind when
+            # no measure was read
+            kinds = ([basis_of(st, fig).name for fig, st in figs if fig is best_fig] if words and pool else
+                     [basis_of(st, fig).name for fig, st in figs if _kind_ok(query, fig)])
             if query.basis == "actual":
                 f["basis_conflict"] = 1.0 if kinds and all(k in _NOT_ACTUAL for k in kinds) else 0.0
+                f["plan_for_realised"] = f["basis_conflict"] if query.realised else 0.0
             elif query.basis in ("target", "forecast"):
                 f["basis_match"] = 1.0 if any(k in _NOT_ACTUAL for k in kinds) else 0.0
     if query.years:

@@ -53,6 +53,7 @@ class QuestionWords:
     measures: tuple[Entry, ...]
     bases: tuple[Entry, ...]
     present: Entry
+    realised: Entry  # the question insists on what has happened ("actually", "so far")
     opener: re.Pattern[str]
     generic: frozenset[str]  # measure words that name no particular quantity ("people")
     persons: frozenset[str]  # nouns that name people ("volunteers"): what "how many people" counts
@@ -80,6 +81,7 @@ def words() -> QuestionWords:
         measures=tuple(_entry(m, stop, f"measure {m['name']}") for m in data["measure"]),
         bases=tuple(_entry(b, stop, f"basis {b['name']}") for b in data["basis"]),
         present=_entry(pres, stop, "present"),
+        realised=_entry(data["realised"], stop, "realised"),
         opener=re.compile(pres["opener"], re.I),
         generic=frozenset(data.get("generic_measure", ())),
         persons=frozenset(data.get("person_nouns", ())),
@@ -110,6 +112,7 @@ class Query:
     - current: the present is asked ("now", "current", "latest");
     - basis: the kind of figure asked: actual (the default), target, forecast or change;
     - excludes: what the asker leaves out ("special constables, not other volunteers");
+    - realised: the question insists on what has happened, not what was planned ("actually", "so far");
     - predicate: what the question says of the measure, after it ("were sent back to prison" in "How many
       tagged offenders were sent back to prison?"); "" when the measure was not read by a pattern;
     - measure_read: the measure is a noun phrase one of the lexicon's measure patterns read ("how many
@@ -126,6 +129,7 @@ class Query:
     excludes: tuple[str, ...] = field(default_factory=tuple)
     measure_read: bool = False
     predicate: str = ""
+    realised: bool = False
 
     @property
     def asks_figure(self) -> bool:
@@ -253,7 +257,7 @@ def read_query(question: str) -> Query:
     excludes = tuple(x.group("x").strip() for x in _EXCLUDE.finditer(folded))
     return Query(text=original, kind=kind, measure=measure, subjects=tuple(named_things(original)),
                  years=years, current=current, basis=basis, excludes=excludes, measure_read=measure_read,
-                 predicate=predicate)
+                 predicate=predicate, realised=bool(qw.realised.search(asked)))
 
 
 _FIGURE_ASKED = re.compile(r"(?i)\b(?:figures?|level|rate|total|statistics?|stats)\s+(?:for|of|on)\b")
