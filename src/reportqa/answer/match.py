@@ -47,7 +47,10 @@ when it holds the item's key facts.
 - place_other: the question asks about London (it names no wider area) and the candidate's unit speaks of a
   wider area ("in the UK", "nationally", "England and Wales") without naming London;
 - plan_for_realised: the question insists on what has happened ("actually", "so far") and the figure that
-  best counts the measure is a plan, target or forecast (basis_conflict).
+  best counts the measure is a plan, target or forecast (basis_conflict);
+- combined: the figure that best counts the measure counts it together with something the question does
+  not ask ("1,551 Volunteers & Special constables" for "how many special constables"), or the unit states
+  it for a name asked together with another ("Operation Orochi and Operation Yamata" for Yamata alone).
 """
 
 from __future__ import annotations
@@ -79,7 +82,7 @@ MATCH_FEATURES = (
 )
 CANDIDATE_FEATURES = (
     *MATCH_FEATURES, "predicate", "has_predicate", "missing_rare_unit", "predicate_missing", "subject_unit",
-    "period_missing", "score_gap", "first", "place_other", "plan_for_realised",
+    "period_missing", "score_gap", "first", "place_other", "plan_for_realised", "combined",
 )
 _NOT_ACTUAL = frozenset({"target", "planned", "plan", "forecast", "ambition", "pledge", "aim", "budgeted"})
 
@@ -245,6 +248,36 @@ def _lead_in(text: str) -> str:
     return re.sub(r"(?i)^\s*(?:the|this|these|our)\s+", "", clause).strip()
 
 
+def _combined(words: dict[str, float], counts: str) -> bool:
+    """What a figure counts joins the asked measure with something else the question does not ask: its
+    parts ("Volunteers & Special constables") split at "&", "and" or commas, one part holding the measure's
+    words and another holding none of them."""
+    head = re.split(r"\s+\(", counts, maxsplit=1)[0]  # not a list's lead-in
+    parts = [p for p in re.split(r"(?i)\s*(?:&|,|\band\b)\s*", head) if p.strip()]
+    if len(parts) < 2:
+        return False
+    fits = [_phrase_match(words, p) for p in parts]
+    if not max(fits):
+        return False
+    # another thing counted: a name or a plural noun ("Volunteers", "items of correspondence"), not a
+    # word qualifying the measure ("old and underutilised police buildings") or a clause ("and received")
+    return any(not fit and not re.match(r"\w+ed\b", p) and (p[0].isupper() or re.search(r"[^s]s\b", p))
+               for fit, p in zip(fits, parts, strict=True))
+
+
+def _named_with_another(name: str, question: str, text: str) -> bool:
+    """`text` names `name` joined by "and" or "&" to another name the question does not ask about
+    ("Through Operation Orochi and Operation Yamata" when only Yamata is asked)."""
+    cap = r"(?:[A-Z][\w'’-]*\s+){0,3}[A-Z][\w'’-]*"
+    esc = re.escape(name)
+    for m in re.finditer(rf"(?:({cap})\s+(?:and|&)\s+{esc}|{esc}\s+(?:and|&)\s+({cap}))", text):
+        other = (m.group(1) or m.group(2) or "").strip()
+        last = other.split()[-1] if other else ""
+        if last and last not in question and last not in name:
+            return True
+    return False
+
+
 # an area wider than London, and London itself (its boroughs are named with it in the reports)
 _WIDER_AREA = re.compile(r"(?i)\b(?:UK|United Kingdom|Britain|British|England|Wales|national(?:ly)?|"
                          r"nationwide|the country|countrywide)\b")
@@ -282,7 +315,7 @@ def match_features(
     f: dict[str, float] = dict.fromkeys(MATCH_FEATURES, 0.0)
     f.update(predicate=0.0, has_predicate=0.0, missing_rare_unit=0.0, predicate_missing=0.0,
              subject_unit=lead.subject_unit, period_missing=0.0, place_other=0.0,
-             plan_for_realised=0.0)
+             plan_for_realised=0.0, combined=0.0)
     f["answerable"] = lead.answerable
     f["dense"] = lead.dense
     f["subject"] = lead.subject
@@ -310,6 +343,7 @@ def match_features(
                 if pool:
                     best = max(pool, key=lambda t: (t[0] + t[1], -t[2].start))
                     f["measure_words"], f["measure_dense"], best_fig = best[0], best[1], best[2]
+                    f["combined"] = 1.0 if _combined(words, best_fig.counts) else 0.0
             f["kind_ok"] = 1.0 if _kind_ok(query, best_fig) else 0.0
             # the basis of the figure that best counts the measure ("over 1,000 women ... will receive
             # support" is a plan, whatever else the sentence states), of any figure of the asked kind when
@@ -342,6 +376,8 @@ def match_features(
     if periods and any(not re.search(r"(?i)\b" + re.escape(x), text) for x in periods):
         f["period_missing"] = 1.0
     f["missing_rare_unit"] = lead.missing_rare_unit
+    if any(_named_with_another(n, query.text, text) for n in query.subjects):
+        f["combined"] = 1.0
     if not _WIDER_AREA.search(query.text) and _WIDER_AREA.search(text) and not _LONDON.search(text):
         f["place_other"] = 1.0
     return {k: round(v, 5) for k, v in f.items()}
