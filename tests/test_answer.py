@@ -315,7 +315,7 @@ def test_a_current_figure_from_an_older_report_says_so(assistant: Assistant) -> 
     # not a question about the present: no line
     plain = assistant.ask("How many police officers did the Met have in 2015-16?")
     assert "asks about the present" not in plain.text
-    from reportqa.service import _CURRENT
+    from reportqa.pipeline.present import CURRENT as _CURRENT
 
     assert _CURRENT.search("What is the present number of PCSOs?")
     assert not _CURRENT.search("What did MOPAC present to the committee?")  # "present", the verb

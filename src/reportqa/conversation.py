@@ -1,14 +1,16 @@
-"""Follow-up questions rewritten into standalone ones, carrying the topic, names and year in play."""
+"""A conversation's history, checked and capped, and follow-up questions rewritten into standalone ones,
+carrying the topic, names and year in play."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from reportqa.errors import InputError
 from reportqa.kinds import labelled_year
 from reportqa.temporal import strip_time
-from reportqa.text import content_words
+from reportqa.text import clean_control, content_words
 from reportqa.types import MARKER, Turn
 from reportqa.years import (
     YEAR_AFTER_RE,
@@ -17,6 +19,47 @@ from reportqa.years import (
     next_year,
     previous_year,
 )
+
+# The limits on a conversation's history, counted in turns (one question or one answer is a turn). They are
+# two limits, not one: what a follow-up reads, and what the public API lets a request bring (an LLM's
+# prompt shows fewer still: `prompts.MAX_HISTORY_TURNS`).
+MAX_HISTORY_TURNS_READ = 12  # `Assistant.ask` reads the most recent this many turns for a follow-up
+MAX_HISTORY_TURNS_PUBLIC = 6  # the public API refuses a request bringing more: the last three exchanges,
+# enough for a follow-up to find its subject and year (`web.api.MAX_HISTORY_TURNS`)
+MAX_TURN_CHARS = 4000  # of each turn read, the first characters
+
+_HISTORY_SHAPE = "history must be a list of {'role': 'user'|'assistant', 'content': '...'}"
+
+
+def read_history(history: Sequence[dict[str, str] | Turn] | None) -> list[Turn]:
+    """The conversation so far, checked: a list of user and assistant turns with text content.
+
+    Only the last MAX_HISTORY_TURNS_READ turns are kept, each cut to MAX_TURN_CHARS and cleaned like a
+    question.
+    """
+    if history is None:
+        return []
+    if isinstance(history, str | bytes | Mapping) or not isinstance(history, Sequence):
+        raise InputError(_HISTORY_SHAPE, f"got {type(history).__name__}; pass [] for no history")
+    out: list[Turn] = []
+    for i, t in enumerate(history):
+        role: object
+        content: object
+        if isinstance(t, Turn):
+            role, content = t.role, t.content
+        elif isinstance(t, Mapping):
+            role, content = t.get("role"), t.get("content")
+        else:
+            raise InputError(_HISTORY_SHAPE, f"turn {i} is {type(t).__name__}, not a dict")
+        if role not in ("user", "assistant"):
+            shown = repr(role[:40]) if isinstance(role, str) else type(role).__name__
+            raise InputError(_HISTORY_SHAPE, f"turn {i} has role {shown}")
+        if not isinstance(content, str):
+            raise InputError(_HISTORY_SHAPE, f"turn {i} has {type(content).__name__} content, not text")
+        text = clean_control(content[:MAX_TURN_CHARS])
+        out.append(Turn(role="user" if role == "user" else "assistant", content=text))
+    return out[-MAX_HISTORY_TURNS_READ:]
+
 
 _PRONOUN_RE = re.compile(
     r"\b(it|its|it's|they|them|their"

@@ -48,7 +48,7 @@ from reportqa.types import Answer, Citation, Filters, Hit, Passage, Report, Sent
 
 if TYPE_CHECKING:
     from reportqa.answer.evidence import Candidate
-    from reportqa.service import Assistant
+    from reportqa.pipeline.engine import Engine as Assistant  # the seam: trend never imports the service
 
 __all__ = [
     "Choice",

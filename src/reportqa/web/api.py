@@ -39,6 +39,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reportqa.config import Config, offline_environment
+from reportqa.conversation import MAX_HISTORY_TURNS_PUBLIC
 from reportqa.display import clean_passage as display_passage
 from reportqa.display import marked as display_marked
 from reportqa.errors import BackendError, DiskFull, IndexMissing, InputError, ReportQAError, StoreUnavailable
@@ -57,7 +58,7 @@ NOTICE = ("Answers come from published MOPAC reports and may be out of date. "
 DISABLED = ("The public assistant is switched off at the moment. "
             "Please try again later, or read MOPAC's published reports directly.")
 BUILD_CHECK_SECONDS = 2.0  # how often a request looks whether `reportqa ingest` published a newer build
-MAX_HISTORY_TURNS = 6  # the last three exchanges: enough for a follow-up to find its subject and year
+MAX_HISTORY_TURNS = MAX_HISTORY_TURNS_PUBLIC  # the turns a request may bring (`conversation`)
 MAX_ASSISTANT_TURN_CHARS = 2000  # the widget sends the first 600 characters of each answer
 MAX_TURN_CHARS = 4000  # any turn, before the finer caps (a user turn: api.max_question_chars)
 MAX_FEEDBACK_CITATIONS = 20

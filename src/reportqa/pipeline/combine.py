@@ -1,0 +1,91 @@
+"""Answers to the asks of one question joined into one answer: `[n]` markers renumbered so that one quoted
+span keeps one marker, an ask the reports don't answer said in one line."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from reportqa.pipeline.asks import MAX_QUESTION_CHARS
+from reportqa.question.query import read_query
+from reportqa.types import MARKER, Answer, Citation, Filters
+
+
+def gap_line(asked: str) -> str:
+    """The sentence for an ask the reports don't answer: what it asks, from its `Query` (`Query.gap`: the
+    measure, never the user's other words, numbers or links), e.g. "The reports do not give the number of
+    police dogs." The user's text is never restated."""
+    return f"The reports do not give {read_query(asked).gap()}."
+
+
+def _renumbered(line: str, mapping: Mapping[int, int]) -> str:
+    """The line's `[n]` markers as `[mapping[n]]`; a marker missing from `mapping` is kept."""
+    return MARKER.sub(lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", line)
+
+
+def combine(question: str, answers: Sequence[Answer], elapsed: float) -> Answer:
+    """Answers to the asks of one question, joined; markers renumbered so that one quoted span (the same
+    passage and offsets) keeps one marker however many asks cite it."""
+    texts: list[str] = []
+    cits: list[Citation] = []
+    related: list[Citation] = []
+    by_span: dict[tuple[str, int, int], int] = {}
+    printed: set[int] = set()
+    for ans in answers:
+        if ans.status in ("answered", "partial"):
+            mapping: dict[int, int] = {}
+            for c in ans.citations:
+                span = (c.passage_id, c.start, c.end)
+                if span not in by_span:
+                    by_span[span] = len(by_span) + 1
+                    cits.append(c.model_copy(update={"marker": by_span[span]}))
+                mapping[c.marker] = by_span[span]
+            lines = []
+            for line in ans.text.split("\n"):
+                line = _renumbered(line, mapping)
+                marks = {int(n) for n in MARKER.findall(line)}
+                if marks and marks <= printed:
+                    continue  # this sentence is already in the answer under its marker
+                printed.update(marks)
+                lines.append(line)
+            if not lines:
+                lines = [
+                    "The same passage answers this part: see "
+                    + ", ".join(f"[{n}]" for n in sorted(set(mapping.values())))
+                    + " above."
+                ]
+            texts.append("\n".join(lines))
+        elif ans.status == "refused":
+            texts.append(ans.text)
+        else:
+            texts.append(gap_line(ans.rewritten_question))
+            related.extend(ans.related)
+    statuses = {a.status for a in answers}
+    status = ("answered" if statuses == {"answered"} else "partial") if statuses & {"answered", "partial"} \
+        else answers[0].status
+    years = tuple(dict.fromkeys(y for a in answers for y in a.filters.years))
+    return Answer(
+        status=status,
+        text="\n".join(texts),
+        citations=tuple(cits),
+        related=tuple(related[:3]),
+        question=question,
+        rewritten_question=_joined([a.rewritten_question for a in answers], MAX_QUESTION_CHARS),
+        filters=Filters(years=years),
+        backend=answers[0].backend,
+        hits=tuple(h for a in answers for h in a.hits),
+        missing="; ".join(
+            a.missing or read_query(a.rewritten_question).gap() for a in answers
+            if a.status in ("partial", "not_found")
+        ),
+        notes=(f"answered as {len(answers)} separate asks",) + tuple(n for a in answers for n in a.notes),
+        timings={"total": elapsed},
+    )
+
+
+def _joined(questions: Sequence[str], limit: int) -> str:
+    """The asks' questions as 'a | b | c', each shortened as needed so the whole is at most `limit`."""
+    text = " | ".join(questions)
+    if len(text) <= limit:
+        return text
+    each = (limit - 3 * (len(questions) - 1)) // max(1, len(questions))
+    return " | ".join(q if len(q) <= each else q[: each - 1].rstrip() + "…" for q in questions)
