@@ -21,13 +21,13 @@ import pytest
 from reportqa.chunk import block_sentences
 from reportqa.cli import main
 from reportqa.config import Config
-from reportqa.corpus import html_to_text
 from reportqa.errors import InputError
 from reportqa.kinds import kinds, title_kind
 from reportqa.layout import is_cover_fact, is_viewer_line
 from reportqa.layout import patterns as layout_patterns
 from reportqa.parse import parse_report
 from reportqa.periods import parse_period
+from reportqa.readers.html import html_to_text
 from reportqa.service import Assistant
 
 DOCS = Path(__file__).resolve().parent / "documents"

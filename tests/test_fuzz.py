@@ -35,9 +35,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reportqa.config import Config
-from reportqa.corpus import read_new_file
 from reportqa.errors import InputError, ReportQAError
 from reportqa.parse import parse_report
+from reportqa.readers.new_file import read_new_file
 from reportqa.service import Assistant
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -21,12 +21,13 @@ from hypothesis import strategies as st
 
 from reportqa.chunk import MAX_CHARS_PER_TOKEN, _bounded, _rendered_size, chunk_report, render
 from reportqa.config import MODEL_MAX_TOKENS, Config
-from reportqa.corpus import PENDING, clean_text, load_corpus, normalised_digest, read_new_file
+from reportqa.corpus import PENDING, load_corpus, normalised_digest
 from reportqa.embed import Tokens
 from reportqa.errors import InputError
 from reportqa.index import Layout, OpenIndex
 from reportqa.parse import parse_report
 from reportqa.priorities import assign, load_taxonomy
+from reportqa.readers.new_file import clean_text, read_new_file
 from reportqa.types import Report, Sentence
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -440,7 +441,7 @@ def test_a_listed_report_named_as_pending_is_kept(built: tuple[Config, str]) -> 
 
 def test_deeply_nested_html_lists_convert_in_linear_size() -> None:
     """20,000 nested lists once converted to 400 million characters (each item indented by its depth)."""
-    from reportqa.corpus import MAX_LIST_INDENT, html_to_text
+    from reportqa.readers.html import MAX_LIST_INDENT, html_to_text
 
     text = html_to_text("<ul><li>" * 20000 + "deepest item")
     assert "deepest item" in text

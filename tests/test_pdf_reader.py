@@ -17,8 +17,8 @@ from corpora import small_corpus
 from pypdf import PdfReader
 
 from reportqa.config import Config
-from reportqa.corpus import read_new_pages
-from reportqa.pdf_reader import hidden_reasons, visible_text
+from reportqa.readers.new_file import read_new_pages
+from reportqa.readers.pdf import hidden_reasons, visible_text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))

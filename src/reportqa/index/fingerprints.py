@@ -30,6 +30,7 @@ INDEX_FORMAT = 4
 PASSAGE_CODE = (
     "parse.py", "layout.py", "chunk.py", "text.py", "priorities.py", "periods.py", "kinds.py", "corpus.py",
     "lexicon/layout.toml", "lexicon/kinds.toml", "lexicon/words.txt",
+    "parsing/lines.py", "parsing/clean.py", "parsing/blocks.py", "readers/new_file.py",  # from parse, corpus
 )
 
 
