@@ -16,7 +16,7 @@ from reportqa.kinds import label as document_label
 from reportqa.mq.gaps import gap_sentence, uncovered_sentence
 from reportqa.mq.grammar import _cap, breakdown
 from reportqa.mq.model import MQPart, shown_label
-from reportqa.types import Answer, Citation, Report
+from reportqa.types import MARKER, Answer, Citation, Report
 from reportqa.years import (
     written_forms,
 )
@@ -130,7 +130,7 @@ def _renumber(text: str, mapping: dict[int, Citation]) -> str:
         c = mapping.get(int(m.group(1)))
         return f"[{c.marker}]" if c else ""
 
-    return re.sub(r"\[(\d+)\]", repl, text)
+    return MARKER.sub(repl, text)
 
 
 def _labelled(line: str, n: int, label: str) -> str:
@@ -142,7 +142,7 @@ def _with_years(text: str, by_number: dict[int, Citation]) -> str:
     """Every line that cites a report names that report's year: '... (2022-23 report) [2]'."""
     out = []
     for line in text.split("\n"):
-        for n in dict.fromkeys(int(x) for x in re.findall(r"\[(\d+)\]", line)):
+        for n in dict.fromkeys(int(x) for x in MARKER.findall(line)):
             c = by_number.get(n)
             if c and not written_forms(c.year).search(line):
                 line = _labelled(line, n, _source_label(c))
@@ -375,9 +375,9 @@ def _one_number_per_sentence(parts: list[DraftPart], items: list[Citation], near
         return tuple(dict.fromkeys(by_old[c.marker] for c in cs if c.marker in by_old))
 
     def text(t: str) -> str:
-        t = re.sub(r"\[(\d+)\]", lambda m: f"[{by_old[int(m.group(1))].marker}]"
-                   if int(m.group(1)) in by_old else m.group(0), t)
-        return re.sub(r"(\[(\d+)\])(?:\s*\[\2\])+", r"\1", t)  # "[2] [2]" after a merge: once
+        t = MARKER.sub(lambda m: f"[{by_old[int(m.group(1))].marker}]"
+                       if int(m.group(1)) in by_old else m.group(0), t)
+        return re.sub("(" + MARKER.pattern + r")(?:\s*\[\2\])+", r"\1", t)  # "[2] [2]" after a merge: once
 
     new_parts = []
     for p in parts:
