@@ -8,16 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from reportqa.errors import InputError
-from reportqa.mq.compose import (
-    DRAFT_NOTICE,
-    DraftPart,
-    MQDraft,
-    _shorten,
-    _source_label,
-    _summary,
-    related_text,
-    shown_quote,
-)
+from reportqa.mq.compose import _summary
+from reportqa.mq.draft_model import DRAFT_NOTICE, DraftPart, MQDraft
+from reportqa.mq.quotes import _shorten, _source_label, related_text, shown_quote
 from reportqa.text import strip_bullet
 from reportqa.types import MARKER, Citation
 
