@@ -13,7 +13,6 @@ from reportqa.short.asks import _asked, _asks, _counts_asked, _holds, _query
 from reportqa.short.lists import _least, _listed
 from reportqa.short.pieces import (
     _GAP,
-    _SAME_PASSAGE,
     _candidate,
     _in_list,
     _label,
@@ -65,7 +64,8 @@ def short_answer(answer: Answer, urls: Mapping[str, str | None] | None = None,
     if not answer.citations or not MARKER.search(answer.text):
         return ShortAnswer(text=full, words=words(full))
     lead_end = len(_whole_sentence(answer.text, lead_unit(answer.text)))
-    pieces = _pieces(answer.text, openings)
+    asks = _asks(answer)
+    pieces = _pieces(answer.text, openings, several=len(asks) > 1)
     by_marker = {c.marker: c for c in answer.citations}
     lead = [p for p in pieces if p.start < lead_end]
     first = next((p for p in lead if not p.gap), None)
@@ -125,12 +125,11 @@ def short_answer(answer: Answer, urls: Mapping[str, str | None] | None = None,
     take([p for p in lead if p.gap and p.index < first.index] + [first], None)
     # a question in parts: every other part's answer opens a line of its own, naming its report in full (or
     # saying the reports do not give it, or that a passage above answers it): the sentence that answers it
-    asks = _asks(answer)
-    starts = [p for p in pieces[first.index + 1 :] if p.first_on_line and p.raw.startswith(
-        (_GAP, _SAME_PASSAGE, *(o for o in openings if o.startswith("According to "))))]
+    starts = [p for p in pieces[first.index + 1 :] if p.first_on_line and (p.recited or p.raw.startswith(
+        (_GAP, *(o for o in openings if o.startswith("According to ")))))]
     if len(asks) > 1 and len(starts) == len(asks) - 1:
         for p in starts:
-            if not p.gap and not p.raw.startswith(_SAME_PASSAGE):
+            if not p.gap and not p.recited:
                 take([p], max_words)
     # a question naming several years: the best sentence of every year asked that what is taken does not
     # cite (the answer holds the best of every asked year), a figure of the asked kind counting what was
@@ -158,7 +157,7 @@ def short_answer(answer: Answer, urls: Mapping[str, str | None] | None = None,
             taken = [pieces[i] for i in shown if not pieces[i].gap]
             if not any(_holds(ask.kind, p.shown) for p in taken):
                 for p in pieces[first.index + 1 :]:
-                    if p.index in shown or p.gap or p.raw.startswith(_SAME_PASSAGE) \
+                    if p.index in shown or p.gap or p.recited \
                             or not _holds(ask.kind, p.shown):
                         continue
                     if p.start >= lead_end and ask.names and not names_found(

@@ -84,21 +84,29 @@ class _Piece:
     raw: str  # with its markers and any "According to ..." opening
     shown: str
     markers: tuple[int, ...]  # its own, or its unit's when it has none (the unit's earlier sentences)
-    gap: bool  # uncited: the partial answer's "The reports do not give ..." sentences
+    gap: bool  # in a unit that cites nothing: what the answer says without a source (a partial answer's gap)
     item: bool  # a list's line ("- ...")
     first_on_line: bool
+    # on a line of a several-ask answer that cites only passages cited on lines above it: a part answered by a
+    # passage an earlier part already gave, pointing back to it (`service.combine`)
+    recited: bool = False
 
     @property
     def words(self) -> int:
         return words(self.shown)
 
 
-def _pieces(text: str, openings: tuple[str, ...]) -> list[_Piece]:
+def _pieces(text: str, openings: tuple[str, ...], several: bool = False) -> list[_Piece]:
     """The answer's text cut into sentences: by line, then where a marker run ends a unit, then at sentence
-    ends within a unit (a sentence without a marker is cited by the marker that ends its unit)."""
+    ends within a unit (a sentence without a marker is cited by the marker that ends its unit). `several`:
+    the answer joins several asks' answers (its lines that only cite what lines above cite are `recited`)."""
     out: list[_Piece] = []
     at = 0
+    cited: set[str] = set()  # the markers of the lines above
     for line_no, line in enumerate(text.split("\n")):
+        line_marks = set(MARKER.findall(line))
+        recited = several and bool(line_marks) and line_marks <= cited
+        cited |= line_marks
         cuts = [0] + [m.end() for m in _UNIT_END.finditer(line)]
         if cuts[-1] < len(line):
             cuts.append(len(line))
@@ -113,10 +121,9 @@ def _pieces(text: str, openings: tuple[str, ...]) -> list[_Piece]:
                 if not shown:
                     continue
                 own = tuple(dict.fromkeys(int(m) for m in MARKER.findall(sentence)))
-                gap = not own and (not marks or sentence.lstrip().startswith(_GAP))
                 out.append(_Piece(index=len(out), start=at + a + c, line=line_no, raw=sentence.lstrip(),
-                                  shown=shown, markers=own or marks, gap=gap, item=shown.startswith(_BULLETS),
-                                  first_on_line=first))
+                                  shown=shown, markers=own or marks, gap=not own and not marks,
+                                  item=shown.startswith(_BULLETS), first_on_line=first, recited=recited))
                 first = False
         at += len(line) + 1
     return out
@@ -126,8 +133,8 @@ _BULLETS = ("- ", "• ")
 # a sentence that leans on the one before it ("This money is supporting ...", "It also creates ...")
 _REFERS_BACK = re.compile(r"(?i)^[\"“‘(]?(?:this|these|that|those|it|its|they|their|them|he|his|she|her|such|"
                           r"both|of these|of those|of them|the same)\b")
-# the line multi-ask answers give a part another part's passage already answers
-_SAME_PASSAGE = "The same passage answers this part"
+# How a several-ask answer's gap line opens (`service.gap_line`, a partial answer's first line): read only to
+# find where each part's answer starts (`compose.short_answer`), which the joined answer does not record.
 _GAP = "The reports do not give"
 
 
@@ -139,7 +146,7 @@ def _in_list(p: _Piece, pieces: list[_Piece]) -> bool:
 def _candidate(p: _Piece, pieces: list[_Piece]) -> bool:
     """A sentence that may be shown on its own: cited, not in a list, not a pointer to another part's
     answer."""
-    return not (p.gap or _in_list(p, pieces) or p.raw.startswith(_SAME_PASSAGE))
+    return not (p.gap or _in_list(p, pieces) or p.recited)
 
 
 def _with_referent(p: _Piece, pieces: list[_Piece]) -> list[_Piece]:
