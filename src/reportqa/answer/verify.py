@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from reportqa.text import content_words, numbers_in, split_sentences, unsupported_numbers
-from reportqa.types import Citation, Passage, Sentence
+from reportqa.types import MARKER, Citation, Passage, Sentence
 
 # "[1]", "[1, 2]", "[1;2]", "[passage 1]"; the whitespace before a marker goes with it when it is dropped.
 _MARKER_RE = re.compile(
     r"([ \t]*)\[\s*(?:passages?|source|n\s*=)?\s*(\d{1,6}(?:\s*[,;]\s*\d{1,6})*)\s*\]", re.I
 )
-_CLEAN_MARKER_RE = re.compile(r"\[(\d+)\]")
 _ENUMERATOR_RE = re.compile(r"^\s*(?:[-*•◦]|\d{1,2}[.)])\s+")
 
 
@@ -93,7 +92,7 @@ def cited_sentences(clean_text: str) -> list[CitedSentence]:
         bare = ""
         positions: list[tuple[int, int]] = []
         last = 0
-        for m in _CLEAN_MARKER_RE.finditer(line):
+        for m in MARKER.finditer(line):
             start = m.start()
             while start > last and line[start - 1] in " \t":
                 start -= 1
@@ -188,7 +187,7 @@ def _check(
 
 def first_use_order(clean_text: str) -> list[int]:
     order: list[int] = []
-    for m in _CLEAN_MARKER_RE.finditer(clean_text):
+    for m in MARKER.finditer(clean_text):
         n = int(m.group(1))
         if n not in order:
             order.append(n)
@@ -197,7 +196,7 @@ def first_use_order(clean_text: str) -> list[int]:
 
 def renumber(clean_text: str, mapping: Mapping[int, int]) -> str:
     """Rewrite the markers of a cleaned answer through `mapping` (old -> new)."""
-    return _CLEAN_MARKER_RE.sub(lambda m: f"[{mapping[int(m.group(1))]}]", clean_text)
+    return MARKER.sub(lambda m: f"[{mapping[int(m.group(1))]}]", clean_text)
 
 
 def check_citation_quote(source_text: str, citation: Citation) -> bool:

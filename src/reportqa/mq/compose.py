@@ -1,91 +1,32 @@
-"""Draft parts composed in the house style: answers with report years, gaps, one reference list."""
+"""Draft parts composed in the house style: answers with report years, gaps, one reference list.
+
+The draft as data is `draft_model` (re-exported here), its quotes `quotes`, its reference numbering
+`references`.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
-import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
 
 from reportqa.answer.verify import verify_answer
-from reportqa.kinds import label as document_label
+from reportqa.mq.draft_model import DRAFT_NOTICE, DraftPart, MQDraft, PartStatus
 from reportqa.mq.gaps import gap_sentence, uncovered_sentence
 from reportqa.mq.grammar import _cap, breakdown
-from reportqa.mq.model import MQPart, shown_label
-from reportqa.types import Answer, Citation, Report
+from reportqa.mq.model import MQPart
+from reportqa.mq.quotes import _source_label, related_text, shown_quote
+from reportqa.mq.references import _one_number_per_sentence, _References, _renumber, _with_sources
+from reportqa.types import MARKER, Answer, Citation, Report
 from reportqa.years import (
     written_forms,
 )
 
+__all__ = ["DRAFT_NOTICE", "DraftPart", "MQDraft", "PartStatus", "related_text", "shown_quote"]
+
 log = logging.getLogger(__name__)
-
-PartStatus = Literal["answered", "not_found", "policy", "refused", "not_processed", "error"]
-DRAFT_NOTICE = (
-    "DRAFT — generated from MOPAC's published reports by reportqa. Check every figure and quote "
-    "against its source before use."
-)
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class DraftPart(_Frozen):
-    label: str
-    question: str  # the ask as read (courtesies removed, as a question): data for the eval, never shown
-    standalone: str  # the question that was asked of the reports: data, never shown to the officer
-    status: PartStatus
-    text: str  # the drafted answer, [n] markers numbered across the whole draft
-    citations: tuple[Citation, ...] = ()  # markers are the draft's reference numbers
-    related: tuple[Citation, ...] = ()  # passages shown for a part the reports do not answer
-    # how `related` is shown: "background" (relevant evidence, the exact ask not given) or "nearby" (the
-    # closest the reports come to a part they do not cover)
-    related_as: Literal["background", "nearby"] = "nearby"
-    # True when `text` is the gap followed by `related` listed (`related_text`), so a choice of evidence
-    # writes it again; False when the text carries its own marked sentences
-    related_listed: bool = False
-    years: tuple[str, ...] = ()
-    gap: str = ""  # for a part the reports do not answer: one sentence saying what is missing
-    notes: tuple[str, ...] = ()
-    marker: str = ""  # the part's marker as tabled: "(a)", "ii)", "1."; "" when it has none
-    answerability: float | None = None  # the answerer's P(answerable) for the part's evidence
-    tabled: str = ""  # the part's text exactly as tabled (its marker and joining "and" aside): what is shown
-
-    def shown(self) -> str:
-        """The part's words as the draft shows them: as tabled, never a rewrite."""
-        return self.tabled or self.question
-
-    def display_label(self) -> str:
-        return shown_label(self.label)
-
-    def heading_label(self) -> str:
-        """The label a draft shows the part under: its marker as tabled, else "(label)"."""
-        return self.marker or self.display_label()
-
-
-class MQDraft(_Frozen):
-    title: str
-    question: str  # the question as received
-    question_title: str = ""  # the tabled question's own title line ("Body Worn Video rollout"), if any
-    summary: str  # which parts are answered, which are not covered, which were not processed
-    parts: tuple[DraftPart, ...]
-    references: tuple[Citation, ...] = ()  # marker = the reference number used in the text
-    nearby: tuple[Citation, ...] = ()  # when no part could be answered: what the reports cover nearby
-    earlier_questions: tuple[str, ...] = ()
-    coverage: str = ""
-    notice: str = DRAFT_NOTICE
-    notes: tuple[str, ...] = ()
-    timings: dict[str, float] = Field(default_factory=dict)
-
-    def parts_with(self, *statuses: str) -> list[DraftPart]:
-        return [p for p in self.parts if p.status in statuses]
-
-    def to_json(self) -> dict[str, object]:
-        return self.model_dump(mode="json")
 
 
 # -- composing -------------------------------------------------------------------------------------
@@ -100,38 +41,6 @@ class _Item:
     covered: tuple[str, ...] = ()  # the years the reports cover
 
 
-class _References:
-    """One numbering for the whole draft: the same passage span keeps one number."""
-
-    def __init__(self) -> None:
-        self.items: list[Citation] = []
-        self._index: dict[tuple[str, int, int], int] = {}
-
-    def number(self, c: Citation) -> Citation:
-        key = (c.passage_id, c.start, c.end)
-        if key not in self._index:
-            for have in self.items:  # a span inside one already listed cites that reference
-                if have.passage_id == c.passage_id and have.start <= c.start and c.end <= have.end:
-                    self._index[key] = have.marker
-                    return have
-
-            self._index[key] = len(self.items) + 1
-            self.items.append(c.model_copy(update={"marker": len(self.items) + 1}))
-        return self.items[self._index[key] - 1]
-
-
-def _source_label(c: Citation) -> str:
-    return document_label(c).removeprefix("the ")
-
-
-def _renumber(text: str, mapping: dict[int, Citation]) -> str:
-    """Local [n] -> the draft's numbers; a marker that names no citation is dropped."""
-    def repl(m: re.Match[str]) -> str:
-        c = mapping.get(int(m.group(1)))
-        return f"[{c.marker}]" if c else ""
-
-    return re.sub(r"\[(\d+)\]", repl, text)
-
 
 def _labelled(line: str, n: int, label: str) -> str:
     """`label` inside the sentence that marker [n] closes: "... two years (2022-23 report). [2]"."""
@@ -142,60 +51,12 @@ def _with_years(text: str, by_number: dict[int, Citation]) -> str:
     """Every line that cites a report names that report's year: '... (2022-23 report) [2]'."""
     out = []
     for line in text.split("\n"):
-        for n in dict.fromkeys(int(x) for x in re.findall(r"\[(\d+)\]", line)):
+        for n in dict.fromkeys(int(x) for x in MARKER.findall(line)):
             c = by_number.get(n)
             if c and not written_forms(c.year).search(line):
                 line = _labelled(line, n, _source_label(c))
         out.append(line)
     return "\n".join(out)
-
-
-def _shorten(text: str, width: int) -> str:
-    return textwrap.shorten(" ".join(text.split()), width, placeholder=" …")
-
-
-# a number glued to the end of a word or a year: "the Public9 and", "in 2011/121,"
-_GLUED = re.compile(r"(?<=[A-Za-z)])(\d{1,2})(?=[\s.,;:)”’\"']|$)|(?<=\d{4}/\d\d)(\d{1,2})(?=[\s.,;:]|$)")
-
-
-def shown_quote(c: Citation) -> str:
-    """A citation's quote as a draft shows it: without soft hyphens or line breaks, and without the
-    footnote numbers the parser read off its passage ("Police Encounters with the Public9" -> "...Public").
-
-    A glued number is dropped only when the cleaned passage has the word without it, so a figure or a name
-    ("Q2", "COVID19") that the passage keeps stays."""
-    from reportqa.display import clean_quote
-
-    quote = clean_quote(c.quote)
-    if not c.passage:
-        return quote
-    passage = " ".join(c.passage.split())
-
-    def drop(m: re.Match[str]) -> str:
-        word = re.search(r"[\w/]+$", quote[: m.start()])
-        if word is None:
-            return m.group(0)
-        stem = word.group(0)
-        if stem + m.group(0) in passage or stem not in passage:
-            return m.group(0)
-        return ""
-
-    return _GLUED.sub(drop, quote)
-
-
-_RELATED_LEAD = {"background": "Background from the reports: ", "nearby": "Nearby, the reports say: "}
-
-
-def related_text(related: Sequence[Citation], related_as: str) -> str:
-    """The passages shown for a part the reports do not answer, quoted and labelled as `related_as`."""
-    if not related:
-        return ""
-    bits = [f"“{_shorten(shown_quote(c), 160)}” ({_source_label(c)}) [{c.marker}]" for c in related]
-    return _RELATED_LEAD.get(related_as, _RELATED_LEAD["nearby"]) + "; ".join(bits) + "."
-
-
-def _nearby_text(related: Sequence[Citation]) -> str:
-    return related_text(related, "nearby")
 
 
 def _unanswered(base: dict[str, Any], gap: str, related: tuple[Citation, ...], related_as: str,
@@ -310,102 +171,6 @@ def _summary(parts: Sequence[DraftPart], coverage: str, max_parts: int) -> str:
         out.append(f"{_cap(_labels(skipped))} {'was' if len(skipped) == 1 else 'were'} not processed "
                    f"(the draft answers at most {max_parts} part{'' if max_parts == 1 else 's'}).")
     return " ".join(out)
-
-
-
-
-def _same_sentence(a: Citation, b: Citation) -> bool:
-    """Whether two references quote any of the same report text: overlapping spans of one report, or the
-    same words wherever they stand."""
-    if a.report_id == b.report_id and a.start < b.end and b.start < a.end:
-        return True
-    return " ".join(a.quote.split()).casefold() == " ".join(b.quote.split()).casefold()
-
-
-def _union(group: Sequence[Citation]) -> Citation:
-    """One reference for quotes that overlap: the first one's number, the whole span they cover together
-    (a quote is its report's text source[start:end], so the union of overlapping quotes is exact)."""
-    first = min(group, key=lambda c: c.marker)
-    cur = first
-    grown = True
-    while grown:
-        grown = False
-        for c in group:
-            if c.report_id != cur.report_id or not (c.start < cur.end and cur.start < c.end):
-                continue
-            if c.start < cur.start or c.end > cur.end:
-                head = c.quote[: cur.start - c.start] if c.start < cur.start else ""
-                tail = c.quote[cur.end - c.start:] if c.end > cur.end else ""
-                cur = cur.model_copy(update={"quote": head + cur.quote + tail,
-                                             "start": min(c.start, cur.start), "end": max(c.end, cur.end)})
-                grown = True
-    widest = max((c for c in group if c.report_id == cur.report_id),
-                 key=lambda c: (c.end - c.start, -c.marker))
-    return cur.model_copy(update={"passage_id": widest.passage_id, "passage": widest.passage})
-
-
-def _one_number_per_sentence(parts: list[DraftPart], items: list[Citation], nearby: tuple[Citation, ...]
-                             ) -> tuple[list[DraftPart], list[Citation], tuple[Citation, ...]]:
-    """The same report sentence is never cited under two numbers in one draft: references that quote the
-    same text (overlapping spans, or the same words) become one, and the numbers are made consecutive again
-    in order of first use."""
-    root = list(range(len(items)))
-
-    def find(i: int) -> int:
-        while root[i] != i:
-            root[i] = root[root[i]]
-            i = root[i]
-        return i
-
-    for i in range(len(items)):
-        for j in range(i + 1, len(items)):
-            if _same_sentence(items[i], items[j]):
-                root[find(j)] = find(i)
-    groups: dict[int, list[Citation]] = {}
-    for i, c in enumerate(items):
-        groups.setdefault(find(i), []).append(c)
-    if len(groups) == len(items):
-        return parts, items, nearby
-    merged = {r: _union(g) for r, g in groups.items()}
-    order = sorted(groups, key=lambda r: min(c.marker for c in groups[r]))
-    renumbered = {r: merged[r].model_copy(update={"marker": n}) for n, r in enumerate(order, 1)}
-    by_old = {c.marker: renumbered[find(i)] for i, c in enumerate(items)}
-
-    def cites(cs: Sequence[Citation]) -> tuple[Citation, ...]:
-        return tuple(dict.fromkeys(by_old[c.marker] for c in cs if c.marker in by_old))
-
-    def text(t: str) -> str:
-        t = re.sub(r"\[(\d+)\]", lambda m: f"[{by_old[int(m.group(1))].marker}]"
-                   if int(m.group(1)) in by_old else m.group(0), t)
-        return re.sub(r"(\[(\d+)\])(?:\s*\[\2\])+", r"\1", t)  # "[2] [2]" after a merge: once
-
-    new_parts = []
-    for p in parts:
-        related = cites(p.related)
-        new_text = text(p.text)
-        if p.related_listed:  # listed again, so one passage is never listed twice
-            new_text = " ".join(x for x in (p.gap, related_text(related, p.related_as)) if x)
-        new_parts.append(p.model_copy(update={"text": new_text, "citations": cites(p.citations),
-                                              "related": related}))
-    return new_parts, [renumbered[r] for r in order], cites(nearby)
-
-
-_Drafted = tuple[list[DraftPart], list[Citation], tuple[Citation, ...]]
-
-
-def _with_sources(parts: list[DraftPart], refs: list[Citation], nearby: tuple[Citation, ...],
-                  reports: Mapping[str, Report]) -> _Drafted:
-    """Every reference, wherever the draft holds it, with its report's address and the page of its quote."""
-    from reportqa.sources import cite
-
-    by_marker = {c.marker: cite(c, reports.get(c.report_id)) for c in refs}
-
-    def sourced(cs: Sequence[Citation]) -> tuple[Citation, ...]:
-        return tuple(by_marker.get(c.marker, c) for c in cs)
-
-    parts = [p.model_copy(update={"citations": sourced(p.citations), "related": sourced(p.related)})
-             for p in parts]
-    return parts, [by_marker[c.marker] for c in refs], sourced(nearby)
 
 
 def _compose(items: Sequence[_Item], title: str, question: str, coverage: str, max_parts: int,

@@ -8,18 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from reportqa.errors import InputError
-from reportqa.mq.compose import (
-    DRAFT_NOTICE,
-    DraftPart,
-    MQDraft,
-    _shorten,
-    _source_label,
-    _summary,
-    related_text,
-    shown_quote,
-)
+from reportqa.mq.compose import _summary
+from reportqa.mq.draft_model import DRAFT_NOTICE, DraftPart, MQDraft
+from reportqa.mq.quotes import _shorten, _source_label, related_text, shown_quote
 from reportqa.text import strip_bullet
-from reportqa.types import Citation
+from reportqa.types import MARKER, Citation
 
 PRODUCT = "reportqa"  # the author a written draft names (Word's core properties)
 NO_EVIDENCE = "No evidence was chosen for this part."
@@ -48,7 +41,7 @@ def evidence(draft: MQDraft) -> list[tuple[int, str, Citation]]:
     return out
 
 
-_SEGMENT = re.compile(r".*?(?:\s*\[\d+\])+[.;,]?|.+$")
+_SEGMENT = re.compile(r".*?(?:\s*" + MARKER.pattern + r")+[.;,]?|.+$")
 
 
 def _keep_segments(text: str, chosen: set[int]) -> str:
@@ -57,7 +50,7 @@ def _keep_segments(text: str, chosen: set[int]) -> str:
     for line in text.split("\n"):
         segments = [m.group(0) for m in _SEGMENT.finditer(line) if m.group(0).strip()]
         kept = [s for s in segments
-                if not (markers := {int(x) for x in re.findall(r"\[(\d+)\]", s)}) or markers & chosen]
+                if not (markers := {int(x) for x in MARKER.findall(s)}) or markers & chosen]
         if kept:
             out.append(" ".join(s.strip() for s in kept))
     return "\n".join(out)
@@ -85,20 +78,20 @@ def select(draft: MQDraft, parts: Sequence[int], chosen: Sequence[tuple[int, int
             new_parts.append(p.model_copy(update={"text": text, "related": related}))
             continue
         text = _keep_segments(p.text, mine)
-        if (p.citations or p.related) and not re.search(r"\[\d+\]", text):
+        if (p.citations or p.related) and not MARKER.search(text):
             text = (p.gap + " " + NO_EVIDENCE).strip() if p.gap else NO_EVIDENCE
         new_parts.append(p.model_copy(update={
             "text": text, "citations": tuple(c for c in p.citations if c.marker in mine),
             "related": tuple(c for c in p.related if c.marker in mine)}))
     nearby = tuple(c for c in draft.nearby if (-1, c.marker) in picked)
-    order = [int(x) for p in new_parts for x in re.findall(r"\[(\d+)\]", p.text)] + [c.marker for c in nearby]
+    order = [int(x) for p in new_parts for x in MARKER.findall(p.text)] + [c.marker for c in nearby]
     number = {old: new for new, old in enumerate(dict.fromkeys(order), 1)}
 
     def renumbered(cs: Sequence[Citation]) -> tuple[Citation, ...]:
         return tuple(c.model_copy(update={"marker": number[c.marker]}) for c in cs if c.marker in number)
 
     new_parts = [p.model_copy(update={
-        "text": re.sub(r"\[(\d+)\]", lambda m: f"[{number[int(m.group(1))]}]", p.text),
+        "text": MARKER.sub(lambda m: f"[{number[int(m.group(1))]}]", p.text),
         "citations": renumbered(p.citations), "related": renumbered(p.related)}) for p in new_parts]
     refs = sorted(renumbered([c for c in draft.references if c.marker in number]), key=lambda c: c.marker)
     processed = sum(p.status != "not_processed" for p in draft.parts)
