@@ -6,13 +6,20 @@ split and writes src/reportqa/answer/match.json.
 2. A candidate is positive when the item expects an answer and the unit the candidate would lead (its
    sentence and what completes it) holds at least half of the item's key-fact groups; every candidate of an
    item that expects not_found or partial is negative (a nearby figure is not the asked one).
-3. A logistic regression over CANDIDATE_FEATURES (balanced classes, L2).
-4. The threshold: per item, the candidate with the highest P(match) would lead, and the item is declined when
-   it is below the threshold. The threshold maximises the dev balanced accuracy over the items: the mean of
-   the share of items the reports answer (some candidate is positive) whose kept lead is positive, and the
-   share of the other items that are declined. Unlike truthfulness, it does not depend on the mix of
-   answerable and unanswerable items, which differs between the splits (the 80 near-miss-heavy items
-   q540-q619 are all dev). Ties go to the lower threshold (keep more answers).
+3. A logistic regression over CANDIDATE_FEATURES (balanced classes, L2). Its input "answerable" is the
+   evidence model's P(answerable), which was itself fitted on dev (scripts/fit_answerer.py): on dev items
+   it is more reliable than on questions it never saw, and the match would learn to trust it too much. So
+   for the fit each dev item's "answerable" is cross-fitted: predicted by the same regression
+   (decide.ANSWER_FEATURES, C=0.5, balanced) fitted on the other folds' dev items (FOLDS folds, fixed
+   seed), the stacking practice of out-of-fold predictions. At run time the committed evidence model's P is
+   used, as for any new question.
+4. The threshold (on the cross-fitted rows, as for questions the evidence model never saw): per item, the
+   candidate with the highest P(match) would lead, and the item is declined when it is below the threshold.
+   The threshold maximises the dev balanced accuracy over the items: the mean of the share of items the
+   reports answer (some candidate is positive) whose kept lead is positive, and the share of the other items
+   that are declined. Unlike truthfulness, it does not depend on the mix of answerable and unanswerable
+   items, which differs between the splits (the 80 near-miss-heavy items q540-q619 are all dev). Ties go to
+   the lower threshold (keep more answers).
 The test split is only measured with the chosen model, never fitted on; both figures are stored.
 
 Usage: .venv/bin/python scripts/fit_match.py   (needs the index built by `reportqa ingest`)
@@ -27,8 +34,10 @@ from typing import Any
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
 
 from reportqa import Assistant
+from reportqa.answer.decide import ANSWER_FEATURES
 from reportqa.answer.match import CANDIDATE_FEATURES, UNFITTED, MatchModel
 from reportqa.config import Config
 from reportqa.evaluation.dataset import corpus_texts, load_dataset
@@ -39,6 +48,24 @@ SKIP_TYPES = ("adversarial", "trend", "mayors_question", "follow_up")
 
 # one item: (id, [(features, label, year_conflict)] per candidate, best first in the evidence ranking)
 Item = tuple[str, list[tuple[list[float], int, bool]]]
+FOLDS = 5
+
+
+def cross_fitted(data: list[Item], evidence: dict[str, tuple[list[float], int]]) -> list[Item]:
+    """`data` with each item's "answerable" feature replaced by an out-of-fold P(answerable): the evidence
+    model's regression fitted on the other folds' items (their answerability features and whether they
+    expect an answer). Deterministic (KFold with a fixed seed, items in file order)."""
+    ids = [i for i, _ in data if i in evidence]
+    p_oof: dict[str, float] = {}
+    for train, held in KFold(FOLDS, shuffle=True, random_state=0).split(ids):
+        x = np.array([evidence[ids[j]][0] for j in train])
+        y = np.array([evidence[ids[j]][1] for j in train])
+        lr = LogisticRegression(C=0.5, class_weight="balanced", max_iter=2000).fit(x, y)
+        for j in held:
+            p_oof[ids[j]] = float(lr.predict_proba(np.array([evidence[ids[j]][0]]))[0, 1])
+    col = CANDIDATE_FEATURES.index("answerable")
+    return [(i, [([p_oof[i] if k == col else v for k, v in enumerate(x)], y, c) for x, y, c in rows])
+            for i, rows in data if i in p_oof]
 
 
 def positive(groups: Any, text: str) -> bool:
@@ -47,8 +74,12 @@ def positive(groups: Any, text: str) -> bool:
     return 2 * len(missing_fact_groups(groups, text)) <= len(groups)
 
 
-def items_of(assistant: Assistant, items: list[Any]) -> list[Item]:
-    """The candidates the match scores for every item it decides on, labelled."""
+def items_of(
+    assistant: Assistant, items: list[Any], evidence: dict[str, tuple[list[float], int]] | None = None,
+) -> list[Item]:
+    """The candidates the match scores for every item it decides on, labelled; `evidence`, when given, gets
+    each item's answerability features (of the evidence the match decided on) and whether it expects an
+    answer."""
     ex = assistant.extractive
     ex.match = UNFITTED
     out: list[Item] = []
@@ -56,15 +87,21 @@ def items_of(assistant: Assistant, items: list[Any]) -> list[Item]:
         if item.type in SKIP_TYPES or item.parts is not None:
             continue
         seen: list[list[Any]] = []
-        ex.candidate_observer = lambda q, scored, seen=seen: seen.append(scored)
+        last: list[Any] = []  # the evidence observed last before the match scored its candidates
+        ex.observer = last.append
+        ex.candidate_observer = lambda q, scored, seen=seen, last=last: seen.append([last[-1], scored])
         assistant.ask(item.question, history=item.history_dicts())
         ex.candidate_observer = None
+        ex.observer = None
         if len(seen) != 1:
             continue
         answerable = item.expect == "answered"
+        ev, scored = seen[0]
         rows = [([f[k] for k in CANDIDATE_FEATURES], int(answerable and positive(item.key_facts, text)),
-                 bool(f["year_conflict"])) for _, f, _, text in seen[0]]
+                 bool(f["year_conflict"])) for _, f, _, text in scored]
         out.append((item.id, rows))
+        if evidence is not None:
+            evidence[item.id] = ([ev.features[k] for k in ANSWER_FEATURES], int(answerable))
     return out
 
 
@@ -98,15 +135,17 @@ def main() -> int:
     cfg = Config()
     assistant = Assistant.open(cfg)
     data = load_dataset(Path("eval/questions.jsonl"), corpus_texts(cfg.corpus_dir))
-    dev = items_of(assistant, data.select("dev"))
+    answerability: dict[str, tuple[list[float], int]] = {}
+    dev = items_of(assistant, data.select("dev"), answerability)
     test = items_of(assistant, data.select("test"))
-    x = np.array([r[0] for _, rows in dev for r in rows])
-    y = np.array([r[1] for _, rows in dev for r in rows])
+    fit_rows = cross_fitted(dev, answerability)
+    x = np.array([r[0] for _, rows in fit_rows for r in rows])
+    y = np.array([r[1] for _, rows in fit_rows for r in rows])
     lr = LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000)
     lr.fit(x, y)
     weights = {k: round(float(w), 5) for k, w in zip(CANDIDATE_FEATURES, lr.coef_[0], strict=True)}
     model = MatchModel(weights=weights, bias=round(float(lr.intercept_[0]), 5), threshold=0.0, meta={})
-    pairs = leads(model, dev)
+    pairs = leads(model, fit_rows)  # chosen as for new questions: with the cross-fitted P(answerable)
     candidates = sorted({0.0, *(round(p, 4) for p, _, _ in pairs)})
     threshold = max(candidates, key=lambda t: (round(balanced(pairs, t), 6), -t))
     model = MatchModel(weights=weights, bias=model.bias, threshold=round(threshold, 4), meta={})

@@ -50,7 +50,10 @@ when it holds the item's key facts.
   best counts the measure is a plan, target or forecast (basis_conflict);
 - combined: the figure that best counts the measure counts it together with something the question does
   not ask ("1,551 Volunteers & Special constables" for "how many special constables"), or the unit states
-  it for a name asked together with another ("Operation Orochi and Operation Yamata" for Yamata alone).
+  it for a name asked together with another ("Operation Orochi and Operation Yamata" for Yamata alone);
+- other_kind: the unit gives the measure as a figure of another kind than the asked one, better than any
+  figure of the asked kind ("91 per cent of 999 calls" for how many calls, "20% of the budget" for the
+  budget's amount).
 """
 
 from __future__ import annotations
@@ -82,7 +85,7 @@ MATCH_FEATURES = (
 )
 CANDIDATE_FEATURES = (
     *MATCH_FEATURES, "predicate", "has_predicate", "missing_rare_unit", "predicate_missing", "subject_unit",
-    "period_missing", "score_gap", "first", "place_other", "plan_for_realised", "combined",
+    "period_missing", "score_gap", "first", "place_other", "plan_for_realised", "combined", "other_kind",
 )
 _NOT_ACTUAL = frozenset({"target", "planned", "plan", "forecast", "ambition", "pledge", "aim", "budgeted"})
 
@@ -315,7 +318,7 @@ def match_features(
     f: dict[str, float] = dict.fromkeys(MATCH_FEATURES, 0.0)
     f.update(predicate=0.0, has_predicate=0.0, missing_rare_unit=0.0, predicate_missing=0.0,
              subject_unit=lead.subject_unit, period_missing=0.0, place_other=0.0,
-             plan_for_realised=0.0, combined=0.0)
+             plan_for_realised=0.0, combined=0.0, other_kind=0.0)
     f["answerable"] = lead.answerable
     f["dense"] = lead.dense
     f["subject"] = lead.subject
@@ -340,6 +343,9 @@ def match_features(
                 # the figure of the asked kind that best counts the measure: "91 per cent of 999 calls" is no
                 # count of 999 calls, so a sentence with no figure of the asked kind fits no measure
                 pool = [t for t in scored if _kind_ok(query, t[2])]
+                other = max((t[0] for t in scored if not _kind_ok(query, t[2])), default=0.0)
+                if other >= 0.5 and other > max((t[0] for t in pool), default=0.0):
+                    f["other_kind"] = 1.0
                 if pool:
                     best = max(pool, key=lambda t: (t[0] + t[1], -t[2].start))
                     f["measure_words"], f["measure_dense"], best_fig = best[0], best[1], best[2]
