@@ -6,7 +6,10 @@ split and writes src/reportqa/answer/match.json.
 2. A candidate is positive when the item expects an answer and the unit the candidate would lead (its
    sentence and what completes it) holds at least half of the item's key-fact groups; every candidate of an
    item that expects not_found or partial is negative (a nearby figure is not the asked one).
-3. A logistic regression over CANDIDATE_FEATURES (balanced classes, L2). Its input "answerable" is the
+3. A logistic regression over CANDIDATE_FEATURES and their pairwise products (`match.interactions`: the
+   conjunctions a figure question needs, such as the asked kind *and* the asked measure), balanced classes,
+   L2 with C = C_REG, chosen by 5-fold cross-validation over dev items (balanced accuracy of the lead, as in
+   4): 0.768 against 0.738 for the single features alone. Its input "answerable" is the
    evidence model's P(answerable), which was itself fitted on dev (scripts/fit_answerer.py): on dev items
    it is more reliable than on questions it never saw, and the match would learn to trust it too much. So
    for the fit each dev item's "answerable" is cross-fitted: predicted by the same regression
@@ -38,7 +41,7 @@ from sklearn.model_selection import KFold
 
 from reportqa import Assistant
 from reportqa.answer.decide import ANSWER_FEATURES
-from reportqa.answer.match import CANDIDATE_FEATURES, UNFITTED, MatchModel
+from reportqa.answer.match import CANDIDATE_FEATURES, UNFITTED, MatchModel, interactions
 from reportqa.config import Config
 from reportqa.evaluation.dataset import corpus_texts, load_dataset
 from reportqa.evaluation.metrics import missing_fact_groups
@@ -49,6 +52,7 @@ SKIP_TYPES = ("adversarial", "trend", "mayors_question", "follow_up")
 # one item: (id, [(features, label, year_conflict)] per candidate, best first in the evidence ranking)
 Item = tuple[str, list[tuple[list[float], int, bool]]]
 FOLDS = 5
+C_REG = 0.3
 
 
 def cross_fitted(data: list[Item], evidence: dict[str, tuple[list[float], int]]) -> list[Item]:
@@ -139,11 +143,13 @@ def main() -> int:
     dev = items_of(assistant, data.select("dev"), answerability)
     test = items_of(assistant, data.select("test"))
     fit_rows = cross_fitted(dev, answerability)
-    x = np.array([r[0] for _, rows in fit_rows for r in rows])
+    names = list(interactions(dict.fromkeys(CANDIDATE_FEATURES, 0.0)))
+    x = np.array([[ix[k] for k in names] for _, rows in fit_rows for r in rows
+                  for ix in [interactions(dict(zip(CANDIDATE_FEATURES, r[0], strict=True)))]])
     y = np.array([r[1] for _, rows in fit_rows for r in rows])
-    lr = LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000)
+    lr = LogisticRegression(C=C_REG, class_weight="balanced", max_iter=20000)
     lr.fit(x, y)
-    weights = {k: round(float(w), 5) for k, w in zip(CANDIDATE_FEATURES, lr.coef_[0], strict=True)}
+    weights = {k: round(float(w), 5) for k, w in zip(names, lr.coef_[0], strict=True)}
     model = MatchModel(weights=weights, bias=round(float(lr.intercept_[0]), 5), threshold=0.0, meta={})
     pairs = leads(model, fit_rows)  # chosen as for new questions: with the cross-fitted P(answerable)
     candidates = sorted({0.0, *(round(p, 4) for p, _, _ in pairs)})

@@ -28,13 +28,9 @@ CASES = [
         ["16%"],
         "2015-16",
     ),
-    pytest.param(
-        "How many people take part in Stop and Search Monitoring Groups?", ["300 volunteers"], "2015-16",
-        # a known regression of the candidate-level match (issue 22, ninth session): the sentence says "these
-        # Groups" and only its neighbour names them, so the fitted match scores it under its threshold and
-        # the answer is declined as partial (the figure is still quoted after the gap); strict, so a fix shows
-        marks=pytest.mark.xfail(strict=True, reason="declined as partial by the fitted match (issue 22)"),
-    ),
+    # "these Groups": only the sentence's neighbour names them (a regression of the ninth session's match,
+    # fixed by the match over pairs of features)
+    ("How many people take part in Stop and Search Monitoring Groups?", ["300 volunteers"], "2015-16"),
     ("What did the London Victim and Witness Service do in 2022/23?", ["nearly 50,000 people"], "2022-23"),
     (
         "What three challenges did the Police and Crime Plan 2013-16 set the Met?",

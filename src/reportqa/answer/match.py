@@ -67,7 +67,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from reportqa.answer.decide import logistic
-from reportqa.answer.features import alias_tokens
+from reportqa.answer.features import alias_groups, alias_tokens, canonical_aliases
 from reportqa.figures import Figure, basis_of, counted, figures_in, worded_figures
 from reportqa.figures import lexicon as figures_lexicon
 from reportqa.question.query import FIGURE_KINDS, Query
@@ -107,14 +107,32 @@ class Lead:
     subject_unit: float = 1.0
 
 
+def interactions(features: dict[str, float]) -> dict[str, float]:
+    """`features` with the product of every pair, named "a*b" in CANDIDATE_FEATURES order: the match needs
+    conjunctions a sum of single features cannot hold (a figure of the asked kind *and* counting the asked
+    measure; a close measure *but* another year)."""
+    names = [k for k in CANDIDATE_FEATURES if k in features]
+    out = dict(features)
+    for i, a in enumerate(names):
+        va = features[a]
+        for b in names[i + 1:]:
+            out[f"{a}*{b}"] = va * features[b]
+    return out
+
+
 @dataclass(frozen=True)
 class MatchModel:
+    """A logistic regression over CANDIDATE_FEATURES and, when its weights name them ("a*b"), their
+    pairwise products (`interactions`); P(match) in [0, 1]."""
+
     weights: dict[str, float]
     bias: float
     threshold: float
     meta: dict[str, Any]
 
     def probability(self, features: dict[str, float]) -> float:
+        if any("*" in k for k in self.weights):
+            features = interactions(features)
         return logistic(self.bias, self.weights, features)
 
 
@@ -130,6 +148,20 @@ def load_match_model() -> MatchModel:
     data = json.loads(ref.read_text(encoding="utf-8"))
     return MatchModel(weights=data["weights"], bias=data["bias"], threshold=data["threshold"],
                       meta=data.get("meta", {}))
+
+
+def reports_words(phrase: str) -> str:
+    """`phrase` with every aliased name in it written as the reports' first spelling (lexicon/aliases.toml):
+    "cops" -> "police officers"; unchanged when it names none."""
+    _, found = canonical_aliases(phrase)
+    if not found:
+        return phrase
+    out = phrase
+    for g in alias_groups():
+        if g.key in found:
+            names = "|".join(re.escape(n) for n in sorted(g.names, key=len, reverse=True))
+            out = re.sub(rf"(?i)\b(?:{names})\b", g.names[0], out)  # one pass: longest spelling first
+    return out
 
 
 def _cos(a: Sequence[float], b: Sequence[float]) -> float:
@@ -336,10 +368,12 @@ def match_features(
             best_fig = figs[0][0]
             pool: list[tuple[float, float, Figure, str]] = []
             if words:
-                mv = embed(measure)
+                # the measure as asked and in the reports' own words ("cops": "police officers")
+                mvs = [embed(m) for m in dict.fromkeys((measure, reports_words(measure)))]
                 # "how many people": a figure that counts people of any name counts what was asked
                 scored = [(_person_fit(fig.counts) if generic_only else _phrase_match(words, fig.counts),
-                           _cos(mv, embed(fig.counts)) if fig.counts else 0.0, fig, st) for fig, st in figs]
+                           max(_cos(mv, embed(fig.counts)) for mv in mvs) if fig.counts else 0.0, fig, st)
+                          for fig, st in figs]
                 # the figure of the asked kind that best counts the measure: "91 per cent of 999 calls" is no
                 # count of 999 calls, so a sentence with no figure of the asked kind fits no measure
                 pool = [t for t in scored if _kind_ok(query, t[2])]
