@@ -23,7 +23,7 @@ from reportqa.config import Config
 from reportqa.corpus import load_corpus, page_starts
 from reportqa.short import short_answer, source_line, words
 from reportqa.sources import page_at, with_sources
-from reportqa.types import Answer, Citation
+from reportqa.types import Answer, AnswerPart, Citation
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from robustness_data.malformed import pdf_file  # noqa: E402 - after the sys.path line
@@ -133,7 +133,9 @@ def test_a_question_in_parts_gets_the_sentence_that_answers_each_part() -> None:
             f"According to the 2023-24 annual report ({t24}): The London Policing Board was established by "
             "the Mayor. [3] Its members bring a variety of skills. [3]")
     cites = (_cite(1), _cite(2), _cite(3, report="mopac-2023-24", title=t24, year="2023-24"))
-    ans = Answer(status="answered", text=text, citations=cites,
+    lines = text.split("\n")  # the second part starts on the third line (`pipeline.combine` records it)
+    parts = tuple(AnswerPart(kind="answered", first_line=lines[i]) for i in (0, 2))
+    ans = Answer(status="answered", text=text, citations=cites, parts=parts,
                  rewritten_question="What did Baroness Casey find? | what body did the Mayor set up?")
     assert short_answer(ans).text == (
         "Baroness Casey found institutional racism at the Met. She described the Met as defensive. "

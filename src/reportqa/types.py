@@ -203,6 +203,25 @@ class Trend(_Frozen):
         return sum(r.year == year for r in self.rows) > 1
 
 
+# What one ask's answer is within an answer joined from several asks (`pipeline.combine`): answered or partial
+# (that ask's own answer, its lines), recited (a passage an earlier part quotes answers it: one line pointing
+# back to it), gap (the reports don't answer it: one line saying so, `combine.gap_line`), refused (the
+# refusal's text).
+PartKind = Literal["answered", "partial", "recited", "gap", "refused"]
+
+
+class AnswerPart(_Frozen):
+    """One ask's answer within an answer joined from several asks (`pipeline.combine`), in the asks' order:
+    what it is and the line of the joined text it opens with, as written there. Readers of the joined answer
+    (`reportqa.short`) find where each part starts by this record, never by how the part's words open."""
+
+    kind: PartKind
+    first_line: str  # its first line of the joined `Answer.text`, exactly as written ("" when it has none)
+    # False: its answer's first line was left out of the join (an earlier part's answer holds that sentence
+    # under its marker), so the part opens partway into its answer
+    whole: bool = True
+
+
 class Turn(_Frozen):
     role: Literal["user", "assistant"]
     content: str
@@ -226,6 +245,9 @@ class Answer(_Frozen):
     refusal: str = ""  # for a refused answer: the policy category ("injection", "personal_data", ...)
     answerability: float | None = None  # the calibrated probability that the evidence answers the question
     trend: Trend | None = None  # a trend question's answer: the measure report by report (reportqa.trend)
+    # a several-ask answer's parts, one for each ask in order (`pipeline.combine`); () for an answer to one
+    # ask. Read in-process (`reportqa.short`), left out of `to_json` and `model_dump`.
+    parts: tuple[AnswerPart, ...] = Field(default=(), exclude=True)
 
     def to_json(self) -> dict[str, object]:
         return self.model_dump(mode="json")

@@ -1,5 +1,6 @@
 """Answers to the asks of one question joined into one answer: `[n]` markers renumbered so that one quoted
-span keeps one marker, an ask the reports don't answer said in one line."""
+span keeps one marker, an ask the reports don't answer said in one line, and each ask's part recorded
+(`Answer.parts`: its kind and the line it opens with)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Mapping, Sequence
 
 from reportqa.pipeline.asks import MAX_QUESTION_CHARS
 from reportqa.question.query import read_query
-from reportqa.types import MARKER, Answer, Citation, Filters
+from reportqa.types import MARKER, Answer, AnswerPart, Citation, Filters, PartKind
 
 
 def gap_line(asked: str) -> str:
@@ -24,14 +25,19 @@ def _renumbered(line: str, mapping: Mapping[int, int]) -> str:
 
 def combine(question: str, answers: Sequence[Answer], elapsed: float) -> Answer:
     """Answers to the asks of one question, joined; markers renumbered so that one quoted span (the same
-    passage and offsets) keeps one marker however many asks cite it."""
+    passage and offsets) keeps one marker however many asks cite it. `Answer.parts` records each ask's part:
+    what it is and its first line."""
     texts: list[str] = []
+    parts: list[AnswerPart] = []
     cits: list[Citation] = []
     related: list[Citation] = []
     by_span: dict[tuple[str, int, int], int] = {}
     printed: set[int] = set()
     for ans in answers:
+        kind: PartKind
+        whole = True  # the part opens with its answer's own first line
         if ans.status in ("answered", "partial"):
+            kind = "answered" if ans.status == "answered" else "partial"
             mapping: dict[int, int] = {}
             for c in ans.citations:
                 span = (c.passage_id, c.start, c.end)
@@ -40,14 +46,16 @@ def combine(question: str, answers: Sequence[Answer], elapsed: float) -> Answer:
                     cits.append(c.model_copy(update={"marker": by_span[span]}))
                 mapping[c.marker] = by_span[span]
             lines = []
-            for line in ans.text.split("\n"):
+            for i, line in enumerate(ans.text.split("\n")):
                 line = _renumbered(line, mapping)
                 marks = {int(n) for n in MARKER.findall(line)}
                 if marks and marks <= printed:
+                    whole = whole and i > 0
                     continue  # this sentence is already in the answer under its marker
                 printed.update(marks)
                 lines.append(line)
             if not lines:
+                kind, whole = "recited", True
                 lines = [
                     "The same passage answers this part: see "
                     + ", ".join(f"[{n}]" for n in sorted(set(mapping.values())))
@@ -55,10 +63,13 @@ def combine(question: str, answers: Sequence[Answer], elapsed: float) -> Answer:
                 ]
             texts.append("\n".join(lines))
         elif ans.status == "refused":
+            kind = "refused"
             texts.append(ans.text)
         else:
+            kind = "gap"
             texts.append(gap_line(ans.rewritten_question))
             related.extend(ans.related)
+        parts.append(AnswerPart(kind=kind, first_line=texts[-1].split("\n", 1)[0], whole=whole))
     statuses = {a.status for a in answers}
     status = ("answered" if statuses == {"answered"} else "partial") if statuses & {"answered", "partial"} \
         else answers[0].status
@@ -79,6 +90,7 @@ def combine(question: str, answers: Sequence[Answer], elapsed: float) -> Answer:
         ),
         notes=(f"answered as {len(answers)} separate asks",) + tuple(n for a in answers for n in a.notes),
         timings={"total": elapsed},
+        parts=tuple(parts),
     )
 
 

@@ -12,7 +12,6 @@ from typing import Any
 from reportqa.short.asks import _asked, _asks, _counts_asked, _holds, _query
 from reportqa.short.lists import _least, _listed
 from reportqa.short.pieces import (
-    _GAP,
     _candidate,
     _in_list,
     _label,
@@ -24,6 +23,7 @@ from reportqa.short.pieces import (
     _whole_sentence,
     _with_referent,
     lead_unit,
+    part_starts,
     words,
 )
 from reportqa.types import MARKER, Answer, Citation
@@ -123,10 +123,10 @@ def short_answer(answer: Answer, urls: Mapping[str, str | None] | None = None,
 
     # the lead: the partial answer's gap, the sentence that answers (and the list it introduces)
     take([p for p in lead if p.gap and p.index < first.index] + [first], None)
-    # a question in parts: every other part's answer opens a line of its own, naming its report in full (or
-    # saying the reports do not give it, or that a passage above answers it): the sentence that answers it
-    starts = [p for p in pieces[first.index + 1 :] if p.first_on_line and (p.recited or p.raw.startswith(
-        (_GAP, *(o for o in openings if o.startswith("According to ")))))]
+    # a question in parts: every other part's answer opens a line of its own (`Answer.parts` records it; or
+    # it says the reports do not give it, or that a passage above answers it): the sentence that answers it
+    opens = part_starts(answer.text, answer.parts)
+    starts = [p for p in pieces[first.index + 1 :] if p.first_on_line and p.line in opens]
     if len(asks) > 1 and len(starts) == len(asks) - 1:
         for p in starts:
             if not p.gap and not p.recited:

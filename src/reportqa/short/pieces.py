@@ -1,16 +1,18 @@
 """The answer's text as the short answer reads it: cut into sentences (`_Piece`, `_pieces`: by line, where a
 marker run ends a unit, at sentence ends), each as shown (openings and markers out), with its citations and
-whether it is the partial answer's gap or a list's line; the lead unit (`lead_unit`) and words as a reader
-counts them (`words`).
+whether it is the partial answer's gap or a list's line; the lead unit (`lead_unit`), words as a reader
+counts them (`words`) and the lines where a several-ask answer's parts start (`part_starts`, read off
+`Answer.parts`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reportqa.display import clean_text
-from reportqa.types import MARKER, Citation
+from reportqa.types import MARKER, AnswerPart, Citation
 
 _MARKERS = re.compile(r"\s*(?:" + MARKER.pattern + r"\s*)+")
 _SPACE_BEFORE = re.compile(r"[ \t]+([.,;:!?])")
@@ -133,9 +135,27 @@ _BULLETS = ("- ", "• ")
 # a sentence that leans on the one before it ("This money is supporting ...", "It also creates ...")
 _REFERS_BACK = re.compile(r"(?i)^[\"“‘(]?(?:this|these|that|those|it|its|they|their|them|he|his|she|her|such|"
                           r"both|of these|of those|of them|the same)\b")
-# How a several-ask answer's gap line opens (`service.gap_line`, a partial answer's first line): read only to
-# find where each part's answer starts (`compose.short_answer`), which the joined answer does not record.
-_GAP = "The reports do not give"
+
+
+def part_starts(text: str, parts: Sequence[AnswerPart]) -> frozenset[int]:
+    """The lines of the answer's text (0-based) where the parts of a several-ask answer start, as
+    `pipeline.combine` records them (`Answer.parts`: each part's first line), found in order. Only a part
+    that opens with its own answer is told apart: a part the reports answer (in full, or partly after saying
+    what they do not give), don't answer, or a passage above answers; not one that opens partway into its
+    answer (its answer's first sentence is above, under an earlier part) or a refusal. A part whose first
+    line is no longer in the text (taken out when the answer was checked) has none."""
+    lines = [line.strip() for line in text.split("\n")]
+    out: set[int] = set()
+    at = 0
+    for part in parts:
+        first = part.first_line.strip()
+        if not first or part.kind == "refused" or not part.whole:
+            continue
+        i = next((i for i in range(at, len(lines)) if lines[i] == first), None)
+        if i is not None:
+            out.add(i)
+            at = i + 1
+    return frozenset(out)
 
 
 def _in_list(p: _Piece, pieces: list[_Piece]) -> bool:
