@@ -190,6 +190,10 @@ def test_reports_of_one_year_differ_only_on_the_same_measure() -> None:
     out = _differ([a, _row("b", "1,650", 1650, "home visits"), _row("c", "120", 120, "officers")])
     line = "the reports differ: 1,410 home visits in Report a; 1,650 home visits in Report b"
     assert [r.differs for r in out] == [line, line, ""]
+    # the list alone, for a reader that shows it its own way (the web table's bold "The reports differ:")
+    listed = "1,410 home visits in Report a; 1,650 home visits in Report b"
+    assert [r.differs_figures for r in out] == [listed, listed, ""]
+    assert "differs_figures" not in out[0].model_dump()  # the API's trend JSON gives `differs`
 
 
 def test_two_reports_of_a_year_that_disagree_are_both_shown_and_said_to_differ(built: Assistant) -> None:

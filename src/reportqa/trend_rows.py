@@ -69,21 +69,23 @@ def _reading(row: TrendRow) -> Reading:
 def _differ(rows: list[TrendRow]) -> list[TrendRow]:
     """The rows of a year whose reports give different figures for the same measure and period (what the
     figures count, their basis and kind of period alike, `figures.difference`; the values not) marked with
-    one line naming every report's figure: both are shown, neither is picked. Reports that agree, or that
-    count something else, are left as they are (the latter flagged as not comparable by `_flag`)."""
+    one line naming every report's figure (`TrendRow.differs`; the list alone: `TrendRow.differs_figures`):
+    both are shown, neither is picked. Reports that agree, or that count something else, are left as they are
+    (the latter flagged as not comparable by `_flag`)."""
     by_year: dict[str, list[TrendRow]] = {}
     for r in rows:
         if r.figure is not None and r.value is not None:
             by_year.setdefault(r.year, []).append(r)
-    marked: dict[int, str] = {}
+    marked: dict[int, str] = {}  # id of a row -> its list of every report's figure
     for group in by_year.values():
         for a in group:
             same = [b for b in group if b is not a and not difference(_reading(a), _reading(b))]
             if any(b.value != a.value for b in same):
                 ids = {id(a), *(id(b) for b in same)}
                 listed = "; ".join(f"{_what(x)} in {x.title}" for x in group if id(x) in ids)
-                marked[id(a)] = f"the reports differ: {listed}"
-    return [r.model_copy(update={"differs": marked[id(r)]}) if id(r) in marked else r for r in rows]
+                marked[id(a)] = listed
+    return [r.model_copy(update={"differs": f"the reports differ: {marked[id(r)]}",
+                                 "differs_figures": marked[id(r)]}) if id(r) in marked else r for r in rows]
 
 
 def _flag(rows: list[TrendRow]) -> list[TrendRow]:

@@ -176,6 +176,10 @@ class TrendRow(_Frozen):
     # another report of the same year gives a different figure for the same measure and period: both rows are
     # shown, each with this one line naming every report's figure ("the reports differ: ...")
     differs: str = ""
+    # ... and that line's list alone, every report's figure and its report ("1,400 visits in Report A; 1,650
+    # visits in Report B"; "" when the reports do not differ), for a reader that shows it its own way (the web
+    # table). Read in-process, left out of `model_dump` (the API's trend JSON gives `differs`).
+    differs_figures: str = Field(default="", exclude=True)
 
 
 class Trend(_Frozen):

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from reportqa.errors import ReportQAError
-from reportqa.types import Answer, Trend
+from reportqa.types import Answer, Trend, TrendRow
 from reportqa.web.markup import esc
 
 # the chart and the figures as data live below this module; the names callers import from here are
@@ -56,11 +56,7 @@ def table_html(t: Trend) -> str:
     for r, cells in zip(t.rows, table_rows(t), strict=True):
         tds = [f"<th scope='row'>{esc(cells[0])}</th>"]
         for i, c in enumerate(cells[1:], start=1):
-            html = f"<strong>No:</strong> {esc(c[4:])}" if i == FLAG and c.startswith("no: ") else esc(c)
-            if i == FLAG and r.differs:
-                html = html.replace(esc(r.differs), "<strong>The reports differ:</strong> "
-                                    + esc(r.differs.removeprefix("the reports differ: ")))
-            tds.append(f"<td>{html}</td>")
+            tds.append(f"<td>{_flag_html(t, r, c) if i == FLAG else esc(c)}</td>")
         body.append((start_year(r.year), "<tr>" + "".join(tds) + "</tr>"))
     for a, b in gaps:
         body.append((a, f"<tr class='rq-trend-gap'><th scope='row'>{gap_years(a, b)}</th>"
@@ -68,6 +64,20 @@ def table_html(t: Trend) -> str:
     body.sort(key=lambda x: x[0])
     return ("<table><caption>Figures by report</caption><thead><tr>" + head + "</tr></thead><tbody>"
             + "".join(row for _, row in body) + "</tbody></table>")
+
+
+def _flag_html(t: Trend, r: TrendRow, cell: str) -> str:
+    """A row's flag cell (`table_rows` writes its text) as HTML, read off the row: "No:" in bold before why
+    the row is not comparable with the one before, and "The reports differ:" before every report's figure
+    when another report of its year gives another (`TrendRow.differs_figures`)."""
+    if r.figure is None:
+        return esc(cell)
+    said = cell[: len(cell) - len(f"; {r.differs}")] if r.differs else cell  # the cell without its differs
+    first = bool(t.with_figures) and r is t.with_figures[0]
+    html = esc(said) if r.comparable or first else f"<strong>No:</strong> {esc(r.reason)}"
+    if r.differs:
+        html += "; <strong>The reports differ:</strong> " + esc(r.differs_figures)
+    return html
 
 
 def trace(get_assistant: Callable[[], Assistant], measure: str) -> tuple[Trend, Answer]:
