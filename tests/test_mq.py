@@ -1230,6 +1230,23 @@ def test_one_sentence_is_cited_under_one_number() -> None:
     check_reference_contract(draft)
 
 
+def test_a_part_that_failed_says_its_error_and_one_left_out_says_why() -> None:
+    from reportqa.mq.compose import _compose, _Item
+    from reportqa.mq.model import MQPart
+
+    items = [
+        _Item(MQPart(label="a", text="a?", question="A?", standalone="A?"), None,
+              error="the index is missing"),
+        _Item(MQPart(label="b", text="b?", question="B?", standalone="B?"), None,
+              "the draft answers the first 1 parts"),
+    ]
+    failed, skipped = _compose(items, "t", "q", "", 1).parts
+    assert (failed.status, failed.text) == ("error", "Not answered: the index is missing.")
+    assert skipped.status == "not_processed"
+    assert skipped.text == ("Not processed (the draft answers the first 1 parts). Ask it separately, or in a "
+                            "shorter question.")
+
+
 def test_markdown_has_no_html_entities_and_no_live_tag() -> None:
     from markdown_it import MarkdownIt
 

@@ -36,7 +36,8 @@ log = logging.getLogger(__name__)
 class _Item:
     part: MQPart
     answer: Answer | None
-    reason: str = ""  # why a part was not processed, or the error it met
+    reason: str = ""  # why a part was not processed (too many parts, out of time)
+    error: str = ""  # the error asking it met ("" when none): the part is drafted as not answered
     uncovered: tuple[str, ...] = ()  # asked years no report covers (for "No report in the collection ...")
     covered: tuple[str, ...] = ()  # the years the reports cover
 
@@ -73,8 +74,8 @@ def _compose_part(item: _Item, refs: _References, max_related: int = 2) -> Draft
                             "years": part.years, "marker": part.marker, "tabled": part.text,
                             "answerability": item.answer.answerability if item.answer else None}
     if ans is None:
-        status: PartStatus = "error" if item.reason.startswith("error") else "not_processed"
-        text = (f"Not answered: {item.reason.removeprefix('error: ')}." if status == "error"
+        status: PartStatus = "error" if item.error else "not_processed"
+        text = (f"Not answered: {item.error}." if item.error
                 else f"Not processed ({item.reason}). Ask it separately, or in a shorter question.")
         return DraftPart(status=status, text=text, gap=text, **base)
     notes = list(ans.notes)

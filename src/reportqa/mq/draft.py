@@ -181,11 +181,11 @@ def draft_mq(assistant: Asker, text: str, max_parts: int = 8, max_chars: int = 1
             ans, uncovered = _ask_part(assistant, part, backend, context, subject, _untitled(analysis.title))
         except ReportQAError as exc:
             log.warning("part %s failed: %s", part.label, exc.message)
-            items.append(_Item(part, None, f"error: {exc.message}"))
+            items.append(_Item(part, None, error=exc.message))
             continue
         except Exception as exc:  # one failing part must not lose the others' answers; logged in full
             log.exception("part %s failed", part.label)
-            items.append(_Item(part, None, f"error: unexpected {type(exc).__name__}"))
+            items.append(_Item(part, None, error=f"unexpected {type(exc).__name__}"))
             continue
         if (ans.status == "answered" and not part.policy and ans.answerability is not None
                 and ans.answerability < threshold):
