@@ -141,7 +141,11 @@ def verify_text(text: str, passages: Sequence[Passage]) -> Verification:
     return _check(cleaned, dropped, lambda n: evidence(passages[n - 1]), skip_questions=False)
 
 
-# what an answer says the reports lack; its figures are the question's ("PCD 280"), never claimed as facts
+# what an answer says the reports lack; its figures are the question's ("PCD 280"), never claimed as facts.
+# Read off the text because the contract is checked on text alone: on a model's answer (an LLM's "The reports
+# don't say ..." is the model's wording, not the product's) and in the eval's grader, which holds only the
+# recorded text and citations. The product's own gap lines are also recorded as data (`Answer.missing`,
+# `Answer.parts`), should the contract's callers pass them.
 _GAP = re.compile(r"(?i)^the reports (?:do not|don't|don’t) (?:give|say|state|report)\b[^;:]{0,160}\.?$")
 
 
