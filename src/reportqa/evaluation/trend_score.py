@@ -4,7 +4,8 @@ A trend item lists one key-fact group per report that gives the measure, in the 
 (`key_facts[i]` is the figure the report of `gold[i]` gives). The answer's table lines ("- 2015-16: 1400
 visits; ... [2]") are read: for each gold report, its line must state one of the group's figures and cite
 a quote from that report holding it; a line that states a figure for a report the item does not list is a
-year filled in. Pure: reads only the answer's text and citations.
+year filled in. Pure: reads only the answer's text and citations: the table lines are read off the text
+because the eval's run records only those (`runner.AnswerRun`), not the answer's `trend` rows.
 """
 
 from __future__ import annotations

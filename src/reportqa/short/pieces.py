@@ -47,7 +47,11 @@ def lead_unit(text: str) -> str:
 
 def _openings(citations: tuple[Citation, ...]) -> tuple[str, ...]:
     """How the answer opens a report's sentences: "According to the 2015-16 annual report (MOPAC Annual
-    Report 2015-16: the end of ...): ", or "In the 2023-24 annual report: " before a later report's."""
+    Report 2015-16: the end of ...): ", or "In the 2023-24 annual report: " before a later report's.
+
+    Rebuilt from the citations and taken out of the text (`_shown`) because the answer does not record the
+    openings its composer wrote (`answer.extractive`); once it does (the openings as data on the `Answer`,
+    carried through `pipeline.combine`), they are read from there."""
     out: list[str] = []
     for c in citations:
         name = _label(c)
