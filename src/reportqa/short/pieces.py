@@ -50,8 +50,8 @@ def _openings(citations: tuple[Citation, ...]) -> tuple[str, ...]:
     Report 2015-16: the end of ...): ", or "In the 2023-24 annual report: " before a later report's.
 
     Rebuilt from the citations and taken out of the text (`_shown`) because the answer does not record the
-    openings its composer wrote (`answer.extractive`); once it does (the openings as data on the `Answer`,
-    carried through `pipeline.combine`), they are read from there."""
+    openings its composer wrote (`answer.render.compose_answer`); once it does (the openings as data on the
+    `Answer`, carried through `pipeline.combine`), they are read from there."""
     out: list[str] = []
     for c in citations:
         name = _label(c)
