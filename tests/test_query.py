@@ -185,7 +185,7 @@ def test_what_a_figure_counts_is_read_widely_for_the_match() -> None:
 
 
 def test_a_share_or_a_length_of_time_is_no_count_of_what_was_asked(assistant: Assistant) -> None:
-    from reportqa.answer.match import _kind_ok
+    from reportqa.answer.match_figures import _kind_ok
     from reportqa.figures import Figure
 
     ten_seconds = Figure(text="10", value=10.0, kind="count", unit="seconds", qualifier="", counts="seconds",
