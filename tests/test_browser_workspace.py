@@ -185,7 +185,7 @@ def test_too_long_questions_are_checked_inline(page: Any, ws: Server) -> None:
 
 def test_filters_are_named_and_reset(page: Any, ws: Server) -> None:
     open_ws(page, ws)
-    page.get_by_label("Year").click()
+    page.get_by_label("Year", exact=True).click()
     page.get_by_role("option", name=re.compile(r"^2015-16")).click()
     page.locator("#rq-scope").get_by_text("Searching only the 2015-16 report").wait_for()
     ask(page, "How many survivors of child sexual abuse did The Lighthouse support?", 1)
@@ -198,7 +198,7 @@ def test_filters_are_named_and_reset(page: Any, ws: Server) -> None:
     page.wait_for_function("() => !document.querySelector('#rq-chat').innerText.includes('Searched only')",
                            timeout=LONG)
     assert "256" in page.locator("#rq-chat").inner_text()
-    assert page.get_by_label("Year").input_value() == "All years"
+    assert page.get_by_label("Year", exact=True).input_value() == "All years"
     assert widen.is_hidden()
 
     page.get_by_label("Police and Crime Plan priority").click()
