@@ -35,6 +35,9 @@ class Evidence:
     features: dict[str, float]
     decision: str
     probability: float
+    # the match found that the first candidate states what was asked (`ExtractiveAnswerer._match`): it leads
+    # the answer whatever its report's year
+    matched: bool = False
 
 
 def contact_spans(text: str) -> list[tuple[int, int]]:

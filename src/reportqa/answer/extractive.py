@@ -147,7 +147,7 @@ class ExtractiveAnswerer:
                                   coverage_text)
             if isinstance(verdict, Answer):
                 return verdict
-            if verdict is not None:  # another candidate states what was asked: it leads
+            if verdict is not None:  # a candidate states what was asked: it leads
                 ev = verdict
                 chosen = self.select(ev, asked_years)
         named = [u for u in chosen if names_found(subject, u.source.section + " " + u.source.clean) >= 1.0]
@@ -158,7 +158,7 @@ class ExtractiveAnswerer:
             ev = replace(ev, decision="partial")
         if ev.decision == "partial":  # what the reports say about the subject comes first
             chosen = named + [u for u in chosen if u not in named]
-        ans = self.compose(question, chosen, asked_years)
+        ans = self.compose(question, chosen, asked_years, lead_fixed=ev.matched and ev.decision == "answered")
         if ev.decision == "partial":
             missing = missing_detail(question, ev.question, self.stats)
             text = f"The reports do not give {missing}.\nWhat they do say: " + ans.text
@@ -170,9 +170,9 @@ class ExtractiveAnswerer:
         hits: Sequence[Hit], coverage_text: str,
     ) -> Answer | Evidence | None:
         """Whether the evidence states what `query` asks (`match.match_features`, a fitted pair model over the
-        best few candidate sentences). None: the lead does; an Evidence: another candidate does, and leads
-        in it; an Answer: none does, and the answer is declined: partial when the evidence is about the
-        asked subject, not_found when it is not."""
+        best few candidate sentences). None: the match does not decide; an Evidence (`matched`): a candidate
+        does, and leads in it whatever its year; an Answer: none does, and the answer is declined: partial
+        when the evidence is about the asked subject, not_found when it is not."""
         if not chosen or self.embed is None:
             return None
         # the topic words of a "who" question are its subject and a verb ("Who did the Mayor pick"), not a
@@ -202,9 +202,7 @@ class ExtractiveAnswerer:
         if fits:
             # the present asked: the newest report whose sentence states what was asked leads
             i, best, _ = max(fits, key=lambda t: ((t[1].passage.year if query.current else ""), t[2], -t[0]))
-            if i == 0:
-                return None
-            return replace(ev, candidates=(best, *(c for c in ev.candidates if c is not best)))
+            return replace(ev, candidates=(best, *(c for c in ev.candidates if c is not best)), matched=True)
         feats = scored[0][1]
         unit = chosen[0]
         context = unit.source.section + " " + unit.source.clean
@@ -229,8 +227,9 @@ class ExtractiveAnswerer:
         """Units of evidence, best first; no source sentence appears in two units (`units.select`)."""
         return select_units(ev, asked_years, self.model, self.following)
 
-    def compose(self, question: str, units: list[Unit], asked_years: Sequence[str]) -> Answer:
-        return compose_answer(question, units, asked_years, self.name)
+    def compose(self, question: str, units: list[Unit], asked_years: Sequence[str],
+                lead_fixed: bool = False) -> Answer:
+        return compose_answer(question, units, asked_years, self.name, lead_fixed)
 
     def not_found(
         self, question: str, hits: Sequence[Hit], coverage_text: str, reason: str = "",

@@ -27,14 +27,26 @@ def label(p: Passage) -> str:
     return document_label(p)
 
 
-def compose_answer(question: str, units: list[Unit], asked_years: Sequence[str], backend: str) -> Answer:
-    """The answered answer of `units` (`backend` names the answerer)."""
+def compose_answer(question: str, units: list[Unit], asked_years: Sequence[str], backend: str,
+                   lead_fixed: bool = False) -> Answer:
+    """The answered answer of `units` (`backend` names the answerer). `lead_fixed`: the first unit states
+    what was asked (the match decided it) and leads whatever its year; the others follow, newest first."""
     documents = {label(u.source) for u in units}
     lead_note = ""
     if not asked_years and len(documents) > 1:
-        units = sorted(units, key=lambda u: (-period_order(u.candidate.passage)[0], -u.candidate.score))
-        lead_note = (f"No year was asked: the answer leads with the most recent of the reports it cites "
-                     f"({label(units[0].source).removeprefix('the ')}); other years are marked.")
+        def newest_first(us: list[Unit]) -> list[Unit]:
+            return sorted(us, key=lambda u: (-period_order(u.candidate.passage)[0], -u.candidate.score))
+
+        newest = newest_first(units)
+        older = period_order(units[0].candidate.passage)[0] < period_order(newest[0].candidate.passage)[0]
+        if lead_fixed and older:
+            units = [units[0], *newest_first(units[1:])]
+            lead_note = (f"No year was asked: the answer leads with the report that states what was asked "
+                         f"({label(units[0].source).removeprefix('the ')}); other years are marked.")
+        else:
+            units = [units[0], *newest_first(units[1:])] if lead_fixed else newest
+            lead_note = (f"No year was asked: the answer leads with the most recent of the reports it cites "
+                         f"({label(units[0].source).removeprefix('the ')}); other years are marked.")
     parts: list[str] = []
     cits: list[Citation] = []
     lead_label = label(units[0].source)
