@@ -375,10 +375,17 @@ def test_precision_truthfulness_declines_and_the_lead_sentence() -> None:
     assert out["decline_precision"] == {"value": 0.75, "n": 4}  # 3, 5, 6, 7 declined; 3 expected an answer
     assert out["lead_key_facts"] == {"value": round(1 / 3, 4), "n": 3}
     assert out["adversarial_refusal_recall"] == {"value": 1.0, "n": 1} and "refusal_recall" not in out
-    assert lead_sentence("According to X: 34,503 Officers [1] and more [2] then [1]") == \
-        "According to X: 34,503 Officers [1]"
+    # the lead runs on to its sentence's end, as the short answer shows it ...
+    assert lead_sentence("According to X: 34,503 Officers [1] and more [2] then [1]\nNext. [3]") == \
+        "According to X: 34,503 Officers [1] and more [2] then [1]"
+    trend = "Visits, report by report: 1400 in 2015-16 [1] and 508 in 2023-24 [2]."
+    assert lead_sentence(trend + "\nIn Y: c [3]") == trend
+    assert lead_sentence("A rose. [1] B fell. [2]") == "A rose. [1]"
+    # ... and holds the list its colon introduces, whatever passages cite its lines
     listed = "X has four: [1]\n- a [1]\n- b [1]"
     assert lead_sentence(listed + "\nIn Y: c [2]") == listed
+    split = "X consisted of: [1]\n- 34,503 Officers [1]\n- 10,316 Staff [2]"
+    assert lead_sentence(split + "\nMore than 2,500 people [3]") == split
     assert lead_sentence("No marker here.\nSecond line") == "No marker here."
 
 

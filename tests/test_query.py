@@ -130,7 +130,8 @@ def test_a_present_day_count_leads_with_the_newest_report_and_reads_its_list(ass
 def test_the_sentence_that_states_what_was_asked_leads_over_a_newer_reports(assistant: Assistant) -> None:
     # no year is asked, but the asked period is mid-2014 to mid-2015: the 2015-16 report's sentence states it,
     # and leads even though the 2023-24 report's survey sentence on worry about anti-social behaviour is cited
-    ans = assistant.ask("How much did recorded anti-social behaviour incidents fall between mid-2014 and mid-2015?")
+    ans = assistant.ask(
+        "How much did recorded anti-social behaviour incidents fall between mid-2014 and mid-2015?")
     assert ans.status == "answered", ans.text
     assert ans.citations[0].year == "2015-16", ans.text
     assert "21%" in ans.text.split("[1]", 1)[0]

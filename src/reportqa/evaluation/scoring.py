@@ -27,7 +27,7 @@ from typing import Any
 from reportqa.evaluation import metrics as m
 from reportqa.evaluation.dataset import DRAFTED_TYPES, TYPES, GoldSpan, Item, Part
 from reportqa.evaluation.runner import NOT_COVERED, AnswerRun, CitationRecord, ItemRun
-from reportqa.short import lead_unit
+from reportqa.short import lead_span
 from reportqa.years import FY_RE
 
 # The metrics the gate compares with the baseline (per split). Latency is never gated.
@@ -241,10 +241,12 @@ def score_item(item: Item, run: ItemRun) -> ItemScore:
 
 
 def lead_sentence(text: str) -> str:
-    """An answer's lead, as the public short answer shows it (`reportqa.short.lead_unit`): its first cited
-    unit, the answering sentence with the sentence its pronoun refers back to or the list its colon
-    introduces, all cited as one span; the whole first line when it has no marker."""
-    return lead_unit(text)
+    """An answer's lead, as the public short answer shows it (`reportqa.short.lead_span`): its first cited
+    unit (the answering sentence with the sentence its pronoun refers back to, all cited as one span) run on
+    to its sentence's end, and the lines of the list its colon introduces; the whole first line when it has
+    no marker. (Before 2026-12-08 it stopped at the first marker run, mid-sentence or after a list's first
+    line, short of what the short answer shows.)"""
+    return lead_span(text)
 
 
 def _score_partial(item: Item, ans: AnswerRun) -> tuple[bool, bool | None, list[str]]:

@@ -35,6 +35,8 @@ question asks for, `lists` shortens a list's lines to fit, `compose` takes the s
 from __future__ import annotations
 
 from reportqa.short.compose import MAX_WORDS, STRETCH, ShortAnswer, short_answer, source_line
+from reportqa.short.lead import lead_span
 from reportqa.short.pieces import lead_unit, words
 
-__all__ = ["MAX_WORDS", "STRETCH", "ShortAnswer", "lead_unit", "short_answer", "source_line", "words"]
+__all__ = ["MAX_WORDS", "STRETCH", "ShortAnswer", "lead_span", "lead_unit", "short_answer", "source_line",
+           "words"]
