@@ -41,7 +41,7 @@ from sklearn.model_selection import KFold
 
 from reportqa import Assistant
 from reportqa.answer.decide import ANSWER_FEATURES
-from reportqa.answer.match import CANDIDATE_FEATURES, UNFITTED, MatchModel, interactions
+from reportqa.answer.match import CANDIDATE_FEATURES, UNFITTED, MatchModel, interactions, vetoed
 from reportqa.config import Config
 from reportqa.evaluation.dataset import corpus_texts, load_dataset
 from reportqa.evaluation.metrics import missing_fact_groups
@@ -49,7 +49,7 @@ from reportqa.evaluation.metrics import missing_fact_groups
 OUT = Path(__file__).resolve().parent.parent / "src" / "reportqa" / "answer" / "match.json"
 SKIP_TYPES = ("adversarial", "trend", "mayors_question", "follow_up")
 
-# one item: (id, [(features, label, year_conflict)] per candidate, best first in the evidence ranking)
+# one item: (id, [(features, label, vetoed)] per candidate, best first in the evidence ranking)
 Item = tuple[str, list[tuple[list[float], int, bool]]]
 FOLDS = 5
 C_REG = 0.3
@@ -102,7 +102,7 @@ def items_of(
         answerable = item.expect == "answered"
         ev, scored = seen[0]
         rows = [([f[k] for k in CANDIDATE_FEATURES], int(answerable and positive(item.key_facts, text)),
-                 bool(f["year_conflict"])) for _, f, _, text in scored]
+                 vetoed(f)) for _, f, _, text in scored]
         out.append((item.id, rows))
         if evidence is not None:
             evidence[item.id] = ([ev.features[k] for k in ANSWER_FEATURES], int(answerable))
@@ -111,11 +111,11 @@ def items_of(
 
 def leads(model: MatchModel, data: list[Item]) -> list[tuple[float, int, bool]]:
     """Per item: (P(match) of the candidate that would lead, its label, whether any candidate is positive);
-    P is 0 when every candidate states another year than the asked one."""
+    P is 0 when every candidate is ruled out (`match.vetoed`: another year stated, a UK figure, ...)."""
     out = []
     for _, rows in data:
         scored = [(model.probability(dict(zip(CANDIDATE_FEATURES, x, strict=True))), -i, y)
-                  for i, (x, y, conflict) in enumerate(rows) if not conflict]
+                  for i, (x, y, ruled_out) in enumerate(rows) if not ruled_out]
         best = max(scored, default=(0.0, 0, 0))
         out.append((best[0], best[2], any(r[1] for r in rows)))
     return out

@@ -139,6 +139,24 @@ def test_the_sentence_that_states_what_was_asked_leads_over_a_newer_reports(assi
         assert any("leads with the report that states what was asked" in n for n in ans.notes), ans.notes
 
 
+def test_a_uk_wide_figure_is_never_given_as_londons(assistant: Assistant) -> None:
+    # the 2015-16 report gives "339 terrorism-related arrests in the UK in 2015": measure and year fit, the
+    # place does not (`match.vetoed`: place_other)
+    ans = assistant.ask("How many terrorism-related arrests were made in London in 2015?")
+    assert ans.status in ("partial", "not_found"), ans.text
+    assert ans.text.startswith("The reports do not give"), ans.text
+
+
+def test_a_mismatch_rules_a_candidate_out_whatever_its_other_features() -> None:
+    from reportqa.answer.match import VETO_FEATURES, vetoed
+
+    base = dict.fromkeys(CANDIDATE_FEATURES, 1.0) | dict.fromkeys(VETO_FEATURES, 0.0)
+    assert not vetoed(base)
+    for k in VETO_FEATURES:
+        assert vetoed(base | {k: 1.0}), k
+    assert set(VETO_FEATURES) <= set(CANDIDATE_FEATURES)
+
+
 def test_a_list_a_colon_introduces_is_read_whole_across_passages(assistant: Assistant) -> None:
     ans = assistant.ask("Which of the proposals drafted with Harriet Harman did the Home Office adopt?")
     assert ans.status == "answered", ans.text

@@ -32,7 +32,7 @@ from reportqa.answer.answerability import (
 from reportqa.answer.decide import Model, load_model
 from reportqa.answer.evidence import Candidate, EvidenceScorer, Question, Stats, weigh
 from reportqa.answer.features import alias_tokens, answer_type, has_answer_type, names_found
-from reportqa.answer.match import EmbedFn, MatchModel, given_instead, load_match_model
+from reportqa.answer.match import EmbedFn, MatchModel, given_instead, load_match_model, vetoed
 from reportqa.answer.match_candidates import match_candidates, measure_head
 from reportqa.answer.render import compose_answer, label, missing_detail, not_found_answer
 from reportqa.answer.rerank import prefer_measure, prefer_named, prefer_typed
@@ -195,10 +195,10 @@ class ExtractiveAnswerer:
             self.candidate_observer(query, scored)
         if self.match_observer is not None:
             self.match_observer(query, scored[0][1], scored[0][2])
-        # a candidate that states another period than the one asked, and never the asked one, never leads:
-        # another year's figure is never given as the asked year's
+        # a candidate with a mismatch never leads (`match.vetoed`): another year's figure is never given as
+        # the asked year's, nor a UK figure as London's, a plan as what happened, a combined one as a part's
         fits = [(i, c, p) for i, (c, f, p, _) in enumerate(scored)
-                if p >= self.match.threshold and not f["year_conflict"]]
+                if p >= self.match.threshold and not vetoed(f)]
         if fits:
             # the present asked: the newest report whose sentence states what was asked leads
             i, best, _ = max(fits, key=lambda t: ((t[1].passage.year if query.current else ""), t[2], -t[0]))
