@@ -117,8 +117,10 @@ def test_a_later_passage_gives_the_asked_figure_only_when_it_names_what_was_aske
     cites = (_cite(1), _cite(2, report="mopac-2015-16", title="MOPAC Annual Report 2015-16", year="2015-16"))
     question = "When did the pan-London Domestic Violence Service go live?"
     short = short_answer(Answer(status="answered", text=text, citations=cites, question=question))
-    assert short.text.endswith("receive support. In the 2015-16 annual report: The service went live on "
-                               "1 July 2015 and has received 2,195 referrals.")
+    # (the sentence before it, naming the service, says enough of what was asked to be shown too: `relevance`)
+    assert short.text.endswith("receive support. In the 2015-16 annual report: The Mayor launched the first "
+                               "pan-London Domestic Violence Service. The service went live on 1 July 2015 "
+                               "and has received 2,195 referrals.")
     assert short.markers == (1, 2) and short.year == "2022-23"
     other = text.replace(launched, "A launch.")
     assert "1 July" not in short_answer(Answer(status="answered", text=other, citations=cites,
@@ -137,8 +139,10 @@ def test_a_question_in_parts_gets_the_sentence_that_answers_each_part() -> None:
     parts = tuple(AnswerPart(kind="answered", first_line=lines[i]) for i in (0, 2))
     ans = Answer(status="answered", text=text, citations=cites, parts=parts,
                  rewritten_question="What did Baroness Casey find? | what body did the Mayor set up?")
+    # (the line between them, on the first ask's findings, says enough of what was asked to be shown too)
     assert short_answer(ans).text == (
         "Baroness Casey found institutional racism at the Met. She described the Met as defensive. "
+        "In March 2023, Baroness Casey published the findings of her Review. "
         "In the 2023-24 annual report: The London Policing Board was established by the Mayor.")
     one = short_answer(ans.model_copy(update={"rewritten_question": "What did Baroness Casey find?"}))
     assert "Policing Board" not in one.text

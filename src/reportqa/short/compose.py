@@ -1,5 +1,6 @@
 """The short answer composed (`short_answer`): the lead's first sentence, then what each part, each asked year
-and the asked kind of figure need, then the lead's other sentences, within `max_words`; and its source line
+and the asked kind of figure need, the sentence saying most of what was asked, then the lead's other
+sentences and the answer's that say enough of what was asked, within `max_words`; and its source line
 (`source_line`). The rules are in the package's notes (`reportqa.short`).
 """
 
@@ -9,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from reportqa.short.asks import _asked, _asks, _counts_asked, _holds, _query
+from reportqa.short.asks import _asked, _asked_names, _asks, _counts_asked, _holds, _query
 from reportqa.short.lists import _least, _listed
 from reportqa.short.pieces import (
     _candidate,
@@ -26,12 +27,16 @@ from reportqa.short.pieces import (
     part_starts,
     words,
 )
+from reportqa.short.relevance import question_words, relevance
 from reportqa.types import MARKER, Answer, Citation
 
 MAX_WORDS = 60
 # how far past `max_words` the sentence holding the asked kind of figure may take the short answer (a sentence
 # that answers is not left out for a few words; measured by bench/bench_short.py)
 STRETCH = 10
+# how much of what was asked (`relevance`), as a share of what the answer's sentence saying most of it says, a
+# further sentence of the answer must say to be shown when it fits (measured by bench/bench_short.py)
+SAYS_ENOUGH = 0.5
 
 
 @dataclass(frozen=True)
@@ -74,8 +79,10 @@ def short_answer(answer: Answer, urls: Mapping[str, str | None] | None = None,
     cite = next((by_marker[m] for m in first.markers if m in by_marker), answer.citations[0])
     shown: dict[int, str] = {}  # the pieces taken, by index, as shown (a list's line perhaps compacted)
 
-    def count() -> int:
-        return sum(words(t) for t in shown.values())
+    def count(more: list[_Piece] | None = None) -> int:
+        """The words shown, with these pieces added: as joined, each other report's name included."""
+        taking = {**shown, **{p.index: p.shown for p in more or []}}
+        return words(_join_pieces([pieces[i] for i in sorted(taking)], taking, cite, by_marker))
 
     def items_of(p: _Piece) -> list[_Piece]:
         """The lines of the list a sentence ending in a colon introduces (the first sentence of each)."""
@@ -92,13 +99,12 @@ def short_answer(answer: Answer, urls: Mapping[str, str | None] | None = None,
             line = q.line
         return out
 
-    def take(ps: list[_Piece], limit: int | None) -> bool:
+    def take(ps: list[_Piece], limit: int | None, reserve: int = 0) -> bool:
         """Take these pieces (and the list a last one introduces, its lines shortened to fit) when they fit
         within `limit` words (None: always)."""
         ps = [p for p in ps if p.index not in shown]
-        n = sum(p.words for p in ps)
         items = items_of(ps[-1]) if ps else []
-        room = (limit if limit is not None else max_words) - count() - n
+        room = (limit if limit is not None else max_words) - count(ps) - reserve
         if limit is not None and room < 0:
             return False
         listed: list[str] = []
@@ -121,8 +127,34 @@ def short_answer(answer: Answer, urls: Mapping[str, str | None] | None = None,
                 return q if any(i.line == p.line for i in items_of(q)) else None
         return None
 
-    # the lead: the partial answer's gap, the sentence that answers (and the list it introduces)
-    take([p for p in lead if p.gap and p.index < first.index] + [first], None)
+    # how much of what was asked each sentence says (`relevance`: the asked words it holds); the answer's
+    # other sentences that may be shown for it, the one saying most first (when the question names years,
+    # those of an asked year's report)
+    said = relevance(question_words(answer.question, *asks), [p.shown for p in pieces])
+    years = list(dict.fromkeys(y for a in asks for y in _query(a).years))
+    others = sorted((p for p in pieces[first.index + 1 :] if _candidate(p, pieces) and (
+        not years or any(by_marker[m].year in years for m in p.markers if m in by_marker))),
+                    key=lambda p: (-said[p.index], p.index))
+    names = list(_asked_names(answer))
+
+    def names_asked(p: _Piece) -> bool:
+        """A sentence of the lead, or of a passage that names what was asked about."""
+        from reportqa.answer.features import names_found
+
+        return p.start < lead_end or not names or bool(
+            names_found(names, " ".join(q.shown for q in pieces if q.line == p.line)))
+
+    # the lead: the partial answer's gap, the sentence that answers (and the list it introduces, its lines
+    # leaving room for the sentence saying most of what was asked when that one says more than they do and
+    # fits beside the list's first line at its shortest)
+    opening = [p for p in lead if p.gap and p.index < first.index] + [first]
+    listed = items_of(first)
+    reserve = 0
+    if listed and others and said[others[0].index] > max(said[p.index] for p in [first, *listed]):
+        extra = count([*opening, others[0]]) - count(opening)  # its words, its report's name included
+        if count(opening) + extra + words(_least(listed[0].shown)) <= max_words + STRETCH:
+            reserve = extra
+    take(opening, None, reserve)
     # a question in parts: every other part's answer opens a line of its own (`Answer.parts` records it; or
     # it says the reports do not give it, or that a passage above answers it): the sentence that answers it
     opens = part_starts(answer.text, answer.parts)
@@ -135,7 +167,6 @@ def short_answer(answer: Answer, urls: Mapping[str, str | None] | None = None,
     # cite (the answer holds the best of every asked year), a figure of the asked kind counting what was
     # asked first
     asked = _asked(answer)
-    years = list(dict.fromkeys(y for a in _asks(answer) for y in _query(a).years))
     for year in years if len(years) > 1 else []:
         if any(by_marker[m].year == year for i in shown for m in pieces[i].markers if m in by_marker):
             continue
@@ -178,12 +209,23 @@ def short_answer(answer: Answer, urls: Mapping[str, str | None] | None = None,
             if top is not None and top not in shown and fits[top] > max(
                     (fits.get(p.index, 0.0) for p in taken), default=0.0):
                 take(_with_referent(pieces[top], pieces), max_words + STRETCH)
+    # the answer's sentence that says most of what was asked (`relevance`: the asked words it holds), when it
+    # says more of it than every sentence taken: the answer's lead does not always hold the asked detail
+    if others and others[0].index not in shown and said[others[0].index] > max(
+            (said[i] for i in shown if not pieces[i].gap), default=0.0):
+        take(_with_referent(others[0], pieces), max_words + STRETCH)
     # then the lead's other sentences in order, while they fit (a list's lines come with its introduction)
     for p in lead:
         if p.index in shown or p.gap or _in_list(p, pieces) and intro_of(p) is not None:
             continue
         if not take([p], max_words):
             break
+    # then the answer's other sentences that say at least `SAYS_ENOUGH` of what the one saying most of it
+    # says, the most first, each that fits
+    enough = SAYS_ENOUGH * max(said, default=0.0)
+    for p in others:
+        if p.index not in shown and said[p.index] > 0.0 and said[p.index] >= enough and names_asked(p):
+            take([p], max_words)
     if fill:
         for p in pieces:
             if p.start < lead_end or p.index in shown or _in_list(p, pieces) and intro_of(p) is not None:
