@@ -38,7 +38,7 @@ def check_contract(ans, sources: dict[str, str]) -> None:  # type: ignore[no-unt
     assert markers <= {c.marker for c in ans.citations}
     if ans.status in ("answered", "partial"):
         assert markers, ans.text
-        v = verify_answer(ans.text, ans.citations)  # the product's one contract
+        v = verify_answer(ans.text, ans.citations, ans.gaps)  # the product's one contract
         assert v.ok, v.reason()
         spans = [(c.passage_id, c.start, c.end) for c in ans.citations]
         assert len(spans) == len(set(spans)), "one quoted span under two markers"
@@ -200,6 +200,9 @@ def test_no_year_answers_from_the_most_recent_report_and_marks_other_years(assis
     years = [c.year for c in ans.citations]
     assert years[0] == max(years)
     assert ans.text.startswith(f"According to the {years[0]} annual report")
+    # every opening the composer wrote is recorded as written, the lead's first (`Answer.openings`)
+    assert ans.text.startswith(ans.openings[0]) and all(o in ans.text for o in ans.openings)
+    assert any(o.startswith("In the ") for o in ans.openings[1:])  # another year's sentences are marked
 
 
 @pytest.mark.parametrize("bad", ["", "   \n\t ", "x" * 2001])

@@ -51,7 +51,7 @@ def _answered_with(ans: Answer, figures: list[str], year: str) -> None:
     assert ans.status == "answered", ans.text
     for f in figures:
         assert f in ans.text, (f, ans.text)
-    v = verify_answer(ans.text, ans.citations)
+    v = verify_answer(ans.text, ans.citations, ans.gaps)
     assert v.ok, v.reason()
     # the figure is quoted from the report that holds it, and that report's year is named
     holding = [c for c in ans.citations if any(f in c.quote or f in c.passage for f in figures)]
@@ -85,7 +85,9 @@ def test_a_partial_answer_names_the_missing_detail_and_gives_what_the_reports_sa
     assert ans.status == "partial"
     assert ans.text.startswith("The reports do not give a cost or funding figure for the Lighthouse.")
     assert "256 survivors" in ans.text and ans.missing
-    assert verify_answer(ans.text, ans.citations).ok
+    assert ans.gaps == (ans.text.split("\n", 1)[0],)  # the gap sentence, recorded as written
+    assert ans.openings and all(o in ans.text for o in ans.openings)
+    assert verify_answer(ans.text, ans.citations, ans.gaps).ok
 
 
 def test_a_two_part_question_answered_by_one_sentence_prints_it_once(assistant: Assistant) -> None:

@@ -8,7 +8,7 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -299,6 +299,14 @@ def test_a_partial_item_is_ok_when_the_answer_is_partial_with_its_key_facts(corp
     made_up = score_item(item, _run(item, "partial", PARTIAL_TEXT + " It costs £4m a year. [1]"))
     assert made_up.partial_ok and made_up.partial_support_ok is False
     assert any(r.startswith("citation support:") for r in made_up.reasons)
+    # the gap sentence restates the question's figures: the run's record of it (`AnswerRun.gaps`, from
+    # `Answer.gaps`) keeps the contract from reading them as claims; unrecorded, they are uncited figures
+    gap = "The reports don't give the running cost for 2022/23."
+    gapped = _run(item, "partial",
+                  PARTIAL_TEXT.replace("The reports don't give the annual running cost.", gap))
+    assert score_item(item, gapped).partial_support_ok is False
+    recorded = replace(gapped, answer=replace(gapped.answer, gaps=(gap,)))
+    assert score_item(item, recorded).partial_support_ok, score_item(item, recorded).reasons
     # the gold passage not retrieved is a retrieval failure, as for an answered item
     missed = score_item(item, _run(item, "partial", PARTIAL_TEXT, retrieved=False))
     assert missed.retrieval[0].rank is None and any(r.startswith("retrieval:") for r in missed.reasons)

@@ -29,6 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from robustness_data.malformed import pdf_file  # noqa: E402 - after the sys.path line
 
 TITLE_22 = "2022-2023 MOPAC Annual Report"
+# how the composer opens a report's sentences, as it records them (`Answer.openings`)
+OPEN_22 = f"According to the 2022-23 annual report ({TITLE_22}): "
+IN_24, IN_16 = "In the 2023-24 annual report: ", "In the 2015-16 annual report: "
 
 
 def _cite(marker: int, quote: str = "q", report: str = "mopac-2022-23", title: str = TITLE_22,
@@ -39,30 +42,32 @@ def _cite(marker: int, quote: str = "q", report: str = "mopac-2022-23", title: s
 
 
 def test_the_short_answer_is_the_lead_without_its_opening_and_names_its_source() -> None:
-    text = (f"According to the 2022-23 annual report ({TITLE_22}): In 2022/23 the ICVs made 645 visits. [1] "
+    text = (f"{OPEN_22}In 2022/23 the ICVs made 645 visits. [1] "
             "They interviewed 2,237 detainees. [1]\nThe Mayor is determined to improve trust. [2]\n"
-            "In the 2023-24 annual report: ICVs made 700 visits. [3]")
+            f"{IN_24}ICVs made 700 visits. [3]")
     ans = Answer(status="answered", text=text, citations=(_cite(1), _cite(2), _cite(3, report="mopac-2023-24",
-                 title="2023-24 MOPAC Annual Report", year="2023-24")))
+                 title="2023-24 MOPAC Annual Report", year="2023-24")), openings=(OPEN_22, IN_24))
     short = short_answer(ans, {"mopac-2022-23": "https://www.london.gov.uk/report-2022-23"})
     assert short.text == "In 2022/23 the ICVs made 645 visits. They interviewed 2,237 detainees."
     assert short.words == 11 and short.more and short.markers == (1,)
     assert (short.source, short.year) == ("the 2022-23 annual report", "2022-23")
     assert source_line(short) == (f"Source: the 2022-23 annual report ({TITLE_22}) — "
                                   "https://www.london.gov.uk/report-2022-23")
+    # the openings are the ones the answer records: text it does not record as one is shown as written
+    unrecorded = short_answer(ans.model_copy(update={"openings": ()}))
+    assert unrecorded.text == f"{OPEN_22}{short.text}"
 
 
 def test_the_short_answer_keeps_whole_sentences_within_60_words_and_a_list_s_first_item() -> None:
     long = "Some " + " ".join(["word"] * 39) + "."
-    text = (f"According to the 2022-23 annual report ({TITLE_22}): The Met had 34,503 officers in all. [1] "
-            f"{long} [1] {long} [1]")
-    short = short_answer(Answer(status="answered", text=text, citations=(_cite(1),)))
+    text = f"{OPEN_22}The Met had 34,503 officers in all. [1] {long} [1] {long} [1]"
+    short = short_answer(Answer(status="answered", text=text, citations=(_cite(1),), openings=(OPEN_22,)))
     assert short.text == f"The Met had 34,503 officers in all. {long}" and short.words <= 60
     one = short_answer(Answer(status="answered", text=f"{long[:-1]} {long} [1]", citations=(_cite(1),)))
     assert one.words == 80  # a lead sentence over the limit is shown whole, never cut
-    listed = (f"According to the 2022-23 annual report ({TITLE_22}): The Workforce consisted of: [1]\n"
+    listed = (f"{OPEN_22}The Workforce consisted of: [1]\n"
               f"- 34,503 Officers {' '.join(['and more'] * 27)} [1]\n- 1,204 PCSOs [1]")
-    short = short_answer(Answer(status="answered", text=listed, citations=(_cite(1),)))
+    short = short_answer(Answer(status="answered", text=listed, citations=(_cite(1),), openings=(OPEN_22,)))
     # never a bare colon; a line too long for all of them to fit is cut, so the next line still shows
     assert short.text == ("The Workforce consisted of:\n- 34,503 Officers and more and more and more …\n"
                           "- 1,204 PCSOs")
@@ -70,39 +75,41 @@ def test_the_short_answer_keeps_whole_sentences_within_60_words_and_a_list_s_fir
 
 def test_a_list_comes_with_its_introduction_whatever_its_lines_cite_shortened_to_their_headings() -> None:
     long = " ".join(["word"] * 25)
-    text = (f"According to the 2022-23 annual report ({TITLE_22}): MOPAC has three directorates: [1]\n"
+    text = (f"{OPEN_22}MOPAC has three directorates: [1]\n"
             f"- Commissioning and Partnerships: MOPAC spends around £70m per year {long}. [2]\n"
             f"- Strategy and Oversight: Helping the Mayor to hold the Commissioner to account {long}. [3]\n"
             f"- HR, Private Office and Secretariat: Helping us to do our work. [4]\nTangent. [5]")
-    short = short_answer(Answer(status="answered", text=text, citations=tuple(_cite(i) for i in range(1, 6))))
+    short = short_answer(Answer(status="answered", text=text, citations=tuple(_cite(i) for i in range(1, 6)),
+                                openings=(OPEN_22,)))
     assert short.text == ("MOPAC has three directorates:\n- Commissioning and Partnerships\n"
                           "- Strategy and Oversight\n- HR, Private Office and Secretariat")
     assert short.markers == (1, 2, 3, 4) and short.more
     whole = short_answer(Answer(status="answered", text=text.replace(long, "x"),
-                                citations=tuple(_cite(i) for i in range(1, 6))))
+                                citations=tuple(_cite(i) for i in range(1, 6)), openings=(OPEN_22,)))
     assert "- Commissioning and Partnerships: MOPAC spends around £70m per year x." in whole.text
     assert words("- a – b …") == 2  # bullets, dashes and the cut mark are not words
 
 
 def test_the_sentence_with_the_asked_kind_of_figure_is_kept() -> None:
-    cameras = (f"According to the 2022-23 annual report ({TITLE_22}): In 2014, MOPAC agreed a deal for "
+    cameras = (f"{OPEN_22}In 2014, MOPAC agreed a deal for "
                "the sale of the current New Scotland Yard site ahead of the MPS move to its new Headquarters "
                "in the Curtis Green Building, which will raise a further £370m. [1] This money is supporting "
                "major technology projects such as the rollout of 20,000 body worn video cameras for police "
                "officers and mobile devices to enable them to work more effectively on the move. [1]\n"
                "Other text. [2]")
     cites = (_cite(1), _cite(2))
-    asked = short_answer(Answer(status="answered", text=cameras, citations=cites,
+    asked = short_answer(Answer(status="answered", text=cameras, citations=cites, openings=(OPEN_22,),
                                 question="How many body-worn cameras were being rolled out?"))
     assert "20,000 body worn video cameras" in asked.text and "£370m. This money" in asked.text
     assert 60 < asked.words <= 70  # the sentence that answers is not left out for a few words
-    assert "20,000" not in short_answer(Answer(status="answered", text=cameras, citations=cites)).text
+    assert "20,000" not in short_answer(Answer(status="answered", text=cameras, citations=cites,
+                                               openings=(OPEN_22,))).text
     # the lead's sentence whose figure of the asked kind counts what was asked, past one that does not fit
     filler = " ".join(["words"] * 50)
-    fund = (f"According to the 2022-23 annual report ({TITLE_22}): A further £4million investment from City "
+    fund = (f"{OPEN_22}A further £4million investment from City "
             f"Hall to tackle VAWG was announced. [1] It {filler}. [1] A new £1million cost of living fund "
             "supports vital VAWG services. [1]")
-    short = short_answer(Answer(status="answered", text=fund, citations=(_cite(1),),
+    short = short_answer(Answer(status="answered", text=fund, citations=(_cite(1),), openings=(OPEN_22,),
                                 question="How big was the cost of living fund for VAWG services?"))
     assert short.text == ("A further £4million investment from City Hall to tackle VAWG was announced. A new "
                           "£1million cost of living fund supports vital VAWG services.")
@@ -110,13 +117,14 @@ def test_the_sentence_with_the_asked_kind_of_figure_is_kept() -> None:
 
 def test_a_later_passage_gives_the_asked_figure_only_when_it_names_what_was_asked_about() -> None:
     launched = "The Mayor launched the first pan-London Domestic Violence Service."
-    text = (f"According to the 2022-23 annual report ({TITLE_22}): Through initiatives such as the "
+    text = (f"{OPEN_22}Through initiatives such as the "
             "pan-London Domestic Violence Service, victims, wherever they may be, receive support. [1]\n"
-            f"In the 2015-16 annual report: {launched} [2] "
+            f"{IN_16}{launched} [2] "
             "The service went live on 1 July 2015 and has received 2,195 referrals. [2]")
     cites = (_cite(1), _cite(2, report="mopac-2015-16", title="MOPAC Annual Report 2015-16", year="2015-16"))
     question = "When did the pan-London Domestic Violence Service go live?"
-    short = short_answer(Answer(status="answered", text=text, citations=cites, question=question))
+    short = short_answer(Answer(status="answered", text=text, citations=cites, question=question,
+                                openings=(OPEN_22, IN_16)))
     # (the sentence before it, naming the service, says enough of what was asked to be shown too: `relevance`)
     assert short.text.endswith("receive support. In the 2015-16 annual report: The Mayor launched the first "
                                "pan-London Domestic Violence Service. The service went live on 1 July 2015 "
@@ -124,20 +132,21 @@ def test_a_later_passage_gives_the_asked_figure_only_when_it_names_what_was_aske
     assert short.markers == (1, 2) and short.year == "2022-23"
     other = text.replace(launched, "A launch.")
     assert "1 July" not in short_answer(Answer(status="answered", text=other, citations=cites,
-                                               question=question)).text
+                                               question=question, openings=(OPEN_22, IN_16))).text
 
 
 def test_a_question_in_parts_gets_the_sentence_that_answers_each_part() -> None:
     t24 = "2023-24 MOPAC Annual Report"
-    text = (f"According to the 2022-23 annual report ({TITLE_22}): Baroness Casey found institutional "
+    open_24 = f"According to the 2023-24 annual report ({t24}): "
+    text = (f"{OPEN_22}Baroness Casey found institutional "
             "racism at the Met. [1] She described the Met as defensive. [1]\n"
             "In March 2023, Baroness Casey published the findings of her Review. [2]\n"
-            f"According to the 2023-24 annual report ({t24}): The London Policing Board was established by "
+            f"{open_24}The London Policing Board was established by "
             "the Mayor. [3] Its members bring a variety of skills. [3]")
     cites = (_cite(1), _cite(2), _cite(3, report="mopac-2023-24", title=t24, year="2023-24"))
     lines = text.split("\n")  # the second part starts on the third line (`pipeline.combine` records it)
     parts = tuple(AnswerPart(kind="answered", first_line=lines[i]) for i in (0, 2))
-    ans = Answer(status="answered", text=text, citations=cites, parts=parts,
+    ans = Answer(status="answered", text=text, citations=cites, parts=parts, openings=(OPEN_22, open_24),
                  rewritten_question="What did Baroness Casey find? | what body did the Mayor set up?")
     # (the line between them, on the first ask's findings, says enough of what was asked to be shown too)
     assert short_answer(ans).text == (
@@ -150,27 +159,30 @@ def test_a_question_in_parts_gets_the_sentence_that_answers_each_part() -> None:
 
 def test_a_question_naming_years_gets_a_sentence_of_every_year_asked() -> None:
     t14, t15 = "MOPAC Annual Report 2014-15", "MOPAC Annual Report 2015-16"
-    text = (f"According to the 2014-15 annual report ({t14}): Strong progress has been made in reducing the "
+    open_15 = f"According to the 2014-15 annual report ({t14}): "
+    text = (f"{open_15}Strong progress has been made in reducing the "
             "MOPAC 7. [1] They had fallen by 19.8% by the end of March 2015. [1]\n"
-            "In the 2015-16 annual report: Over the past 12 months, the Panel completed two reports. [2]\n"
-            "In the 2015-16 annual report: MOPAC 7 crimes show a reduction of 18.4% since 2011/12. [3]")
+            f"{IN_16}Over the past 12 months, the Panel completed two reports. [2]\n"
+            f"{IN_16}MOPAC 7 crimes show a reduction of 18.4% since 2011/12. [3]")
     cites = (_cite(1, report="mopac-2014-15", title=t14, year="2014-15"),
              _cite(2, report="mopac-2015-16", title=t15, year="2015-16"),
              _cite(3, report="mopac-2015-16", title=t15, year="2015-16"))
     question = "By what percentage did the 2014-15 and 2015-16 reports say MOPAC 7 crimes fell?"
-    short = short_answer(Answer(status="answered", text=text, citations=cites, question=question))
+    short = short_answer(Answer(status="answered", text=text, citations=cites, question=question,
+                                openings=(open_15, IN_16)))
     assert short.text == ("Strong progress has been made in reducing the MOPAC 7. They had fallen by 19.8% "
                           "by the end of March 2015. In the 2015-16 annual report: MOPAC 7 crimes show a "
                           "reduction of 18.4% since 2011/12.")
-    one = short_answer(Answer(status="answered", text=text, citations=cites,
+    one = short_answer(Answer(status="answered", text=text, citations=cites, openings=(open_15, IN_16),
                               question="By what percentage did the 2014-15 report say MOPAC 7 crimes fell?"))
     assert "18.4%" not in one.text
 
 
 def test_a_partial_answer_keeps_its_gap_and_a_trend_its_whole_summary() -> None:
-    text = (f"The reports do not give the budget for 2015-16. What they do say: According to the 2022-23 "
-            f"annual report ({TITLE_22}): The Met's budget was £4bn. [1]\nMore text. [2]")
-    short = short_answer(Answer(status="partial", text=text, citations=(_cite(1), _cite(2))))
+    text = (f"The reports do not give the budget for 2015-16. What they do say: {OPEN_22}The Met's budget "
+            "was £4bn. [1]\nMore text. [2]")
+    short = short_answer(Answer(status="partial", text=text, citations=(_cite(1), _cite(2)),
+                                openings=(OPEN_22,)))
     assert short.text == ("The reports do not give the budget for 2015-16. What they do say: The Met's "
                           "budget was £4bn.")
     trend = "Budget, report by report: £4bn in 2022-23 [1] and £4.4bn in 2023-24 [2].\n- 2022-23: £4bn [1]"

@@ -7,12 +7,19 @@ Every sentence shown is one of the answer's, with its citation."""
 
 from __future__ import annotations
 
+import re
+
 from reportqa.short import MAX_WORDS, STRETCH, short_answer, words
 from reportqa.short.relevance import question_words, relevance
 from reportqa.types import Answer, Citation
 
 TITLE_15 = "MOPAC Annual Report 2015-16"
 TITLE_23 = "2023-24 MOPAC Annual Report"
+
+
+def _openings(text: str) -> tuple[str, ...]:
+    """The openings the answer's composer records (`Answer.openings`) for a text written as it writes them."""
+    return tuple(re.findall(r"(?m)^(According to [^\n]*?\): |In the [^:\n]*?: )", text))
 
 
 def _cite(marker: int, report: str = "mopac-2015-16", title: str = TITLE_15,
@@ -47,7 +54,8 @@ def test_the_sentence_saying_most_of_what_was_asked_follows_a_lead_that_says_les
             "In the 2015-16 annual report: The Mayor opened a new hub in Lewisham for young people. [3]")
     cites = (_cite(1, report="mopac-2023-24", title=TITLE_23, year="2023-24"), _cite(2), _cite(3))
     question = "How much did recorded anti-social behaviour incidents fall?"
-    short = short_answer(Answer(status="answered", text=text, citations=cites, question=question))
+    short = short_answer(Answer(status="answered", text=text, citations=cites, openings=_openings(text),
+                                question=question))
     # the lead first (its report named in the source line), then the sentence that holds the asked detail,
     # named by its own report; the sentence that says nothing asked is left out
     assert short.text == ("Worry about local crime fell by 9 per cent over the last year, to 41 per cent, in "
@@ -55,7 +63,7 @@ def test_the_sentence_saying_most_of_what_was_asked_follows_a_lead_that_says_les
                           "anti-social behaviour in London dropped by 21% between June 2014 and June 2015.")
     assert short.markers == (1, 2) and short.year == "2023-24" and short.more
     # a question the lead answers best: the lead alone
-    lead_only = short_answer(Answer(status="answered", text=text, citations=cites,
+    lead_only = short_answer(Answer(status="answered", text=text, citations=cites, openings=_openings(text),
                                     question="How far did worry about local crime fall in the survey?"))
     assert lead_only.text.startswith("Worry about local crime") and "21%" not in lead_only.text
 
@@ -68,17 +76,17 @@ def test_further_sentences_say_enough_of_what_was_asked_fit_and_come_from_an_ask
             f"According to the 2023-24 annual report ({TITLE_23}): Kicks football sessions reached 5,000 "
             "young people. [4]")
     cites = (_cite(1), _cite(2), _cite(3), _cite(4, report="mopac-2023-24", title=TITLE_23, year="2023-24"))
-    short = short_answer(Answer(status="answered", text=text, citations=cites,
+    short = short_answer(Answer(status="answered", text=text, citations=cites, openings=_openings(text),
                                 question="How many young people took part in Kicks football?"))
     assert "4,842 young people" in short.text and "5,000" in short.text
     assert "Commissioner" not in short.text  # it says nothing asked
     assert short.words <= MAX_WORDS
     # a question naming a year: only sentences of that year's report are added
-    year = short_answer(Answer(status="answered", text=text, citations=cites,
+    year = short_answer(Answer(status="answered", text=text, citations=cites, openings=_openings(text),
                                question="How many young people took part in Kicks football in 2015-16?"))
     assert "4,842 young people" in year.text and "5,000" not in year.text
     # the words allowed: a sentence that does not fit is left out, the words of its report's name counted
-    tight = short_answer(Answer(status="answered", text=text, citations=cites,
+    tight = short_answer(Answer(status="answered", text=text, citations=cites, openings=_openings(text),
                                 question="How many young people took part in Kicks football?"), max_words=20)
     assert "5,000" not in tight.text and tight.words <= 20 + STRETCH
 
@@ -93,13 +101,14 @@ def test_a_list_the_lead_introduces_leaves_room_for_the_sentence_that_says_what_
             "has more than quadrupled, from four to 19. [2]")
     cites = (_cite(1, report="mopac-2023-24", title=TITLE_23, year="2023-24"), _cite(2))
     question = "How many emergency departments share data with the police?"
-    short = short_answer(Answer(status="answered", text=text, citations=cites, question=question))
+    short = short_answer(Answer(status="answered", text=text, citations=cites, openings=_openings(text),
+                                question=question))
     assert short.text.startswith("This plan aims to increase Londoners' sense of safety by:\n- homicide")
     assert short.text.endswith("In the 2015-16 annual report: The number of emergency departments sharing "
                                "data with the police has more than quadrupled, from four to 19.")
     assert short.words <= MAX_WORDS + STRETCH
     # asked about the list's own subject, the list keeps its room
-    listed = short_answer(Answer(status="answered", text=text, citations=cites,
+    listed = short_answer(Answer(status="answered", text=text, citations=cites, openings=_openings(text),
                                  question="By how much did gun crime and burglary fall since May 2016?"))
     assert "quadrupled" not in listed.text
 
@@ -110,14 +119,14 @@ def test_a_question_leaving_the_kind_of_figure_open_gets_a_sentence_with_a_figur
             f"confidence in the police has stabilised since September 2022. [1] The rate for the year ending "
             f"June 2023 was 51 per cent, {long} above the national average. [1]")
     cites = (_cite(1, report="mopac-2023-24", title=TITLE_23, year="2023-24"),)
-    short = short_answer(Answer(status="answered", text=text, citations=cites,
+    short = short_answer(Answer(status="answered", text=text, citations=cites, openings=_openings(text),
                                 question="What is the most recent public confidence figure for the Met?"))
     # the second sentence says none of the asked words, but holds the figure the first lacks (a date is no
     # figure): it is shown, a few words past the limit
     assert "51 per cent" in short.text and MAX_WORDS < short.words <= MAX_WORDS + STRETCH
     assert words(short.text) == short.words
     # a question that asks no figure: the lead's first sentence alone (the second does not fit)
-    what = short_answer(Answer(status="answered", text=text, citations=cites,
+    what = short_answer(Answer(status="answered", text=text, citations=cites, openings=_openings(text),
                                question="Has public confidence stabilised?"))
     assert "51 per cent" not in what.text
 
@@ -138,7 +147,7 @@ def test_short_answers_on_the_real_index_are_the_answer_s_own_sentences(assistan
         if ans.status not in ("answered", "partial"):
             continue
         short = short_answer(ans)
-        pieces = _pieces(ans.text, _openings(ans.citations))
+        pieces = _pieces(ans.text, _openings(ans))
         sentences = {p.shown for p in pieces}
         shown = re.sub(r"(?:^|(?<=[.:!?]) )In the [^:]{3,60} report: ", "", short.text)
         lead = next(p for p in pieces if not p.gap)

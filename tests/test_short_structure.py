@@ -1,7 +1,8 @@
-"""The short answer reads an answer's structure, never the wording the product wrote (issue 25): a partial
-answer's gap is the sentence its answer cites nothing for; in an answer joining several asks, each part starts
-where `Answer.parts` (recorded by `pipeline.combine`) says, and a line that cites only what the lines above
-cite is a part answered by an earlier part's passage, however it is worded."""
+"""The short answer reads an answer's structure, never the wording the product wrote (issue 25): the openings
+it leaves out are those `Answer.openings` records; a partial answer's gap is the sentence its answer cites
+nothing for; in an answer joining several asks, each part starts where `Answer.parts` (recorded by
+`pipeline.combine`) says, and a line that cites only what the lines above cite is a part answered by an
+earlier part's passage, however it is worded."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from reportqa.types import Answer, AnswerPart, Citation
 
 TITLE_22 = "2022-2023 MOPAC Annual Report"
 TITLE_23 = "2023-24 MOPAC Annual Report"
+OPEN_22 = f"According to the 2022-23 annual report ({TITLE_22}): "  # as the composer records it
+OPEN_23 = f"According to the 2023-24 annual report ({TITLE_23}): "
 
 
 def _cite(marker: int, report: str = "mopac-2022-23", title: str = TITLE_22,
@@ -20,8 +23,7 @@ def _cite(marker: int, report: str = "mopac-2022-23", title: str = TITLE_22,
 
 
 def test_a_part_answered_above_is_found_by_its_markers_whatever_it_says() -> None:
-    text = (f"According to the 2022-23 annual report ({TITLE_22}): The unit had 12 vans. [1]\n"
-            f"According to the 2023-24 annual report ({TITLE_23}): The scheme helped 430 victims. [2]\n"
+    text = (f"{OPEN_22}The unit had 12 vans. [1]\n{OPEN_23}The scheme helped 430 victims. [2]\n"
             "For this part, see [1] above.")
     asks = "How many vans did the unit have? | How many victims did the scheme help? | Which unit had vans?"
     cites = (_cite(1), _cite(2, report="mopac-2023-24", title=TITLE_23, year="2023-24"))
@@ -29,19 +31,19 @@ def test_a_part_answered_above_is_found_by_its_markers_whatever_it_says() -> Non
     parts = tuple(AnswerPart(kind=kind, first_line=line)
                   for kind, line in zip(("answered", "answered", "recited"), lines, strict=True))
     short = short_answer(Answer(status="answered", text=text, citations=cites, rewritten_question=asks,
-                                parts=parts))
+                                parts=parts, openings=(OPEN_22, OPEN_23)))
     # three asks, two more part openings: the second part's answer is shown, the pointer back is not
     assert short.text == ("The unit had 12 vans. In the 2023-24 annual report: The scheme helped 430 "
                           "victims.")
-    one = short_answer(Answer(status="answered", text=text, citations=cites,
+    one = short_answer(Answer(status="answered", text=text, citations=cites, openings=(OPEN_22, OPEN_23),
                               rewritten_question="How many vans did the unit have?"))
     assert one.text == "The unit had 12 vans."  # one ask: the lines after the lead are not parts
 
 
 def test_a_partial_answer_keeps_its_gap_however_it_is_worded() -> None:
-    text = (f"Nothing here on the 2015-16 budget.\nWhat they do say: According to the 2022-23 annual report "
-            f"({TITLE_22}): The Met's budget was £4bn. [1]")
-    short = short_answer(Answer(status="partial", text=text, citations=(_cite(1),), missing="the budget"))
+    text = f"Nothing here on the 2015-16 budget.\nWhat they do say: {OPEN_22}The Met's budget was £4bn. [1]"
+    short = short_answer(Answer(status="partial", text=text, citations=(_cite(1),), missing="the budget",
+                                openings=(OPEN_22,)))
     assert short.text == "Nothing here on the 2015-16 budget. What they do say: The Met's budget was £4bn."
     assert short.markers == (1,)
 
@@ -78,8 +80,8 @@ def test_each_part_starts_where_the_answer_records_it_whatever_its_words() -> No
 def test_combine_records_each_asks_part() -> None:
     from reportqa.pipeline.combine import combine
 
-    a = Answer(status="answered", text=f"According to the 2022-23 annual report ({TITLE_22}): The unit had "
-               "12 vans. [1]", citations=(_cite(1),), rewritten_question="How many vans did the unit have?")
+    a = Answer(status="answered", text=f"{OPEN_22}The unit had 12 vans. [1]", citations=(_cite(1),),
+               rewritten_question="How many vans did the unit have?", openings=(OPEN_22,))
     same = a.model_copy(update={"rewritten_question": "Which unit had vans?"})
     gap = Answer(status="not_found", text="The reports don't say.", rewritten_question="How many dogs?")
     refused = Answer(status="refused", text="I can't help with that.\nAsk about the reports.")
@@ -88,6 +90,9 @@ def test_combine_records_each_asks_part() -> None:
     assert [p.kind for p in joined.parts] == ["answered", "recited", "gap", "refused"]
     assert [p.first_line for p in joined.parts] == [lines[0], lines[1], lines[2], lines[3]]
     assert all(p.whole for p in joined.parts)
+    # the openings and gap sentences written travel as data: each is in the joined text as recorded
+    assert joined.openings == (OPEN_22,) and joined.gaps == (lines[2],)
+    assert lines[2].startswith("The reports do not give")  # the gap line `combine.gap_line` wrote
     # a part whose answer's first sentence an earlier part already gave opens partway into its answer
     more = a.model_copy(update={"text": a.text + "\nIt also had 3 cars. [2]",
                                 "citations": (_cite(1), _cite(2)),
@@ -96,3 +101,12 @@ def test_combine_records_each_asks_part() -> None:
     assert [(p.kind, p.whole) for p in joined.parts] == [("answered", True), ("answered", False)]
     assert joined.parts[1].first_line == "It also had 3 cars. [2]"
     assert "parts" not in joined.to_json()  # read in-process, not part of the answer's JSON
+    assert "openings" not in joined.to_json() and "gaps" not in joined.to_json()
+    # a partial ask's gap sentence is carried as its answer recorded it
+    partial = Answer(status="partial", text="The reports do not give a cost figure for the vans.\nWhat they "
+                     f"do say: {OPEN_23}The scheme helped 430 victims. [1]", citations=(_cite(1),),
+                     rewritten_question="What did the vans cost?", openings=(OPEN_23,),
+                     gaps=("The reports do not give a cost figure for the vans.",))
+    joined = combine("q", [a, partial], 0.0)
+    assert joined.openings == (OPEN_22, OPEN_23)
+    assert joined.gaps == partial.gaps and joined.text.split("\n")[1] == partial.gaps[0]

@@ -235,6 +235,7 @@ def test_ask_leaves_other_questions_alone(assistant: Any) -> None:
 
 def test_trend_grader(assistant: Any) -> None:
     from reportqa.evaluation.dataset import GoldSpan
+    from reportqa.evaluation.runner import trend_lines
     from reportqa.evaluation.trend_score import score_trend
 
     class Item:
@@ -246,17 +247,22 @@ def test_trend_grader(assistant: Any) -> None:
         )
 
     ans = assistant.ask("How has the number of custody visits by ICVs changed over the years?")
-    ok, why = score_trend(Item(), ans.text, ans.citations)
+    assert ans.trend is not None
+    rows = trend_lines(ans.trend)  # the rows as the eval records them, read off `Answer.trend`
+    assert [(r.year, r.report_id) for r in rows] == [(r.year, r.report_id) for r in ans.trend.rows]
+    # each row with a figure states what its table line says after the year, with its citation's marker
+    assert all(f"- {r.year}: {r.statement}" in ans.text.split("\n") for r in rows if r.marker is not None)
+    ok, why = score_trend(Item(), rows, ans.citations)
     assert ok, why
 
     class Fewer(Item):
         key_facts = (("1400",), ("645",))
         gold = Item.gold[:2]
 
-    ok, why = score_trend(Fewer(), ans.text, ans.citations)
+    ok, why = score_trend(Fewer(), rows, ans.citations)
     assert not ok and any("2023-24" in w for w in why)  # a figure the item does not expect: filled in
-    ok, why = score_trend(Item(), "no table here", ans.citations)
-    assert not ok
+    ok, why = score_trend(Item(), trend_lines(None), ans.citations)  # an answer without a trend
+    assert not ok and why == ["trend: the answer has no table of years"]
 
 
 # -- where it appears: the API's answer and the CLI ---------------------------------------------------------

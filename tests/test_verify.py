@@ -305,14 +305,18 @@ def test_citation_for_several_sentences_spans_their_quotes() -> None:
 
 
 def test_a_gap_statement_keeps_the_questions_figures() -> None:
-    """'The reports do not give a cost figure for PCD 280.' asserts no figure: it is kept, uncited."""
+    """'The reports do not give a cost figure for PCD 280.' asserts no figure: it is kept, uncited, when the
+    answer records it as its gap (`Answer.gaps`)."""
     from reportqa.answer.verify import verify_answer
 
     p, _ = make_passage(["The decision approved the grant to the Lighthouse."])
     cits = (citation_for(1, p),)
-    text = ("The reports do not give a cost or funding figure for PCD 280.\n"
-            "The decision approved the grant. [1]")
-    v = verify_answer(text, cits)
+    gap = "The reports do not give a cost or funding figure for PCD 280."
+    text = f"{gap}\nThe decision approved the grant. [1]"
+    v = verify_answer(text, cits, gaps=(gap,))
     assert v.ok and "PCD 280" in v.text
-    claimed = verify_answer("The reports do not give it, but the grant was £280,000. [1]", cits)
+    # told by the record, never by its words: the same sentence not recorded as a gap states "280" uncited
+    unrecorded = verify_answer(text, cits)
+    assert not unrecorded.ok and unrecorded.unsupported == ((gap, ("280",)),)
+    claimed = verify_answer("The reports do not give it, but the grant was £280,000. [1]", cits, gaps=(gap,))
     assert not claimed.ok  # a figure stated as a fact beside a gap still needs its source

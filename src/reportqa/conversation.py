@@ -123,6 +123,7 @@ def is_followup(question: str) -> bool:
 def _answer_text(text: str) -> str:
     """An assistant turn without its report intros and [n] markers: what it said about the subject."""
     text = MARKER.sub(" ", text)
+    # a turn of the history the caller sends (the user's client's copy, with no record of its openings)
     text = re.sub(r"(?m)^(According to|In) the [^:\n]{0,160}?(report|page)( \([^)\n]*\))?:\s*", "", text)
     return text
 

@@ -51,9 +51,18 @@ def row_line(row: TrendRow, figure_only: bool = False, named: bool = False) -> s
     assert row.citation is not None
     if figure_only:
         return f"{_what(row)} [{row.citation.marker}]"
+    return f"- {row.year}: {row_statement(row, named)}"
+
+
+def row_statement(row: TrendRow, named: bool = False) -> str:
+    """What a row with a figure states in its line after the year: the figure and what it counts, its
+    period and basis, its report when `named`, and its marker ("22,000 body-worn video cameras; period: In
+    2015/16 [2]"); "" for a row without a figure."""
+    if row.figure is None or row.citation is None:
+        return ""
     basis = "" if row.basis == "stated" else f"; {row.basis.replace('_', ' ')}"
     source = f"; in {row.title}" if named else ""
-    return f"- {row.year}: {_what(row)}; period: {row.period}{basis}{source} [{row.citation.marker}]"
+    return f"{_what(row)}; period: {row.period}{basis}{source} [{row.citation.marker}]"
 
 
 def table_lines(t: Trend) -> list[str]:

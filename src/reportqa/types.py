@@ -252,6 +252,16 @@ class Answer(_Frozen):
     # a several-ask answer's parts, one for each ask in order (`pipeline.combine`); () for an answer to one
     # ask. Read in-process (`reportqa.short`), left out of `to_json` and `model_dump`.
     parts: tuple[AnswerPart, ...] = Field(default=(), exclude=True)
+    # the openings the composer wrote before report sentences in `text` ("According to the 2022-23 annual
+    # report (2022-2023 MOPAC Annual Report): ", "In the 2015-16 annual report: "), each exactly as written,
+    # trailing space included, in text order (`answer.render.compose_answer`, joined by `pipeline.combine`).
+    # Read in-process (`reportqa.short` shows the sentences without them), left out of `to_json`.
+    openings: tuple[str, ...] = Field(default=(), exclude=True)
+    # the sentences of `text` that say what the reports do not give ("The reports do not give a cost or
+    # funding figure for the Lighthouse."), each exactly as written: a partial answer's first line, a
+    # several-ask answer's gap lines. They restate the question, never a report, so the citation contract
+    # checks no figure in them (`verify.verify_answer(gaps=...)`). Left out of `to_json`.
+    gaps: tuple[str, ...] = Field(default=(), exclude=True)
 
     def to_json(self) -> dict[str, object]:
         return self.model_dump(mode="json")

@@ -3,8 +3,9 @@
 Extractive answers, multi-ask merges, Mayor's Question parts (which are asked through `Assistant.ask`)
 and LLM answers all end here. An answer whose passages hold another report's different figure for the same
 measure and year says so, with that report's citation (`answer.disagree`). An answered or partial answer
-whose text fails `verify.verify_answer` loses the failing sentences; if nothing cited is left it becomes
-not_found. Either way a note says so.
+whose text fails `verify.verify_answer` (its gap sentences, `Answer.gaps`, restate the question and are not
+checked) loses the failing sentences; if nothing cited is left it becomes not_found. Either way a note says
+so.
 """
 
 from __future__ import annotations
@@ -22,13 +23,13 @@ def finalize(answer: Answer) -> Answer:
         return answer
     # another report of the same year gives another figure for the same measure: said, with its source
     answer = with_disagreement(answer)
-    v = verify_answer(answer.text, answer.citations)
+    v = verify_answer(answer.text, answer.citations, answer.gaps)
     if v.ok:
         return answer
     bad = {s for s, _ in v.unsupported}
     kept = [line for line in answer.text.split("\n") if not any(b and b in line for b in bad)]
     text = "\n".join(kept).strip()
-    check = verify_answer(text, answer.citations) if text else None
+    check = verify_answer(text, answer.citations, answer.gaps) if text else None
     note = f"verification removed {len(answer.text.split(chr(10))) - len(kept)} line(s): {v.reason()}"
     if check is None or not check.ok:
         return answer.model_copy(
@@ -37,6 +38,8 @@ def finalize(answer: Answer) -> Answer:
                 "text": "The reports don't say: no answer could be checked against its sources.",
                 "related": answer.citations[:3],
                 "citations": (),
+                "openings": (),
+                "gaps": (),
                 "notes": (*answer.notes, note),
             }
         )
@@ -60,7 +63,7 @@ def _without_flagged(answer: Answer) -> Answer:
     note = f"{len(bad)} citation(s) of report text flagged at ingest removed"
     if answer.status in ("answered", "partial") and not citations:
         return answer.model_copy(update={
-            "status": "not_found", "citations": (), "related": related,
+            "status": "not_found", "citations": (), "related": related, "openings": (), "gaps": (),
             "text": "The reports don't say: no answer could be given from text that is not flagged.",
             "notes": (*answer.notes, note)})
     return answer.model_copy(update={"text": "\n".join(lines).strip(), "citations": citations,

@@ -63,7 +63,7 @@ def _lead(answer: Answer, passages: dict[str, Passage]) -> tuple[Citation, Sente
     for s in p.sentences:
         if s.start < c.end and c.start < s.end:
             for f in figures_in(s.text):
-                if f.text in answer.text and f.head:
+                if f.text in answer.text and f.head:  # a report's figure, as the report writes it
                     return c, s, f
     return None
 

@@ -161,8 +161,10 @@ class ExtractiveAnswerer:
         ans = self.compose(question, chosen, asked_years, lead_fixed=ev.matched and ev.decision == "answered")
         if ev.decision == "partial":
             missing = missing_detail(question, ev.question, self.stats)
-            text = f"The reports do not give {missing}.\nWhat they do say: " + ans.text
-            ans = ans.model_copy(update={"status": "partial", "text": text, "missing": missing})
+            gap_sentence = f"The reports do not give {missing}."
+            text = f"{gap_sentence}\nWhat they do say: " + ans.text
+            ans = ans.model_copy(update={"status": "partial", "text": text, "missing": missing,
+                                         "gaps": (gap_sentence,)})
         return ans.model_copy(update={"answerability": round(ev.probability, 4), "hits": tuple(hits)})
 
     def _match(
@@ -219,8 +221,10 @@ class ExtractiveAnswerer:
         ans = self.compose(question, chosen[:2], query.years)
         # what they give instead travels as a field; the text quotes it, with its marker, after the gap
         given = given_instead(query, chosen[0].sentences)
-        text = f"The reports do not give {gap}.\nWhat they do say: " + ans.text
+        gap_sentence = f"The reports do not give {gap}."
+        text = f"{gap_sentence}\nWhat they do say: " + ans.text
         return ans.model_copy(update={"status": "partial", "text": text, "missing": gap, "given": given,
+                                      "gaps": (gap_sentence,),
                                       "answerability": round(ev.probability, 4), "hits": tuple(hits)})
 
     def select(self, ev: Evidence, asked_years: Sequence[str]) -> list[Unit]:

@@ -29,6 +29,7 @@ _HINT = (
     "check that the LLM server is running and REPORTQA_LLM__URL points at it; "
     "the extractive backend needs no LLM"
 )
+# reads a language model's reply (its own wording of "not found"), never the product's prose
 _NOT_FOUND_RE = re.compile(
     r"\b(reports?|passages?) (don't|do not|does not|doesn't) (say|answer|contain|mention)\b", re.I
 )
@@ -142,6 +143,7 @@ def _first_line(exc: object) -> str:
 
 
 def is_not_found(text: str) -> bool:
+    """Whether a model's reply says the passages do not answer (the prompt's `NOT_FOUND`, or in its words)."""
     return NOT_FOUND.lower() in text.replace("’", "'").lower() or bool(_NOT_FOUND_RE.search(text))
 
 

@@ -1,8 +1,8 @@
 """How an extractive answer is written: its units as text with their [n] markers and citations, the
 not-found answer with the closest passages as related, and the name of a detail the reports do not give.
 
-- `compose_answer`: the units, each naming its report and year; without an asked year, the most recent
-  report it cites leads;
+- `compose_answer`: the units, each naming its report and year (the openings written are recorded as
+  `Answer.openings`); without an asked year, the most recent report it cites leads;
 - `not_found_answer`: "The reports don't say", with up to three related passages;
 - `missing_detail`: the asked detail a partial answer names as missing;
 - `label`: how an answer names a passage's document.
@@ -48,6 +48,7 @@ def compose_answer(question: str, units: list[Unit], asked_years: Sequence[str],
             lead_note = (f"No year was asked: the answer leads with the most recent of the reports it cites "
                          f"({label(units[0].source).removeprefix('the ')}); other years are marked.")
     parts: list[str] = []
+    openings: list[str] = []  # each as written before its unit's sentences (`Answer.openings`)
     cits: list[Citation] = []
     lead_label = label(units[0].source)
     for i, unit in enumerate(units):
@@ -70,6 +71,8 @@ def compose_answer(question: str, units: list[Unit], asked_years: Sequence[str],
             intro = f"In {label(p)}:"
         else:
             intro = ""
+        if intro:
+            openings.append(intro + " ")
         parts.append((intro + " " if intro else "") + body)
     return Answer(
         status="answered",
@@ -78,6 +81,7 @@ def compose_answer(question: str, units: list[Unit], asked_years: Sequence[str],
         question=question,
         backend=backend,
         notes=(lead_note,) if lead_note else (),
+        openings=tuple(openings),
     )
 
 

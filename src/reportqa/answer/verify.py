@@ -141,27 +141,22 @@ def verify_text(text: str, passages: Sequence[Passage]) -> Verification:
     return _check(cleaned, dropped, lambda n: evidence(passages[n - 1]), skip_questions=False)
 
 
-# what an answer says the reports lack; its figures are the question's ("PCD 280"), never claimed as facts.
-# Read off the text because the contract is checked on text alone: on a model's answer (an LLM's "The reports
-# don't say ..." is the model's wording, not the product's) and in the eval's grader, which holds only the
-# recorded text and citations. The product's own gap lines are also recorded as data (`Answer.missing`,
-# `Answer.parts`), should the contract's callers pass them.
-_GAP = re.compile(r"(?i)^the reports (?:do not|don't|don’t) (?:give|say|state|report)\b[^;:]{0,160}\.?$")
-
-
 def _check(
-    cleaned: str, dropped: int, evidence_of: Callable[[int], str | None], skip_questions: bool
+    cleaned: str, dropped: int, evidence_of: Callable[[int], str | None], skip_questions: bool,
+    gaps: Sequence[str] = (),
 ) -> Verification:
     """Every sentence of `cleaned`: its markers must each have evidence (`evidence_of(n)` is None for a
-    marker that cites nothing), and every figure it states must be in that evidence."""
+    marker that cites nothing), and every figure it states must be in that evidence. A sentence of one of
+    `gaps` (read as the text is read), uncited, is skipped: it names what the reports lack."""
     sentences = cited_sentences(cleaned)
+    gap_sentences = {s.text for g in gaps for s in cited_sentences(g) if not s.markers}
     used: set[int] = set()
     unsupported: list[tuple[str, tuple[str, ...]]] = []
     uncited: list[str] = []
     for s in sentences:
         if skip_questions and s.text.rstrip().endswith("?"):
             continue  # a question restated ("The reports don't say: who paid in 2021-22?") asserts nothing
-        if skip_questions and not s.markers and _GAP.match(s.text.strip()):
+        if not s.markers and s.text in gap_sentences:
             continue  # "The reports do not give a cost figure for PCD 280." names a gap, asserts nothing
         figures = numbers_in(s.text)
         found = {m: evidence_of(m) for m in s.markers}
@@ -288,10 +283,12 @@ def citation_evidence(c: Cited) -> str:
     return f"{c.title}\n{c.year}\n{c.section}\n{c.quote}\n{c.passage}"
 
 
-def verify_answer(text: str, citations: Sequence[Cited]) -> Verification:
+def verify_answer(text: str, citations: Sequence[Cited], gaps: Sequence[str] = ()) -> Verification:
     """The citation contract for a finished answer: every marker names one of its citations, and every
     figure of every sentence is in what that sentence cites (a sentence stating figures must cite; a
-    sentence that is a question asserts nothing).
+    sentence that is a question asserts nothing). `gaps`: the answer's sentences that say what the reports
+    do not give, as its composer recorded them (`Answer.gaps`): their figures are the question's ("PCD
+    280"), never claimed as facts, and are not checked.
 
     The same check runs on every answer before it is returned (`answer.compose.finalize`) and in the
     eval's grader.
@@ -303,4 +300,4 @@ def verify_answer(text: str, citations: Sequence[Cited]) -> Verification:
         c = by_marker.get(n)
         return None if c is None else citation_evidence(c)
 
-    return _check(cleaned, dropped, evidence_of, skip_questions=True)
+    return _check(cleaned, dropped, evidence_of, skip_questions=True, gaps=gaps)

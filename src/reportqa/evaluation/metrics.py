@@ -171,10 +171,11 @@ class Support:
 
 
 def citation_support(
-    text: str, citations: Sequence[CitationLike], key_facts: Sequence[Sequence[str]]
+    text: str, citations: Sequence[CitationLike], key_facts: Sequence[Sequence[str]], gaps: Sequence[str] = ()
 ) -> Support:
     """The key facts are inside the cited passages, and the answer keeps the product's citation contract
-    (`reportqa.answer.verify.verify_answer`: the same check every answer passes before it is returned)."""
+    (`reportqa.answer.verify.verify_answer`: the same check every answer passes before it is returned;
+    `gaps`: the answer's recorded gap sentences, `AnswerRun.gaps`)."""
     from reportqa.answer.verify import verify_answer
 
     if not citations:
@@ -183,7 +184,7 @@ def citation_support(
 
     cited_text = "\n".join(citation_evidence(c) for c in citations)
     missing = missing_fact_groups(key_facts, cited_text) if key_facts else []
-    v = verify_answer(text, citations)
+    v = verify_answer(text, citations, gaps)
     unsupported = list(v.unsupported)
     reasons = []
     if missing:

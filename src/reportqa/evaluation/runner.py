@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from reportqa.errors import ReportQAError
 from reportqa.evaluation.dataset import Item
 from reportqa.text import content_words
-from reportqa.types import Citation, Filters
+from reportqa.types import Citation, Filters, Trend
 
 if TYPE_CHECKING:
     from reportqa.service import Assistant
@@ -53,6 +53,18 @@ class Retrieved:
 
 
 @dataclass(frozen=True)
+class TrendLine:
+    """One report's row of a trend answer's table (`Answer.trend`), as the answer states it."""
+
+    year: str
+    report_id: str
+    # what its line states after the year (`trend_render.row_statement`: "22,000 body-worn video cameras;
+    # period: In 2015/16 [2]"); "" when the report gives no figure
+    statement: str
+    marker: int | None  # the marker of the citation its figure is read from; None without a figure
+
+
+@dataclass(frozen=True)
 class AnswerRun:
     question: str  # what was asked (for a draft part: the part as the drafter read it)
     status: str  # answered | not_found | refused | (draft parts) policy | not_processed | error
@@ -63,6 +75,10 @@ class AnswerRun:
     retrieved: tuple[Retrieved, ...] = ()
     error: str = ""
     nearby: tuple[CitationRecord, ...] = ()  # a draft part's nearby passages: shown, never cited
+    # the sentences of `text` saying what the reports do not give, as recorded (`Answer.gaps`, a draft
+    # part's `gap`): the citation contract checks no figure in them
+    gaps: tuple[str, ...] = ()
+    trend: tuple[TrendLine, ...] = ()  # a trend answer's table, row by row (`Answer.trend`); () for others
 
 
 @dataclass(frozen=True)
@@ -79,6 +95,19 @@ def _citations(cs: Sequence[Citation]) -> tuple[CitationRecord, ...]:
             c.marker, c.report_id, c.title, c.year, c.section, c.quote, c.start, c.end, c.passage or ""
         )
         for c in cs
+    )
+
+
+def trend_lines(t: Trend | None) -> tuple[TrendLine, ...]:
+    """A trend answer's rows as the eval records them (() without a trend)."""
+    from reportqa.trend_render import row_statement
+
+    if t is None:
+        return ()
+    return tuple(
+        TrendLine(r.year, r.report_id, row_statement(r, named=t.shared(r.year)),
+                  r.citation.marker if r.figure is not None and r.citation is not None else None)
+        for r in t.rows
     )
 
 
@@ -121,6 +150,7 @@ def run_question(assistant: Assistant, item: Item, backend: str | None = None) -
     run = AnswerRun(
         question=item.question, status=ans.status, text=ans.text, citations=_citations(ans.citations),
         rewritten_question=ans.rewritten_question, filters=_flat(ans.filters), retrieved=retrieved,
+        gaps=ans.gaps, trend=trend_lines(ans.trend),
     )
     return ItemRun(item.id, run, None, latency)
 
@@ -170,6 +200,7 @@ def _combined(parts: Sequence[AnswerRun]) -> AnswerRun:
         citations=tuple(cites[k] for k in sorted(cites)),
         rewritten_question=" | ".join(p.rewritten_question for p in parts),
         filters=first.filters, retrieved=first.retrieved, error="; ".join(p.error for p in parts if p.error),
+        gaps=tuple(g for p in parts for g in p.gaps),
     )
 
 
@@ -206,6 +237,7 @@ def run_mayors_question(assistant: Assistant, item: Item, backend: str | None = 
             runs[j] = AnswerRun(
                 question=d.question, status=d.status, text=d.text, citations=_citations(d.citations),
                 rewritten_question=d.standalone, filters=_flat(filters), retrieved=retrieved,
+                gaps=(d.gap,) if d.gap else (),
             )
         parts.append(_combined([runs[j] for j in js]))
     summary = AnswerRun(
@@ -232,7 +264,8 @@ def run_assembly_question(assistant: Assistant, item: Item, backend: str | None 
     latency = time.perf_counter() - t0
     parts = tuple(
         AnswerRun(question=d.question, status=d.status, text=d.text, citations=_citations(d.citations),
-                  rewritten_question=d.standalone, nearby=_citations(d.related))
+                  rewritten_question=d.standalone, nearby=_citations(d.related),
+                  gaps=(d.gap,) if d.gap else ())
         for d in draft.parts
     )
     answered = [p for p in parts if p.status == "answered"]

@@ -123,7 +123,7 @@ def score_part(gp: Part, run: AnswerRun) -> PartScore:
             fr = _facts_reason(gp.key_facts, run.text)
             if fr:
                 reasons.append(fr)
-            sup = m.citation_support(run.text, run.citations, gp.key_facts)
+            sup = m.citation_support(run.text, run.citations, gp.key_facts, run.gaps)
             support_ok = sup.ok
             if not sup.ok:
                 reasons.append("citation support: " + sup.reason)
@@ -201,7 +201,7 @@ def score_item(item: Item, run: ItemRun) -> ItemScore:
         if answered:
             if fr := _facts_reason(item.key_facts, ans.text):
                 reasons.append(fr)
-            sup = m.citation_support(ans.text, ans.citations, item.key_facts)
+            sup = m.citation_support(ans.text, ans.citations, item.key_facts, ans.gaps)
             support_ok = sup.ok
             if not sup.ok:
                 reasons.append("citation support: " + sup.reason)
@@ -224,13 +224,13 @@ def score_item(item: Item, run: ItemRun) -> ItemScore:
     if item.type == "trend":
         from reportqa.evaluation.trend_score import score_trend
 
-        trend_ok, why = score_trend(item, ans.text, ans.citations)
+        trend_ok, why = score_trend(item, ans.trend, ans.citations)
         reasons.extend(why)
     contract_ok = None
     if ans.status in ("answered", "partial"):
         from reportqa.answer.verify import verify_answer
 
-        v = verify_answer(ans.text, ans.citations)
+        v = verify_answer(ans.text, ans.citations, ans.gaps)
         contract_ok = v.ok
         if not v.ok:
             reasons.append("citation contract: " + v.reason())
@@ -260,7 +260,7 @@ def _score_partial(item: Item, ans: AnswerRun) -> tuple[bool, bool | None, list[
     facts_ok = not item.key_facts or m.facts_satisfied(item.key_facts, ans.text)
     if not facts_ok and (fr := _facts_reason(item.key_facts, ans.text)):
         reasons.append(fr)
-    sup = m.citation_support(ans.text, ans.citations, item.key_facts)
+    sup = m.citation_support(ans.text, ans.citations, item.key_facts, ans.gaps)
     if not sup.ok:
         reasons.append("citation support: " + sup.reason)
     return facts_ok, sup.ok, reasons

@@ -252,6 +252,7 @@ def analyse(text: str, max_chars: int | None = None) -> MQAnalysis:
                          "include at least one question, e.g. 'How many people did ... support in 2022/23?'")
     if refs:
         notes.append("Refers to earlier question " + ", ".join(refs) + " (a reference, not a year).")
+    # the tabled question's own text, with `EARLIER` standing in for each reference while it was read
     if originals:  # each part shows its reference as tabled ("in question 2022/0036")
         taken = iter(originals)
         parts = [p.model_copy(update={"text": re.sub(re.escape(EARLIER), lambda m: next(taken, m.group(0)),

@@ -83,7 +83,7 @@ def _compose_part(item: _Item, refs: _References, max_related: int = 2) -> Draft
         mapping = {c.marker: refs.number(c) for c in ans.citations}
         body = _with_years(_renumber(ans.text, mapping), {c.marker: c for c in mapping.values()})
         cits = tuple(dict.fromkeys(mapping.values()))
-        checked = verify_answer(body, cits)  # the one contract, again after renumbering
+        checked = verify_answer(body, cits, ans.gaps)  # the one contract, again after renumbering
         if not checked.ok:
             notes.append(f"verification: {checked.reason()}")
             # the evidence is about the part, but its answer could not be checked: shown as background

@@ -123,6 +123,8 @@ def uncovered_sentence(years: tuple[str, ...], covered: tuple[str, ...]) -> str:
     return f"No report in the collection covers {said}{tail}."
 
 
+# checks a gap sentence as `gap_sentence` builds it (the tests run it over every real question); it reads no
+# answer's text
 _GARBLED = re.compile(
     r"(?i)\b(?:do\s+not|don['’]t)\s+(?:give|say)\b(?P<rest>[^.]*)"
 )

@@ -1,6 +1,7 @@
 """Answers to the asks of one question joined into one answer: `[n]` markers renumbered so that one quoted
 span keeps one marker, an ask the reports don't answer said in one line, and each ask's part recorded
-(`Answer.parts`: its kind and the line it opens with)."""
+(`Answer.parts`: its kind and the line it opens with), and the asks' openings and gap sentences carried as
+data (`Answer.openings`, `Answer.gaps`)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ def combine(question: str, answers: Sequence[Answer], elapsed: float) -> Answer:
     what it is and its first line."""
     texts: list[str] = []
     parts: list[AnswerPart] = []
+    openings: list[str] = []  # the asks' answers' openings and gap sentences, carried as written
+    gaps: list[str] = []
     cits: list[Citation] = []
     related: list[Citation] = []
     by_span: dict[tuple[str, int, int], int] = {}
@@ -62,12 +65,15 @@ def combine(question: str, answers: Sequence[Answer], elapsed: float) -> Answer:
                     + " above."
                 ]
             texts.append("\n".join(lines))
+            openings.extend(ans.openings)
+            gaps.extend(ans.gaps)
         elif ans.status == "refused":
             kind = "refused"
             texts.append(ans.text)
         else:
             kind = "gap"
             texts.append(gap_line(ans.rewritten_question))
+            gaps.append(texts[-1])
             related.extend(ans.related)
         parts.append(AnswerPart(kind=kind, first_line=texts[-1].split("\n", 1)[0], whole=whole))
     statuses = {a.status for a in answers}
@@ -91,6 +97,8 @@ def combine(question: str, answers: Sequence[Answer], elapsed: float) -> Answer:
         notes=(f"answered as {len(answers)} separate asks",) + tuple(n for a in answers for n in a.notes),
         timings={"total": elapsed},
         parts=tuple(parts),
+        openings=tuple(dict.fromkeys(openings)),
+        gaps=tuple(dict.fromkeys(gaps)),
     )
 
 

@@ -1,14 +1,15 @@
 """Short public answers (issue 24): the sentence that answers, its year and its source, built at the edges.
 
 The public widget and `reportqa ask` lead with this; "More" in the widget and `ask --full` show the whole
-answer, and the workspace always shows it whole. It is read off a finished `Answer` (its text and
-citations), so how answers are composed and graded is untouched:
+answer, and the workspace always shows it whole. It is read off a finished `Answer` (its text, citations,
+and the openings and parts its composer recorded), so how answers are composed and graded is untouched:
 
 - the lead is the answer's first cited unit, as the eval's `lead_key_facts` reads it: the sentences up to
   the end of the first citation marker's run, with the list items a colon introduces;
-- the repeated opening "According to the 2022-23 annual report (2022-2023 MOPAC Annual Report): " is
-  dropped, the report named once in a source line instead (`ShortAnswer.source`, `.year`, `.url`); a
-  sentence taken from another report says which ("In the 2015-16 annual report: ...");
+- the repeated opening "According to the 2022-23 annual report (2022-2023 MOPAC Annual Report): " (as
+  `Answer.openings` records it) is dropped, the report named once in a source line instead
+  (`ShortAnswer.source`, `.year`, `.url`); a sentence taken from another report says which ("In the 2015-16
+  annual report: ...");
 - within `max_words` (60), whole sentences: the lead's first one always (a sentence over the limit is shown
   whole rather than cut), then
   - for a question in parts, the sentence that answers each other part; for a question naming several

@@ -64,7 +64,7 @@ def short_answer(answer: Answer, urls: Mapping[str, str | None] | None = None,
     """The short form of an answer (see the module's notes); `urls`: report id -> its source_url. With
     `fill`, the sentences after the lead follow it while the total stays within `max_words` (measured by
     bench/bench_short.py; not the default: they are the tangents the short answer leaves out)."""
-    openings = _openings(answer.citations)
+    openings = _openings(answer)
     full = _shown(answer.text, openings)
     if not answer.citations or not MARKER.search(answer.text):
         return ShortAnswer(text=full, words=words(full))

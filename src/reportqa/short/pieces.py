@@ -1,8 +1,8 @@
 """The answer's text as the short answer reads it: cut into sentences (`_Piece`, `_pieces`: by line, where a
-marker run ends a unit, at sentence ends), each as shown (openings and markers out), with its citations and
-whether it is the partial answer's gap or a list's line; the lead unit (`lead_unit`), words as a reader
-counts them (`words`) and the lines where a several-ask answer's parts start (`part_starts`, read off
-`Answer.parts`).
+marker run ends a unit, at sentence ends), each as shown (markers and the openings `Answer.openings` records
+out), with its citations and whether it is the partial answer's gap or a list's line; the lead unit
+(`lead_unit`), words as a reader counts them (`words`) and the lines where a several-ask answer's parts start
+(`part_starts`, read off `Answer.parts`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reportqa.display import clean_text
-from reportqa.types import MARKER, AnswerPart, Citation
+from reportqa.types import MARKER, Answer, AnswerPart, Citation
 
 _MARKERS = re.compile(r"\s*(?:" + MARKER.pattern + r"\s*)+")
 _SPACE_BEFORE = re.compile(r"[ \t]+([.,;:!?])")
@@ -45,19 +45,11 @@ def lead_unit(text: str) -> str:
     return text[:end]
 
 
-def _openings(citations: tuple[Citation, ...]) -> tuple[str, ...]:
-    """How the answer opens a report's sentences: "According to the 2015-16 annual report (MOPAC Annual
-    Report 2015-16: the end of ...): ", or "In the 2023-24 annual report: " before a later report's.
-
-    Rebuilt from the citations and taken out of the text (`_shown`) because the answer does not record the
-    openings its composer wrote (`answer.render.compose_answer`); once it does (the openings as data on the
-    `Answer`, carried through `pipeline.combine`), they are read from there."""
-    out: list[str] = []
-    for c in citations:
-        name = _label(c)
-        if name:
-            out += [f"According to {name} ({c.title}): ", f"In {name}: "]
-    return tuple(sorted(set(out), key=len, reverse=True))
+def _openings(answer: Answer) -> tuple[str, ...]:
+    """The openings the answer's composer wrote before report sentences ("According to the 2015-16 annual
+    report (MOPAC Annual Report 2015-16: the end of ...): ", "In the 2023-24 annual report: "), as it
+    recorded them (`Answer.openings`), longest first: `_shown` takes them out of the sentences shown."""
+    return tuple(sorted(set(answer.openings), key=len, reverse=True))
 
 
 def _label(c: Citation) -> str:
@@ -87,7 +79,7 @@ class _Piece:
     index: int
     start: int  # offsets in the answer's text
     line: int  # the text's line it is on
-    raw: str  # with its markers and any "According to ..." opening
+    raw: str  # with its markers and any opening (`Answer.openings`)
     shown: str
     markers: tuple[int, ...]  # its own, or its unit's when it has none (the unit's earlier sentences)
     gap: bool  # in a unit that cites nothing: what the answer says without a source (a partial answer's gap)
