@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 import orjson
 
@@ -23,6 +23,16 @@ from reportqa.errors import InputError
 from reportqa.readers.new_file import page_starts as page_starts  # re-exported: cli imports it from here
 from reportqa.readers.new_file import read_new_pages as read_new_pages  # re-exported, as page_starts
 from reportqa.types import Report
+
+
+class FileRecord(TypedDict):
+    """A corpus file as an index build records it (builds/<name>/manifest.json "files", by report id): its
+    name under corpus/, its sha256 and, once stat'ed, its size (bytes) and modification time (ns)."""
+
+    file: str
+    sha256: str
+    size: NotRequired[int]
+    mtime_ns: NotRequired[int]
 
 MANIFEST = "manifest.json"
 # The file naming the report text an ingest is writing, until the manifest lists it: what a killed ingest
@@ -68,7 +78,7 @@ class Corpus:
         _regular(self.path(report))
         return self.path(report).read_text(encoding="utf-8")
 
-    def verify(self, known: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+    def verify(self, known: Mapping[str, FileRecord] | None = None) -> dict[str, FileRecord]:
         """Every file exists and still has the checksum it was registered with.
 
         `known`: by report id, {"file", "sha256", "size", "mtime_ns"} as an index build recorded them. A file
@@ -87,9 +97,9 @@ class Corpus:
             if dir_fd is not None:
                 os.close(dir_fd)
 
-    def _verify(self, known: Mapping[str, Mapping[str, Any]], root: str, dir_fd: int | None
-                ) -> dict[str, dict[str, Any]]:
-        touched: dict[str, dict[str, Any]] = {}
+    def _verify(self, known: Mapping[str, FileRecord], root: str, dir_fd: int | None
+                ) -> dict[str, FileRecord]:
+        touched: dict[str, FileRecord] = {}
         for r in self.reports:
             try:  # not pathlib: 1,000 reports, checked each ingest
                 st = (os.stat(r.file, dir_fd=dir_fd) if dir_fd is not None else

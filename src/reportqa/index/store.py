@@ -16,12 +16,12 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NotRequired, TypedDict
+from typing import NotRequired, TypedDict
 
 import orjson
 
 from reportqa.config import Config
-from reportqa.corpus import MANIFEST, Corpus, save_manifest
+from reportqa.corpus import MANIFEST, Corpus, FileRecord, save_manifest
 from reportqa.index.caches import parsed
 from reportqa.index.fingerprints import Fingerprint
 from reportqa.index.keys import ReportRecord, report_record
@@ -33,7 +33,7 @@ REBUILD_HINT = "run `reportqa ingest --compact` (it rebuilds what is missing fro
 SYNCED = "corpus-synced"  # in a build: its corpus manifest is in corpus/ (or was changed by hand since)
 
 # A corpus file's record, by report id: {"file", "sha256", "size", "mtime_ns"}, as `Corpus.verify` reads them
-FileRecords = dict[str, dict[str, Any]]
+FileRecords = dict[str, FileRecord]  # by report id
 
 
 class SegmentEntry(TypedDict):
@@ -227,7 +227,14 @@ def segments_present(layout: Layout, manifest: Manifest) -> bool:
 # -- the corpus files a build records ----------------------------------------------------------------
 
 
-def file_state(path: Path) -> dict[str, Any] | None:
+class FileState(TypedDict):
+    """A file's size (bytes) and modification time (ns), as `file_state` reads them."""
+
+    size: int
+    mtime_ns: int
+
+
+def file_state(path: Path) -> FileState | None:
     try:
         st = path.stat()
     except OSError:
@@ -243,7 +250,10 @@ def files_record(corpus: Corpus, old: FileRecords, touched: FileRecords) -> File
     for r in corpus.reports:
         rec = touched.get(r.id) or old.get(r.id)
         if rec is None or (rec.get("file"), rec.get("sha256")) != (r.file, r.sha256) or "size" not in rec:
-            rec = {"file": r.file, "sha256": r.sha256, **(file_state(corpus.path(r)) or {})}
+            rec = FileRecord(file=r.file, sha256=r.sha256)
+            state = file_state(corpus.path(r))
+            if state is not None:
+                rec["size"], rec["mtime_ns"] = state["size"], state["mtime_ns"]
         files[r.id] = rec
     return files
 
