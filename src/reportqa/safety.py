@@ -286,7 +286,8 @@ def contact_details(text: str) -> list[tuple[int, int]]:
 # ordinary question after a refusal is answered. The classifier (lexicon/intent_model.json, fitted by
 # scripts/fit_intent.py on refusal.toml's and intent.toml's examples and the eval's dev questions; classes
 # answer, crime, politics and personal_data) reads the question's vector, the one retrieval computes anyway,
-# and, when there are earlier user turns, the vector of the last one joined with the question.
+# and, when there are earlier user turns, each window of the last ones joined with the question (a harmful
+# ask made two turns back and followed by an innocent-looking one is still read with the question).
 
 INTENT_MODEL = "intent_model"  # lexicon/intent_model.json
 INTENT_CATEGORIES = ("crime", "politics", "personal_data")  # refusal.toml categories the classifier decides
@@ -343,8 +344,9 @@ def _category_match(text: str, category: str) -> Refusal | None:
     return None
 
 
-def _by_model(text: str, embed: Callable[[str], Sequence[float]], only: Sequence[str] = INTENT_CATEGORIES
-              ) -> Refusal | None:
+def by_model(text: str, embed: Callable[[str], Sequence[float]], only: Sequence[str] = INTENT_CATEGORIES
+             ) -> Refusal | None:
+    """The classifier's refusal of `text` (`embed`: text -> unit vector) when its class is one of `only`."""
     label, p = intent(embed(text))
     if label in only:
         c = policy().category(label)
@@ -358,7 +360,10 @@ def check_conversation(
     """`check` on the question, then the crime and evasion intent across the conversation's user turns
     (`turns`: objects with .role and .content, the last CONVERSATION_TURNS user ones read), then the fitted
     classifier on the question's vector (`embed`: text -> unit vector, e.g. `Embedder.embed_query`, whose
-    cache retrieval then reuses) and on the last user turn joined with it. None: answer it."""
+    cache retrieval then reuses) and on each window of the last 1..CONVERSATION_TURNS user turns joined
+    with it. A window refuses the question when it scores above the cut-off and either the question goes
+    on from it or the turns alone do not; a question that goes on from a turn the policy refuses is refused
+    too. None: answer it."""
     found = check(question)
     if found is not None:
         return found
@@ -371,11 +376,15 @@ def check_conversation(
             return hit
     if embed is None:
         return None
-    found = _by_model(question, embed)
-    if found is not None or not users:
-        return found
-    joined = f"{users[-1]} {question}"
-    hit = _by_model(joined, embed, ("crime",))
-    if hit is not None and (goes_on or _by_model(users[-1], embed, ("crime",)) is None):
-        return hit
-    return None
+    found = by_model(question, embed)
+    for k in range(1, len(users) + 1):
+        if found is not None:
+            break
+        before = " ".join(users[-k:])
+        earlier = check(users[-k]) or by_model(users[-k], embed)
+        if goes_on and earlier is not None:
+            return earlier  # a follow-up of an ask the policy refuses
+        hit = by_model(f"{before} {question}", embed)
+        if hit is not None and (goes_on or by_model(before, embed) is None):
+            found = hit
+    return found

@@ -5,9 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from reportqa.safety import check, check_conversation
+from reportqa.pipeline.asks import drop_instructions, split_asks
+from reportqa.safety import by_model, check, check_conversation
 from reportqa.text import looks_foreign
 from reportqa.types import Answer, Turn
+
+# the classes the classifier refuses one ask of a several-ask question for: on a short ask out of its
+# question, personal_data scored ordinary asks ("What did Baroness Casey find about the Met?") above the
+# cut-off in the dev split, where crime and politics refused none (seen sets 1-5 and the dev split)
+ASK_CATEGORIES = ("crime", "politics")
 
 NOT_ENGLISH = ("The question does not look like English. MOPAC's reports are in English: please ask in "
                "English, for example \"How many police officers does the Met have?\"")
@@ -22,8 +28,16 @@ def refused(q: str, message: str, category: str) -> Answer:
 def refuse_conversation(
     q: str, turns: Sequence[Turn], embed: Callable[[str], Sequence[float]]
 ) -> Answer | None:
-    """The refusal of a question the policy declines read with its conversation, or None."""
+    """The refusal of a question the policy declines read with its conversation, or None. A question of
+    several asks is refused whole when the patterns, or the classifier (ASK_CATEGORIES), refuse one ask: a
+    harmful ask beside an ordinary one gets no answer either way."""
     refusal = check_conversation(q, turns, embed)
+    if refusal is None:
+        asks = split_asks(drop_instructions(q))
+        for ask in asks if len(asks) > 1 else ():
+            refusal = check(ask) or by_model(ask, embed, ASK_CATEGORIES)
+            if refusal is not None:
+                break
     return None if refusal is None else refused(q, refusal.message, refusal.category)
 
 
