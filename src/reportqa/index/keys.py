@@ -6,12 +6,30 @@ from __future__ import annotations
 import hashlib
 import json
 from functools import lru_cache
-from typing import Any
+from typing import NotRequired, TypedDict, cast
 
 from reportqa.text import tokenize
 from reportqa.types import Passage, Report
 
-ReportRecord = dict[str, Any]  # a report's manifest record: Report's fields as JSON types (report_record)
+
+class ReportRecord(TypedDict):
+    """A report's manifest record (corpus/manifest.json "reports", a build manifest's "corpus"): `Report`'s
+    fields as JSON types (`report_record`), validated by `Report.model_validate` where a build is opened.
+    Records written by earlier versions may lack the later fields."""
+
+    id: str
+    file: str
+    title: str
+    kind: str
+    shape: str
+    year: str
+    plan: str
+    published: NotRequired[str | None]
+    source_url: NotRequired[str | None]
+    notes: NotRequired[str | None]
+    sha256: str
+    period: NotRequired[str | None]
+    pages: NotRequired[list[int]]  # left out for a document without pages
 
 
 def embed_text(p: Passage) -> str:
@@ -37,12 +55,12 @@ def segment_key(report: Report, settings_json: str) -> str:
 
 def report_record(report: Report) -> ReportRecord:
     """A report's manifest record (JSON types), a fresh dict each call. Shape: Report's fields."""
-    return dict(_report_record(report))
+    return cast(ReportRecord, dict(_report_record(report)))
 
 
 @lru_cache(maxsize=1 << 16)  # a frozen model: its record is dumped once, not three times an ingest
 def _report_record(report: Report) -> ReportRecord:
-    return report.model_dump(mode="json")
+    return cast(ReportRecord, report.model_dump(mode="json"))
 
 
 def sentence_key(text: str) -> str:

@@ -102,7 +102,7 @@ class OpenIndex:
         if records is None:  # a build of an earlier version kept the records in its fingerprint
             legacy = cast(dict[str, ReportRecord], self.manifest["fingerprint"]["reports"])  # no digest then
             records = list(legacy.values())
-        self.reports = [Report(**r) for r in records]
+        self.reports = [Report.model_validate(r) for r in records]
 
     @classmethod
     def open(cls, config: Config) -> OpenIndex:
