@@ -20,12 +20,13 @@ from reportqa.years import (
     previous_year,
 )
 
-# The limits on a conversation's history, counted in turns (one question or one answer is a turn). They are
-# two limits, not one: what a follow-up reads, and what the public API lets a request bring (an LLM's
-# prompt shows fewer still: `prompts.MAX_HISTORY_TURNS`).
+# The limits on a conversation's history, counted in turns (one question or one answer is a turn), all
+# defined here. They are three limits, not one: what a follow-up reads, what the public API lets a request
+# bring, and what an LLM's prompt shows.
 MAX_HISTORY_TURNS_READ = 12  # `Assistant.ask` reads the most recent this many turns for a follow-up
 MAX_HISTORY_TURNS_PUBLIC = 6  # the public API refuses a request bringing more: the last three exchanges,
 # enough for a follow-up to find its subject and year (`web.api.MAX_HISTORY_TURNS`)
+MAX_HISTORY_TURNS_PROMPT = 4  # an LLM's prompt shows the most recent this many (`prompts`)
 MAX_TURN_CHARS = 4000  # of each turn read, the first characters
 
 _HISTORY_SHAPE = "history must be a list of {'role': 'user'|'assistant', 'content': '...'}"
