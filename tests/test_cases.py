@@ -78,6 +78,25 @@ def test_follow_up_how_many_are_there_keeps_what_it_asks(assistant: Assistant) -
     _answered_with(ans, ["300 volunteers"], "2015-16")
 
 
+def test_a_follow_ups_it_is_the_name_the_question_asked_about_though_each_of_its_words_is_common(
+    assistant: Assistant,
+) -> None:
+    # "London", "Policing" and "Board" are each in many passages; the name is in few: it is specific, and
+    # the subject "it" refers to, not the person the answer named
+    assert assistant.specificity("London Policing Board") > assistant.generic_name_idf
+    assert assistant.specificity("Metropolitan Police Service") <= assistant.generic_name_idf
+    history = [
+        {"role": "user", "content": "Why was the London Policing Board created?"},
+        {"role": "assistant",
+         "content": "The Mayor established the London Policing Board in response to one of Baroness Casey's "
+                    "review recommendations."},
+    ]
+    ans = assistant.ask("How often did it meet in public that year?", history=history)
+    assert ans.rewritten_question is not None and "London Policing Board" in ans.rewritten_question
+    assert "Casey" not in ans.rewritten_question
+    assert "three times" in ans.text.split("[1]", 1)[0], ans.text
+
+
 def test_a_partial_answer_names_the_missing_detail_and_gives_what_the_reports_say(
     assistant: Assistant,
 ) -> None:

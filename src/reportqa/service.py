@@ -60,6 +60,7 @@ class Assistant:
         self.reports: list[Report] = sorted(index.reports, key=lambda r: (period_order(r), r.id))
         self.taxonomy = load_taxonomy()
         self._phrases = vectors.PhraseVectors(lambda text: self.embedder.embed_query(text))
+        self._specificity: dict[str, float] = {}  # name -> idf (`specificity`), at most 4,096 kept
 
     @classmethod
     def open(cls, config: Config | None = None) -> Assistant:
@@ -103,12 +104,16 @@ class Assistant:
         return LLMAnswerer(self.config.llm)
 
     def specificity(self, name: str) -> float:
-        """How rare a name is in the reports: the idf of its rarest word (higher: more specific)."""
-        from reportqa.answer.features import alias_tokens
+        """How rare a name is in the reports, an idf (`answer.evidence.name_specificity`); cached per name."""
+        from reportqa.answer.evidence import name_specificity
 
-        words = [w for w in alias_tokens(name) if not w[0].isdigit()]
-        stats = self.extractive.stats
-        return max((stats.idf(w) for w in words), default=0.0)
+        found = self._specificity.get(name)
+        if found is None:
+            if len(self._specificity) >= 4096:
+                self._specificity.clear()
+            found = name_specificity(self.extractive.stats, self.index.passages, name)
+            self._specificity[name] = found
+        return found
 
     @cached_property
     def generic_name_idf(self) -> float:

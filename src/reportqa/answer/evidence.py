@@ -120,6 +120,24 @@ class Stats:
         return math.log(1 + (self.n + 1) / (self.df.get(word, 0) + 0.5))
 
 
+def name_specificity(stats: Stats, passages: Sequence[Passage], name: str) -> float:
+    """How rare a name is in the reports (an idf; higher: more specific): the idf of its rarest word, or for
+    a name of two or more words, of the name itself when that is rarer ("London Policing Board": each word
+    is common, the name is not; "Metropolitan Police Service" stays common). The name's own document
+    frequency counts the passages (`passages`, their section and text) holding it, case and spacing aside."""
+    words = [w for w in alias_tokens(name) if not w[0].isdigit()]
+    rarest = max((stats.idf(w) for w in words), default=0.0)
+    parts = [w for w in re.findall(r"[^\W\d_][\w'’-]*", name) if w.casefold() not in _NAME_GLUE]
+    if len(parts) < 2:
+        return rarest
+    pattern = re.compile(r"\b" + r"\s+".join(re.escape(w) for w in name.split()) + r"\b", re.IGNORECASE)
+    df = sum(1 for p in passages if pattern.search(p.clean) or pattern.search(p.section))
+    return max(rarest, math.log(1 + (stats.n + 1) / (df + 0.5)))
+
+
+_NAME_GLUE = frozenset({"the", "of", "and", "for", "&", "on", "in", "to", "a"})
+
+
 @dataclass(frozen=True)
 class Candidate:
     """One sentence of a retrieved passage, with the features it was scored on."""
