@@ -959,9 +959,13 @@ def test_drafting_needs_only_the_asker_it_is_given() -> None:
     """A test double stands in for the assistant: drafting never reaches for reportqa.service."""
     import subprocess
     import sys as _sys
+    from collections.abc import Sequence
 
     from reportqa.mq import Asker, draft_mq
-    from reportqa.types import Answer, Citation, Report
+    from reportqa.types import Answer, Citation, Filters, Hit, Passage, Report
+
+    passage = Passage(id="r-p1", report_id="r", title="R", year="2015-16", plan="", kind="annual_report",
+                      priority="", section="Volunteers", text="x", clean="x", start=0, end=1, sentences=())
 
     class Double:
         generic_name_idf = 1.0
@@ -969,15 +973,22 @@ def test_drafting_needs_only_the_asker_it_is_given() -> None:
         def __init__(self) -> None:
             self.asked: list[tuple[str, str | None]] = []
             self.background_asked: list[str] = []
+            self.retrieved: list[str] = []
+            self.extra: list[tuple[str, ...]] = []
 
         @property
         def reports(self) -> list[Report]:
             return []
 
         def ask(self, question: str, *, year: str | None = None, backend: str | None = None,
-                context: str | None = None) -> Answer:
+                context: str | None = None, extra_hits: Sequence[Hit] = ()) -> Answer:
             self.asked.append((question, context))
+            self.extra.append(tuple(h.passage.id for h in extra_hits))
             return Answer(status="not_found", text="The reports don't say.", question=question)
+
+        def retrieve(self, question: str, filters: Filters | None = None, k: int = 5) -> list[Hit]:
+            self.retrieved.append(question)
+            return [Hit(passage=passage, rank=1, score=1.0)]
 
         def coverage_text(self) -> str:
             return "no reports"
@@ -997,6 +1008,9 @@ def test_drafting_needs_only_the_asker_it_is_given() -> None:
     assert [q for q, _ in double.asked][0].startswith("How many volunteers")
     assert all(c and "The scheme has volunteers." in c for _, c in double.asked)  # the preamble, every part
     assert double.background_asked and "The scheme has volunteers." in double.background_asked[0]
+    # what retrieval ranks first for the whole question is in every part's evidence
+    assert double.retrieved and "The scheme has volunteers." in double.retrieved[0]
+    assert double.extra == [("r-p1",), ("r-p1",)]
     code = "import sys, reportqa.mq; print('reportqa.service' in sys.modules)"
     out = subprocess.run([_sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"

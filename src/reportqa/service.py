@@ -170,11 +170,13 @@ class Assistant:
         backend: str | None = None,
         k: int | None = None,
         context: str | None = None,
+        extra_hits: Sequence[Hit] = (),
     ) -> Answer:
         """Answer `question` (a follow-up of `history`) from the reports: see `Answer` for what comes back.
 
         `year`, `priority` and `report_id` restrict the search; `context` is text the question stands in
-        (a Mayor's Question's title and preamble, for one of its parts) that retrieval weighs beside it.
+        (a Mayor's Question's title and preamble, for one of its parts) that retrieval weighs beside it;
+        `extra_hits` are passages the answer may also draw on (a part's: the whole question's best).
         Raises only ReportQAError subclasses (InputError for unusable input).
         """
         t0 = time.perf_counter()
@@ -194,7 +196,7 @@ class Assistant:
         if len(asks) > 1 and not report_id:
             return answer_asks(self, q, asks, year, priority, backend, k, t0, notes)
         return answer_ask(self, q, asked, standalone, changed, turns, notes, year, priority, report_id,
-                          backend, k, t0, context)
+                          backend, k, t0, context, extra_hits)
 
     def trend(self, measure: str, years: Sequence[str] | None = None) -> Trend:
         """`measure` traced through every annual report (or those of `years`): see `reportqa.trend`."""

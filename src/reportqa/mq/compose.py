@@ -188,12 +188,14 @@ def _compose(items: Sequence[_Item], title: str, question: str, coverage: str, m
         for it in items:
             for c in (it.answer.related if it.answer else ())[:3]:
                 candidates.setdefault((c.passage_id, c.start, c.end), c)
-    shown = {c.passage_id for p in parts for c in (*p.citations, *p.related)}
+    # a background sentence is listed unless that sentence is already shown (a part may quote another
+    # sentence of the same passage)
+    shown = {(c.passage_id, c.start, c.end) for p in parts for c in (*p.citations, *p.related)}
     picked = list(candidates.values())[:5]
-    shown |= {c.passage_id for c in picked}
+    shown |= {(c.passage_id, c.start, c.end) for c in picked}
     for c in background:
-        if c.passage_id not in shown:
-            shown.add(c.passage_id)
+        if (c.passage_id, c.start, c.end) not in shown:
+            shown.add((c.passage_id, c.start, c.end))
             picked.append(c)
     nearby: tuple[Citation, ...] = tuple(dict.fromkeys(refs.number(c) for c in picked))
     parts, references, nearby = _one_number_per_sentence(parts, refs.items, nearby)

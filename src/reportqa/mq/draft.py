@@ -16,7 +16,7 @@ from reportqa.mq.analysis import analyse
 from reportqa.mq.compose import MQDraft, _compose, _Item
 from reportqa.mq.model import MQAnalysis, MQPart
 from reportqa.temporal import report_years
-from reportqa.types import Answer, Citation, Report
+from reportqa.types import Answer, Citation, Filters, Hit, Report
 from reportqa.years import (
     written_forms,
     years_in,
@@ -38,7 +38,10 @@ class Asker(Protocol):
     def generic_name_idf(self) -> float: ...  # names at or below this idf are too common to be a subject
 
     def ask(self, question: str, *, year: str | None = None, backend: str | None = None,
-            context: str | None = None) -> Answer: ...
+            context: str | None = None, extra_hits: Sequence[Hit] = ()) -> Answer: ...
+
+    # the `k` passages retrieval ranks first for `question`, best first
+    def retrieve(self, question: str, filters: Filters | None = None, k: int = 5) -> list[Hit]: ...
 
     def coverage_text(self) -> str: ...  # "annual reports for 2014-15, ..."
 
@@ -110,8 +113,17 @@ def with_subject(standalone: str, topic: str | None, subject: str, assistant: As
     return f"{standalone.rstrip(' ?')} ({subject})?"
 
 
+def part_extra_hits(whole: Sequence[Hit], parts: int) -> list[Hit]:
+    """The passages the whole question's retrieval ranks first (`whole`), as evidence for one of its
+    `parts` parts: a question of n parts spreads its first ranks over n subjects, so rank r counts as
+    rank r*n for one part (a one-part question's ranking is the part's own). The part's answerer weighs
+    them with its own hits, by how well their sentences answer the part."""
+    return [h.model_copy(update={"rank": h.rank * max(parts, 1)}) for h in whole]
+
+
 def _ask_part(assistant: Asker, part: MQPart, backend: str | None, context: str = "",
-              subject: str = "", title: str = "") -> tuple[Answer, tuple[str, ...]]:
+              subject: str = "", title: str = "",
+              whole: Sequence[Hit] = ()) -> tuple[Answer, tuple[str, ...]]:
     """Ask one part; a year no report covers is looked for in the nearest reports that mention it.
 
     The part is searched with the question's `context` beside it, and asked about the preamble's `subject`
@@ -126,7 +138,8 @@ def _ask_part(assistant: Asker, part: MQPart, backend: str | None, context: str 
     asked = with_subject(part.standalone, part.topic, subject, assistant)
     if asked != part.standalone:
         part = part.model_copy(update={"standalone": asked})
-    ans: Answer = assistant.ask(part.standalone, year=year, backend=backend, context=context or None)
+    ans: Answer = assistant.ask(part.standalone, year=year, backend=backend, context=context or None,
+                                extra_hits=whole)
     topic = title or subject or part.topic or part.subject
     refused_as = ans.refusal
     if part.policy and ans.status == "refused" and refused_as == "politics" and topic:
@@ -170,6 +183,9 @@ def draft_mq(assistant: Asker, text: str, max_parts: int = 8, max_chars: int = 1
     context = question_context(analysis)
     subject = draft_subject(assistant, analysis, context)
     covered = tuple(report_years(list(assistant.reports)))
+    # what retrieval ranks first for the question as tabled: a part's evidence never holds less of it
+    whole = part_extra_hits(assistant.retrieve(analysis.text, k=BACKGROUND_PASSAGES),
+                            len(analysis.parts)) if analysis.text.strip() else []
     for i, part in enumerate(analysis.parts):
         if i >= max_parts:
             items.append(_Item(part, None, f"the draft answers the first {max_parts} parts"))
@@ -178,7 +194,8 @@ def draft_mq(assistant: Asker, text: str, max_parts: int = 8, max_chars: int = 1
             items.append(_Item(part, None, f"the {time_budget:.0f}-second time limit was reached"))
             continue
         try:
-            ans, uncovered = _ask_part(assistant, part, backend, context, subject, _untitled(analysis.title))
+            ans, uncovered = _ask_part(assistant, part, backend, context, subject, _untitled(analysis.title),
+                                       whole)
         except ReportQAError as exc:
             log.warning("part %s failed: %s", part.label, exc.message)
             items.append(_Item(part, None, error=exc.message))

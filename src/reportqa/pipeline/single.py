@@ -11,8 +11,9 @@ from reportqa.answer.compose import finalize
 from reportqa.kinds import label as document_label
 from reportqa.pipeline.present import dated, with_newest
 from reportqa.question.query import read_query
+from reportqa.retrieve import matches
 from reportqa.temporal import infer, report_years
-from reportqa.types import Answer, Filters
+from reportqa.types import Answer, Filters, Hit
 
 if TYPE_CHECKING:
     from reportqa.pipeline.engine import Engine
@@ -23,9 +24,11 @@ def answer_ask(
     engine: Engine, q: str, asked: str, standalone: str, changed: bool, turns: list[Turn],
     extra: Sequence[str], year: str | None, priority: str | None, report_id: str | None,
     backend: str | None, k: int | None, t0: float, context: str | None = None,
+    extra_hits: Sequence[Hit] = (),
 ) -> Answer:
     """One ask, checked and rewritten: retrieve, answer, verify. `q` is the question as asked, `asked`
-    the part of it answered here."""
+    the part of it answered here. `extra_hits` (a Mayor's Question part: the passages the whole question's
+    retrieval ranks first) join the ask's own hits when within its filters (`with_extra`)."""
     base = Filters(
         years=(engine.resolve_year(year),) if year else (),
         priority=engine.resolve_priority(priority),
@@ -67,6 +70,7 @@ def answer_ask(
             )
         hits = with_newest(engine, read_query(asked if changed else standalone), standalone, hits,
                            scope.filters, k_used, context)
+        hits = with_extra(hits, extra_hits, used)
         t2 = time.perf_counter()
         answer = engine.extractive.answer(
             standalone, hits, scope.filters.years, engine.coverage_text(), focus=focus,
@@ -112,6 +116,15 @@ def answer_ask(
             "timings": {"parse": t1 - t0, "retrieve": t2 - t1, "answer": t3 - t2, "total": t3 - t0},
         }
     ))
+
+
+def with_extra(hits: list[Hit], extra: Sequence[Hit], filters: Filters) -> list[Hit]:
+    """`hits` joined by those of `extra` within `filters`, each at the better of its two ranks: a passage
+    the other search ranks first counts as ranked first (the evidence scorer weighs a passage's rank)."""
+    better = {h.passage.id: h.rank for h in extra if matches(h.passage, filters)}
+    own = [h.model_copy(update={"rank": min(h.rank, better.pop(h.passage.id, h.rank))}) for h in hits]
+    more = [h for h in extra if h.passage.id in better]
+    return [*own, *more]
 
 
 def _and(items: Sequence[str]) -> str:
