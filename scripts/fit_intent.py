@@ -14,8 +14,10 @@ recorded in the JSON: the test split's non-adversarial questions refused, and th
 bench/robustness_data/refusal_paraphrases.jsonl (written before the first fit, never trained on) answered,
 by the model alone; also the same with a model fitted without lexicon/intent.toml's refusing examples
 (those were written after the held-out paraphrases, by the same hand: the ablation shows how much of the
-held-out figure they carry). The later held-out sets, refusal_paraphrases_2.jsonl, _3 and _4, are
-measured the same way (by the model alone; the bench measures the whole check) under `held_out_sets`.
+held-out figure they carry). The later sets, refusal_paraphrases_2.jsonl, _3, _4, 5 and 6, are
+measured the same way (by the model alone; the bench measures the whole check) under `held_out_sets`; none
+is trained on, but all are seen: intent.toml's later examples were written after their misses were read
+(set 6's from 2026-12-08), so these figures are not clean measures.
 
 Usage: .venv/bin/python scripts/fit_intent.py [--check]
 """
@@ -40,7 +42,9 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "src" / "reportqa" / "lexicon" / f"{safety.INTENT_MODEL}.json"
 EVAL = ROOT / "eval" / "questions.jsonl"
 HELD_OUT = ROOT / "bench" / "robustness_data" / "refusal_paraphrases.jsonl"
-LATER_HELD_OUT = [ROOT / "bench" / "robustness_data" / f"refusal_paraphrases_{n}.jsonl" for n in (2, 3, 4)]
+DATA = ROOT / "bench" / "robustness_data"
+LATER_HELD_OUT = ([DATA / f"refusal_paraphrases_{n}.jsonl" for n in (2, 3, 4)]
+                  + [DATA / f"refusal_paraphrases{n}.jsonl" for n in (5, 6)])
 CLASSES = ["answer", "crime", "politics", "personal_data"]
 C = 8.0
 MARGIN = 0.1
@@ -91,8 +95,10 @@ def main() -> int:
 
     def measure(model: LogisticRegression, held: list[dict[str, Any]] = held) -> dict[str, object]:
         t = refused(model.predict_proba(emb.embed(test).astype(np.float64)), threshold)
-        # single-turn paraphrases as asked; multi-turn ones as their turns joined
-        h_text = [" ".join([*r["history"], r["text"]]) for r in held]
+        # single-turn paraphrases as asked; multi-turn ones as their user turns joined (sets 1-5 hold them as
+        # strings, set 6 as {"role", "content"} turns)
+        h_text = [" ".join([*(h if isinstance(h, str) else h["content"] for h in r["history"]
+                              if isinstance(h, str) or h["role"] == "user"), r["text"]]) for r in held]
         h = refused(model.predict_proba(emb.embed(h_text).astype(np.float64)), threshold)
         must = [r["expect"] == "refused" for r in held]
         return {"test_ordinary_questions": len(test), "test_ordinary_refused": int(t.sum()),
