@@ -23,9 +23,10 @@ from reportqa.config import Config
 from reportqa.corpus import load_corpus, page_starts
 from reportqa.short import short_answer, source_line, words
 from reportqa.sources import page_at, with_sources
-from reportqa.types import Answer, AnswerPart, Citation
+from reportqa.types import Answer, AnswerPart
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from answers import citation
 from robustness_data.malformed import pdf_file  # noqa: E402 - after the sys.path line
 
 TITLE_22 = "2022-2023 MOPAC Annual Report"
@@ -34,11 +35,7 @@ OPEN_22 = f"According to the 2022-23 annual report ({TITLE_22}): "
 IN_24, IN_16 = "In the 2023-24 annual report: ", "In the 2015-16 annual report: "
 
 
-def _cite(marker: int, quote: str = "q", report: str = "mopac-2022-23", title: str = TITLE_22,
-          year: str = "2022-23") -> Citation:
-    return Citation(marker=marker, passage_id=f"{report}-p{marker}", report_id=report, title=title, year=year,
-                    section="S", priority="general", quote=quote, start=10 * marker, end=10 * marker + 5,
-                    kind="annual report")
+_cite = citation
 
 
 def test_the_short_answer_is_the_lead_without_its_opening_and_names_its_source() -> None:

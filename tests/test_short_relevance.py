@@ -8,10 +8,13 @@ Every sentence shown is one of the answer's, with its citation."""
 from __future__ import annotations
 
 import re
+from functools import partial
+
+from answers import citation
 
 from reportqa.short import MAX_WORDS, STRETCH, short_answer, words
 from reportqa.short.relevance import question_words, relevance
-from reportqa.types import Answer, Citation
+from reportqa.types import Answer
 
 TITLE_15 = "MOPAC Annual Report 2015-16"
 TITLE_23 = "2023-24 MOPAC Annual Report"
@@ -22,11 +25,7 @@ def _openings(text: str) -> tuple[str, ...]:
     return tuple(re.findall(r"(?m)^(According to [^\n]*?\): |In the [^:\n]*?: )", text))
 
 
-def _cite(marker: int, report: str = "mopac-2015-16", title: str = TITLE_15,
-          year: str = "2015-16") -> Citation:
-    return Citation(marker=marker, passage_id=f"{report}-p{marker}", report_id=report, title=title, year=year,
-                    section="S", priority="general", quote="q", start=10 * marker, end=10 * marker + 5,
-                    kind="annual report")
+_cite = partial(citation, report="mopac-2015-16", title=TITLE_15, year="2015-16")
 
 
 def test_relevance_weighs_the_asked_words_a_sentence_holds_by_how_few_sentences_hold_them() -> None:

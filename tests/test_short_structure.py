@@ -6,8 +6,10 @@ earlier part's passage, however it is worded."""
 
 from __future__ import annotations
 
+from answers import citation
+
 from reportqa.short import short_answer
-from reportqa.types import Answer, AnswerPart, Citation
+from reportqa.types import Answer, AnswerPart
 
 TITLE_22 = "2022-2023 MOPAC Annual Report"
 TITLE_23 = "2023-24 MOPAC Annual Report"
@@ -15,11 +17,7 @@ OPEN_22 = f"According to the 2022-23 annual report ({TITLE_22}): "  # as the com
 OPEN_23 = f"According to the 2023-24 annual report ({TITLE_23}): "
 
 
-def _cite(marker: int, report: str = "mopac-2022-23", title: str = TITLE_22,
-          year: str = "2022-23") -> Citation:
-    return Citation(marker=marker, passage_id=f"{report}-p{marker}", report_id=report, title=title, year=year,
-                    section="S", priority="general", quote="q", start=10 * marker, end=10 * marker + 5,
-                    kind="annual report")
+_cite = citation
 
 
 def test_a_part_answered_above_is_found_by_its_markers_whatever_it_says() -> None:
