@@ -38,15 +38,13 @@ def compose_answer(question: str, units: list[Unit], asked_years: Sequence[str],
             return sorted(us, key=lambda u: (-period_order(u.candidate.passage)[0], -u.candidate.score))
 
         newest = newest_first(units)
+        # the match's lead stays first; when it is older than the newest report cited, the note says why
         older = period_order(units[0].candidate.passage)[0] < period_order(newest[0].candidate.passage)[0]
-        if lead_fixed and older:
-            units = [units[0], *newest_first(units[1:])]
-            lead_note = (f"No year was asked: the answer leads with the report that states what was asked "
-                         f"({label(units[0].source).removeprefix('the ')}); other years are marked.")
-        else:
-            units = [units[0], *newest_first(units[1:])] if lead_fixed else newest
-            lead_note = (f"No year was asked: the answer leads with the most recent of the reports it cites "
-                         f"({label(units[0].source).removeprefix('the ')}); other years are marked.")
+        units = [units[0], *newest_first(units[1:])] if lead_fixed else newest
+        led_by = ("the report that states what was asked" if lead_fixed and older
+                  else "the most recent of the reports it cites")
+        lead_note = (f"No year was asked: the answer leads with {led_by} "
+                     f"({label(units[0].source).removeprefix('the ')}); other years are marked.")
     parts: list[str] = []
     openings: list[str] = []  # each as written before its unit's sentences (`Answer.openings`)
     cits: list[Citation] = []
